@@ -1,0 +1,40 @@
+# AVR Case Manager: `make run` serves the app with its worker; `make test` runs the whole suite.
+# Embedded PostgreSQL and Redis are started when DATABASE_URL / REDIS_URL are unset.
+
+VENV    ?= .venv
+PY       = $(VENV)/bin/python
+STAMP    = $(VENV)/.installed
+
+.PHONY: run test smoke bench messages check-deploy clean help
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:8000 with a Celery worker and beat"
+	@echo "make test   - run the whole test suite"
+	@echo "make smoke  - run the smoke subset"
+	@echo "make messages - refresh the translation catalogues (needs gettext)"
+
+$(PY):
+	@PY312=$$(scripts/find-python) || exit 1; \
+	echo "[avr] creating $(VENV) with $$PY312"; \
+	"$$PY312" -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[embedded,test]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m avr.devstack run
+
+test: $(STAMP)
+	$(PY) -m avr.devstack test $(PYTEST_ARGS)
+
+smoke: $(STAMP)
+	$(PY) -m avr.devstack test -m smoke $(PYTEST_ARGS)
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var --ignore=tests
+	$(PY) manage.py makemessages --all --domain=djangojs --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests
+
+clean:
+	rm -rf $(VENV) var/staticfiles .pytest_cache

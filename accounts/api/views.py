@@ -1,0 +1,105 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.serializers import OfficeSerializer, ProgrammeSerializer, TokenRequestSerializer, TokenSerializer
+from accounts.models import Office, Programme
+from accounts.views import lockout
+from audit.services import audit_login, audit_login_failed
+from avr.api import CodeCursorPagination
+
+
+class ByCodeMixin:
+    """Reference data is addressed by its code; an unknown code is named in the error."""
+
+    lookup_field = "code"
+    not_found_message = ""
+
+    def get_object(self):
+        code = self.kwargs["code"]
+        obj = self.get_queryset().filter(code__iexact=code).first()
+        if obj is None:
+            raise NotFound(self.not_found_message % {"code": code})
+        return obj
+
+    def filter_queryset(self, queryset):
+        code = self.request.query_params.get("code")
+        if code is None:
+            return queryset
+        matched = queryset.filter(code__iexact=code)
+        if not matched.exists():
+            raise ValidationError({"code": [self.not_found_message % {"code": code}]})
+        return matched
+
+
+@extend_schema(parameters=[OpenApiParameter("code", str, description="Only the office with this code")])
+class OfficeList(ByCodeMixin, generics.ListAPIView):
+    """Offices: registration booths, field offices, reception centres."""
+
+    serializer_class = OfficeSerializer
+    queryset = Office.objects.all()
+
+    @property
+    def not_found_message(self):
+        return _("No office has the code “%(code)s”.")
+    pagination_class = CodeCursorPagination
+
+
+class OfficeDetail(ByCodeMixin, generics.RetrieveAPIView):
+    serializer_class = OfficeSerializer
+    queryset = Office.objects.all()
+
+    @property
+    def not_found_message(self):
+        return _("No office has the code “%(code)s”.")
+
+
+@extend_schema(parameters=[OpenApiParameter("code", str, description="Only the programme with this code")])
+class ProgrammeList(ByCodeMixin, generics.ListAPIView):
+    """Return programmes."""
+
+    serializer_class = ProgrammeSerializer
+    queryset = Programme.objects.all()
+
+    @property
+    def not_found_message(self):
+        return _("No programme has the code “%(code)s”.")
+    pagination_class = CodeCursorPagination
+
+
+class ProgrammeDetail(ByCodeMixin, generics.RetrieveAPIView):
+    serializer_class = ProgrammeSerializer
+    queryset = Programme.objects.all()
+
+    @property
+    def not_found_message(self):
+        return _("No programme has the code “%(code)s”.")
+
+
+class TokenCreate(APIView):
+    """Exchange a username and password for an API token (`Authorization: Token <token>`)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        username = serializer.validated_data["username"]
+        user = authenticate(request._request, username=username, password=serializer.validated_data["password"])
+        if getattr(request._request, "axes_locked_out", False):
+            return lockout(request._request)
+        if user is None or not user.is_active:
+            audit_login_failed(username=username, request=request._request)
+            return Response({"code": "invalid_credentials", "detail": _("Wrong username or password."),
+                             "fields": {}}, status=status.HTTP_400_BAD_REQUEST)
+        token, _created = Token.objects.get_or_create(user=user)
+        audit_login(user=user, request=request._request)
+        return Response({"token": token.key})

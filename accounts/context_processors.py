@@ -1,0 +1,28 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+from cases.permissions import user_roles
+
+NAV_BY_ROLE = {
+    Role.CASEWORKER: [("case_list", _("Cases"))],
+    Role.SUPERVISOR: [("case_list", _("Cases"))],
+    Role.MOVEMENT_OFFICER: [("case_list", _("Approved cases"))],
+    Role.RECEPTION_STAFF: [("case_list", _("Expected arrivals"))],
+    Role.ADMIN: [("admin:index", _("Administration")), ("admin:audit_auditevent_changelist", _("Audit log"))],
+}
+
+
+def navigation(request):
+    """The menu of the signed-in user's roles, without duplicates."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_roles": []}
+    roles = [r for r in Role.values if r in user_roles(user)]
+    items, seen = [], set()
+    for role in roles:
+        for url_name, label in NAV_BY_ROLE[role]:
+            if url_name not in seen:
+                seen.add(url_name)
+                items.append({"url": reverse(url_name), "label": label, "name": url_name})
+    return {"nav_items": items, "user_roles": [Role(r).label for r in roles]}

@@ -1,0 +1,77 @@
+"""Reference data of DOMAIN.md and demo users; running it again changes nothing."""
+
+import os
+from datetime import date
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.choices import OfficeKind, Role
+from accounts.models import Assignment, Office, Programme, User
+from accounts.services import role_groups_ensure, user_role_groups_sync
+from audit.services import audit_actor_set
+from cases.demo import demo_cases_ensure
+
+OFFICES = [
+    ("TUM", "Tecún Umán", OfficeKind.REGISTRATION_BOOTH, "GT"),
+    ("TAP", "Tapachula", OfficeKind.REGISTRATION_BOOTH, "MX"),
+    ("CDMX", "Ciudad de México", OfficeKind.REGISTRATION_BOOTH, "MX"),
+    ("TIJ", "Tijuana", OfficeKind.REGISTRATION_BOOTH, "MX"),
+    ("HN-SPS", "CAMR San Pedro Sula", OfficeKind.RECEPTION_CENTRE, "HN"),
+    ("HN-OMO", "CAMR Omoa", OfficeKind.RECEPTION_CENTRE, "HN"),
+    ("SV-SS", "DGME La Chacra, San Salvador", OfficeKind.RECEPTION_CENTRE, "SV"),
+    ("GT-GUA", "IGM Ciudad de Guatemala", OfficeKind.RECEPTION_CENTRE, "GT"),
+    ("HQ", "Headquarters", OfficeKind.HEADQUARTERS, "XX"),
+]
+PROGRAMMES = [
+    ("CARAVAN-2018", "Caravans AVR 2018", "PRM", ["MX", "GT"], ["HN", "SV", "GT"], date(2018, 11, 1), None),
+    ("NIC-2019", "Nicaragua AVR 2019", "PRM", ["MX", "GT", "CR"], ["NI"], date(2019, 5, 1), None),
+]
+# username, first name, last name, [(role, office code, programme code, country)]
+USERS = [
+    ("admin", "Ana", "Admin", [(Role.ADMIN, "HQ", None, "")]),
+    ("caseworker_tij", "Lucía", "Ramírez", [(Role.CASEWORKER, "TIJ", None, "")]),
+    ("caseworker_tap", "Jorge", "Méndez", [(Role.CASEWORKER, "TAP", None, "")]),
+    ("supervisor_mx", "Carmen", "Ortega", [(Role.SUPERVISOR, None, "CARAVAN-2018", "MX")]),
+    ("movement_mx", "Raúl", "Castillo", [(Role.MOVEMENT_OFFICER, None, None, "MX")]),
+    ("reception_hn", "Sofía", "Banegas", [(Role.RECEPTION_STAFF, "HN-SPS", None, "")]),
+    ("reception_sv", "Mario", "Alvarado", [(Role.RECEPTION_STAFF, "SV-SS", None, "")]),
+    ("reception_gt", "Elena", "Cifuentes", [(Role.RECEPTION_STAFF, "GT-GUA", None, "")]),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo offices, programmes, users (password from DEMO_PASSWORD) and a few demo cases."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_PASSWORD") or "avr-demo-2018"
+        audit_actor_set(actor=None)
+        role_groups_ensure()
+        offices = {code: self.office(code, name, kind, country) for code, name, kind, country in OFFICES}
+        programmes = {p[0]: self.programme(*p) for p in PROGRAMMES}
+        for username, first, last, roles in USERS:
+            self.user(username, first, last, password, roles, offices, programmes)
+        created = demo_cases_ensure(offices=offices, programmes=programmes)
+        self.stdout.write(f"demo data ready ({created} demo case(s) created)")
+
+    def office(self, code, name, kind, country):
+        office, _ = Office.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, "country": country})
+        return office
+
+    def programme(self, code, name, donor, reg, ret, start, end):
+        programme, _ = Programme.objects.get_or_create(code=code, defaults={
+            "name": name, "donor": donor, "registration_countries": reg, "return_countries": ret,
+            "start_date": start, "end_date": end})
+        return programme
+
+    def user(self, username, first, last, password, roles, offices, programmes):
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
+        if created or not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        for role, office, programme, country in roles:
+            Assignment.objects.get_or_create(
+                user=user, role=role, office=offices.get(office), programme=programmes.get(programme), country=country
+            )
+        user_role_groups_sync(user=user)

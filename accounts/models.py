@@ -1,0 +1,113 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Country, Language, OfficeKind, Role
+
+
+class Office(models.Model):
+    """A registration booth, field office, reception centre or headquarters."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=32, choices=OfficeKind.choices)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class Programme(models.Model):
+    """A return programme: who funds it, where people register and where they return to."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    donor = models.CharField(_("donor"), max_length=120, blank=True)
+    registration_countries = ArrayField(
+        models.CharField(max_length=2, choices=Country.choices), verbose_name=_("countries of registration"), default=list
+    )
+    return_countries = ArrayField(
+        models.CharField(max_length=2, choices=Country.choices), verbose_name=_("countries of return"), default=list
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    def clean(self):
+        if self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+
+class User(AbstractUser):
+    """A member of staff. What they may see comes from their assignments, never from this row alone."""
+
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, blank=True,
+        help_text=_("Leave empty to follow the country of the user's office."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Assignment(models.Model):
+    """One role of one user at an office, in a programme, or for a country."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("office"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("programme")
+    )
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "office", "programme", "country"],
+                name="assignment_unique", nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.office or self.programme or self.country or _("headquarters")
+        return f"{self.get_role_display()} @ {where}"
+
+    def clean(self):
+        needs = ROLE_SCOPE.get(self.role)
+        if needs == "office" and not self.office:
+            raise ValidationError({"office": _("This role needs an office.")})
+        if needs == "reception_centre" and (not self.office or self.office.kind != OfficeKind.RECEPTION_CENTRE):
+            raise ValidationError({"office": _("Reception staff must be assigned to a reception centre.")})
+        if needs == "programme_or_country" and not (self.programme or self.country):
+            raise ValidationError({"programme": _("A supervisor needs a programme or a country.")})
+        if needs == "country" and not self.country:
+            raise ValidationError({"country": _("A movement officer needs a country.")})
+
+
+# What each role's assignment must name: its scope.
+ROLE_SCOPE = {
+    Role.CASEWORKER: "office",
+    Role.SUPERVISOR: "programme_or_country",
+    Role.MOVEMENT_OFFICER: "country",
+    Role.RECEPTION_STAFF: "reception_centre",
+    Role.ADMIN: None,
+}

@@ -1,0 +1,82 @@
+"""Writes about staff: role groups, languages, demo data."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from accounts.choices import Role
+from accounts.models import Assignment, User
+from audit.services import audit_actor_set
+
+# Global (model-level) permissions per role; which cases they apply to is decided by cases.permissions.
+ROLE_PERMISSIONS = {
+    Role.CASEWORKER: ["cases.add_case", "cases.change_case", "cases.add_member", "cases.change_member"],
+    Role.SUPERVISOR: ["cases.change_case", "cases.change_member"],
+    Role.MOVEMENT_OFFICER: [],
+    Role.RECEPTION_STAFF: [],
+    Role.ADMIN: [
+        "accounts.add_office", "accounts.change_office", "accounts.view_office",
+        "accounts.add_programme", "accounts.change_programme", "accounts.view_programme",
+        "accounts.add_user", "accounts.change_user", "accounts.view_user",
+        "accounts.add_assignment", "accounts.change_assignment", "accounts.delete_assignment",
+        "accounts.view_assignment", "auth.view_group", "audit.view_auditevent", "axes.view_accessattempt",
+        "axes.delete_accessattempt", "axes.view_accesslog",
+    ],
+}
+
+
+def role_group_name(role: str) -> str:
+    return f"role:{role}"
+
+
+def role_groups_ensure() -> dict[str, Group]:
+    """Create the one group per role with its global permissions; safe to run any number of times."""
+    groups = {}
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role_group_name(role))
+        wanted = set()
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted |= set(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        if set(group.permissions.all()) != wanted:
+            group.permissions.set(wanted)
+        groups[role] = group
+    return groups
+
+
+def user_role_groups_sync(*, user: User) -> None:
+    """Put the user in exactly the role groups of their assignments; admins may enter the Django admin."""
+    groups = role_groups_ensure()
+    roles = set(Assignment.objects.filter(user=user).values_list("role", flat=True))
+    current = set(user.groups.filter(name__startswith="role:"))
+    wanted = {groups[r] for r in roles}
+    user.groups.remove(*(current - wanted))
+    user.groups.add(*(wanted - current))
+    is_staff = Role.ADMIN in roles or user.is_superuser
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+
+
+def user_language(user) -> str:
+    """The user's chosen language, else Spanish for staff of Spanish-speaking countries, else English."""
+    if getattr(user, "language", ""):
+        return user.language
+    countries = set()
+    for assignment in Assignment.objects.filter(user=user).select_related("office", "programme"):
+        if assignment.office:
+            countries.add(assignment.office.country)
+        if assignment.country:
+            countries.add(assignment.country)
+        if assignment.programme:
+            countries.update(assignment.programme.registration_countries)
+    return "es" if countries & set(settings.SPANISH_DEFAULT_COUNTRIES) else "en"
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the language the user picked in the switcher."""
+    audit_actor_set(actor=user)
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,0 +1,91 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Language
+from accounts.middleware import LANGUAGE, LOGIN_AT
+from accounts.services import user_language_set
+from audit.services import audit_login, audit_login_failed, audit_logout
+from cases.selectors import cases_listed_audit, home_sections_for_user
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session[LOGIN_AT] = time.time()
+        self.request.session.pop(LANGUAGE, None)
+        audit_login(user=form.get_user(), request=self.request)
+        return response
+
+    def form_invalid(self, form):
+        audit_login_failed(username=form.data.get("username", ""), request=self.request)
+        return super().form_invalid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            audit_logout(user=request.user, request=request)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password was changed."))
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return "/"
+
+
+def lockout(request, original_response=None, credentials=None):
+    """What a locked-out user sees: a clear page in the browser, structured JSON in the API."""
+    message = _("Too many failed sign-in attempts. This account is locked for this device; "
+                "try again later or ask an administrator to unlock it.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "locked_out", "detail": message, "fields": {}}, status=429)
+    return render(request, "accounts/locked_out.html", {"message": message}, status=429)
+
+
+@login_required
+def home(request):
+    """The home page of each of the user's roles."""
+    sections = home_sections_for_user(user=request.user)
+    shown = [c for key in ("office_cases", "approvals", "to_book", "arrivals") for c in sections.get(key, [])]
+    cases_listed_audit(user=request.user, cases=shown, request=request)
+    return render(request, "accounts/home.html", {"sections": sections})
+
+
+@require_POST
+def set_language(request):
+    """Switch the interface language; signed-in users keep the choice."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language not in Language.values:
+        messages.error(request, _("That language is not available."))
+        return response
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+        request.session[LANGUAGE] = language
+    translation.activate(language)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=request.is_secure(), httponly=True)
+    return response

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logout")
+    VIEW = "view", _("Viewed personal data")
+    LIST = "list", _("Listed personal data")
+    INSERT = "insert", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Export")
+    DOWNLOAD = "download", _("Download")
+
+
+class AuditEvent(models.Model):
+    """One line of the append-only audit log; the database refuses UPDATE and DELETE on this table."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # PROTECT: staff who appear in the log are deactivated, never deleted, so the log keeps its meaning.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("who"), db_constraint=False,
+    )
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_ids = ArrayField(models.BigIntegerField(), verbose_name=_("objects listed"), default=list, blank=True)
+    reason = models.TextField(_("reason or detail"), blank=True)
+    changes = models.JSONField(_("changes"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    path = models.CharField(_("page or endpoint"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,69 @@
+"""API conventions: errors as {code, detail, fields}; cursor pagination."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Keyset pagination: constant cost at any depth, no COUNT(*)."""
+
+    page_size = 25
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    ordering = "-id"
+
+
+def _split_fields(data) -> tuple[str, dict]:
+    """A serializer's error dict becomes a headline plus per-field messages."""
+    if isinstance(data, dict):
+        fields = {k: v for k, v in data.items() if k not in ("non_field_errors", "detail")}
+        general = data.get("non_field_errors") or data.get("detail")
+        detail = general[0] if isinstance(general, list) and general else general
+        return str(detail or _("Some fields are not valid.")), fields
+    if isinstance(data, list) and data:
+        return str(data[0]), {}
+    return str(data), {}
+
+
+def exception_handler(exc, context):
+    """Every API error is structured JSON: {"code", "detail", "fields"}."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Not found."))
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(_("You do not have permission to do this."))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled API error", exc_info=exc)
+        return Response({"code": "server_error", "detail": _("Something went wrong on our side. Nothing was saved."),
+                         "fields": {}}, status=500)
+    code = getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.ValidationError):
+        detail, fields = _split_fields(response.data)
+        code = "invalid"
+    else:
+        detail, fields = _split_fields(response.data)
+        detail_obj = getattr(exc, "detail", None)
+        code = getattr(detail_obj, "code", None) or code
+    response.data = {"code": code, "detail": detail, "fields": fields}
+    return response
+
+
+def json_error(request, status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"code": code, "detail": detail, "fields": {}}, status=status)
+
+
+class CodeCursorPagination(CursorPagination):
+    """Reference data, in code order."""
+
+    ordering = "code"

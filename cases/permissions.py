@@ -1,0 +1,157 @@
+"""The one rule that decides who sees which case, and which of its fields.
+
+Lists use scope columns on the case (indexed) matched against the user's assignments; guardian's direct-FK
+permission tables hold the exceptions (a case shared with a user or a team). Every page, API view, export,
+admin queryset and task reads cases through `cases_visible_to` or `case_access`.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from accounts.choices import Role
+from accounts.models import Assignment
+from cases.choices import CaseStatus
+from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+
+# Movement officers work on cases from approval until they leave; reception from booking to closure.
+MOVEMENT_STATUSES = [
+    CaseStatus.APPROVED, CaseStatus.BOOKED, CaseStatus.ON_HOLD, CaseStatus.NO_SHOW, CaseStatus.IN_TRANSIT,
+]
+RECEPTION_STATUSES = [CaseStatus.BOOKED, CaseStatus.IN_TRANSIT, CaseStatus.ARRIVED, CaseStatus.CLOSED]
+
+
+class FieldGroup:
+    IDENTITY = "identity"          # names, sex, birth date, nationality, document, phone
+    TRAVEL = "travel"              # destination, reception centre
+    MEDICAL_FLAG = "medical_flag"  # "needs medical attention", never the detail
+    CASE_NOTES = "case_notes"      # caseworker and counselling notes
+    PROTECTION = "protection"      # fear of return, protection narrative
+    MEDICAL = "medical"            # medical detail
+
+
+ALL_GROUPS = frozenset(v for k, v in vars(FieldGroup).items() if k.isupper())
+FIELD_GROUPS_BY_ROLE = {
+    Role.CASEWORKER: ALL_GROUPS - {FieldGroup.PROTECTION, FieldGroup.MEDICAL},
+    Role.SUPERVISOR: ALL_GROUPS,
+    Role.MOVEMENT_OFFICER: frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG}),
+    Role.RECEPTION_STAFF: frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG}),
+}
+# A case shared outside its scope shows what the caseworker sees, minus the restricted notes.
+SHARED_FIELD_GROUPS = frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG, FieldGroup.CASE_NOTES})
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """Why a user sees a case, and which field groups they may read."""
+
+    roles: frozenset
+    shared: bool
+
+    @property
+    def field_groups(self) -> frozenset:
+        groups = frozenset().union(*(FIELD_GROUPS_BY_ROLE.get(role, frozenset()) for role in self.roles))
+        return groups | (SHARED_FIELD_GROUPS if self.shared else frozenset())
+
+
+def user_assignments(user) -> list[Assignment]:
+    """The user's assignments, loaded once per request object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_avr_assignments", None)
+    if cached is None:
+        cached = list(Assignment.objects.filter(user=user).select_related("office", "programme"))
+        user._avr_assignments = cached
+    return cached
+
+
+def user_roles(user) -> set[str]:
+    return {a.role for a in user_assignments(user)}
+
+
+def _scope_q(assignment: Assignment) -> Q | None:
+    """The cases one assignment brings into view, as a filter on the scope columns."""
+    role = assignment.role
+    if role == Role.CASEWORKER and assignment.office_id:
+        return Q(registering_office_id=assignment.office_id) | Q(assigned_caseworker_id=assignment.user_id)
+    if role == Role.SUPERVISOR:
+        q = Q()
+        if assignment.programme_id:
+            q &= Q(programme_id=assignment.programme_id)
+        if assignment.country:
+            q &= Q(registration_country=assignment.country)
+        return q if q else None
+    if role == Role.MOVEMENT_OFFICER and assignment.country:
+        return Q(registration_country=assignment.country, status__in=MOVEMENT_STATUSES)
+    if role == Role.RECEPTION_STAFF and assignment.office_id:
+        return Q(reception_centre_id=assignment.office_id, status__in=RECEPTION_STATUSES)
+    return None  # admins see aggregates, not cases
+
+
+def _matches(assignment: Assignment, case: Case) -> bool:
+    """The same rule as `_scope_q`, for one case already in memory (the permission matrix tests both agree)."""
+    role = assignment.role
+    if role == Role.CASEWORKER and assignment.office_id:
+        return case.registering_office_id == assignment.office_id or case.assigned_caseworker_id == assignment.user_id
+    if role == Role.SUPERVISOR and (assignment.programme_id or assignment.country):
+        return (assignment.programme_id in (None, case.programme_id)) and (
+            assignment.country in ("", case.registration_country)
+        )
+    if role == Role.MOVEMENT_OFFICER and assignment.country:
+        return case.registration_country == assignment.country and case.status in MOVEMENT_STATUSES
+    if role == Role.RECEPTION_STAFF and assignment.office_id:
+        return case.reception_centre_id == assignment.office_id and case.status in RECEPTION_STATUSES
+    return False
+
+
+def _shared_case_ids(user):
+    """Subqueries of the cases shared with the user or one of their teams (guardian direct-FK tables)."""
+    by_user = CaseUserObjectPermission.objects.filter(user=user, permission__codename="view_case")
+    by_group = CaseGroupObjectPermission.objects.filter(
+        group__in=user.groups.all(), permission__codename="view_case"
+    )
+    return by_user.values("content_object_id"), by_group.values("content_object_id")
+
+
+def _has_shares(user) -> bool:
+    by_user, by_group = _shared_case_ids(user)
+    return by_user.exists() or by_group.exists()
+
+
+def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Every case the user may see; the only entry point for listing cases."""
+    queryset = Case.objects.all() if queryset is None else queryset
+    visible = Q(pk__in=[])
+    for assignment in user_assignments(user):
+        q = _scope_q(assignment)
+        if q is not None:
+            visible |= q
+    if getattr(user, "is_authenticated", False) and user.is_active and _has_shares(user):
+        by_user, by_group = _shared_case_ids(user)
+        visible |= Q(pk__in=by_user) | Q(pk__in=by_group)
+    return queryset.filter(visible)
+
+
+def case_access(user, case: Case) -> CaseAccess | None:
+    """How the user sees this case, or None if they may not (the caller answers 404)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
+    by_user, by_group = _shared_case_ids(user)
+    shared = by_user.filter(content_object_id=case.pk).exists() or by_group.filter(content_object_id=case.pk).exists()
+    if not roles and not shared:
+        return None
+    return CaseAccess(roles=roles, shared=shared)
+
+
+def case_access_batch(user, cases) -> dict[int, CaseAccess]:
+    """`case_access` for a page of cases already known to be visible, with one query for the shares."""
+    ids = [case.pk for case in cases]
+    by_user, by_group = _shared_case_ids(user)
+    shared = set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    shared |= set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    result = {}
+    for case in cases:
+        roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
+        result[case.pk] = CaseAccess(roles=roles, shared=case.pk in shared)
+    return result

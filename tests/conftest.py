@@ -1,0 +1,103 @@
+"""Personas and places shared by the tests (see STYLE.md: a caseworker of Tijuana, an outsider, ...)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.choices import OfficeKind, Role
+from avr.celery import app as celery_app
+from tests.factories import OfficeFactory, ProgrammeFactory, staff
+
+
+@pytest.fixture(autouse=True)
+def celery_eager():
+    """Unit tests run tasks in-process; the broker test turns this off and uses a real worker."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def tij(db):
+    return OfficeFactory(code="TIJ", name="Tijuana", country="MX")
+
+
+@pytest.fixture
+def tap(db):
+    return OfficeFactory(code="TAP", name="Tapachula", country="MX")
+
+
+@pytest.fixture
+def tum(db):
+    return OfficeFactory(code="TUM", name="Tecún Umán", country="GT")
+
+
+@pytest.fixture
+def sps(db):
+    return OfficeFactory(code="HN-SPS", name="CAMR San Pedro Sula", kind=OfficeKind.RECEPTION_CENTRE, country="HN")
+
+
+@pytest.fixture
+def la_chacra(db):
+    return OfficeFactory(code="SV-SS", name="La Chacra", kind=OfficeKind.RECEPTION_CENTRE, country="SV")
+
+
+@pytest.fixture
+def caravan(db):
+    return ProgrammeFactory(code="CARAVAN-2018", name="Caravans AVR 2018")
+
+
+@pytest.fixture
+def nicaragua(db):
+    return ProgrammeFactory(code="NIC-2019", name="Nicaragua AVR 2019", return_countries=["NI"])
+
+
+@pytest.fixture
+def caseworker(tij):
+    return staff("cw_tij", Role.CASEWORKER, office=tij)
+
+
+@pytest.fixture
+def outsider(tap):
+    return staff("cw_tap", Role.CASEWORKER, office=tap)
+
+
+@pytest.fixture
+def supervisor(caravan):
+    return staff("sup_mx", Role.SUPERVISOR, programme=caravan, country="MX")
+
+
+@pytest.fixture
+def other_supervisor(nicaragua):
+    return staff("sup_nic", Role.SUPERVISOR, programme=nicaragua)
+
+
+@pytest.fixture
+def movement_officer(db):
+    return staff("mov_mx", Role.MOVEMENT_OFFICER, country="MX")
+
+
+@pytest.fixture
+def reception(sps):
+    return staff("rec_sps", Role.RECEPTION_STAFF, office=sps)
+
+
+@pytest.fixture
+def other_reception(la_chacra):
+    return staff("rec_ss", Role.RECEPTION_STAFF, office=la_chacra)
+
+
+@pytest.fixture
+def admin_user(db):
+    hq = OfficeFactory(code="HQ", name="Headquarters", kind=OfficeKind.HEADQUARTERS, country="XX")
+    return staff("hq_admin", Role.ADMIN, office=hq)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def api_as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
