@@ -31,14 +31,17 @@ def role_group_name(role: str) -> str:
 
 def role_groups_ensure() -> dict[str, Group]:
     """Create the one group per role with its global permissions; safe to run any number of times."""
+    wanted_names = {tuple(dotted.split(".")) for perms in ROLE_PERMISSIONS.values() for dotted in perms}
+    by_name = {
+        (p.content_type.app_label, p.codename): p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in=[codename for _, codename in wanted_names])
+    }
     groups = {}
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role_group_name(role))
-        wanted = set()
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            wanted |= set(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
-        if set(group.permissions.all()) != wanted:
+        wanted = {by_name[tuple(d.split("."))].pk for d in perms if tuple(d.split(".")) in by_name}
+        if set(group.permissions.values_list("pk", flat=True)) != wanted:
             group.permissions.set(wanted)
         groups[role] = group
     return groups

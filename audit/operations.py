@@ -9,7 +9,7 @@ DECLARE
     new_row jsonb;
     diff jsonb;
     actor text := nullif(current_setting('avr.actor_id', true), '');
-    hidden text[] := TG_ARGV;
+    hidden text[] := coalesce(TG_ARGV, '{}'::text[]);
 BEGIN
     IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - hidden; END IF;
     IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - hidden; END IF;

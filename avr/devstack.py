@@ -117,6 +117,8 @@ def run() -> int:
 
 
 def test(args: list[str]) -> int:
+    # The test runner switches DEBUG off itself; this only picks the development key and static storage.
+    os.environ.setdefault("DJANGO_DEBUG", "1")
     manage("buildmessages")
     return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=BASE_DIR).returncode
 

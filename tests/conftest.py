@@ -9,6 +9,12 @@ from tests.factories import OfficeFactory, ProgrammeFactory, staff
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s a user; tests create many users and test no hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def celery_eager():
     """Unit tests run tasks in-process; the broker test turns this off and uses a real worker."""
     celery_app.conf.task_always_eager = True

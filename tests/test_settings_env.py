@@ -1,0 +1,56 @@
+"""Settings come from the environment only; secrets may come from <NAME>_FILE."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from avr.env import ImproperEnvironment, database_from_url, env_bool, env_str
+
+
+def test_a_secret_can_come_from_a_file(tmp_path, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.write_text("from-the-file\n")
+    monkeypatch.setenv("SOME_SECRET", "from-the-variable")
+    monkeypatch.setenv("SOME_SECRET_FILE", str(secret))
+
+    assert env_str("SOME_SECRET") == "from-the-file"
+
+
+def test_a_malformed_boolean_is_refused_with_its_name(monkeypatch):
+    monkeypatch.setenv("DJANGO_DEBUG", "maybe")
+
+    with pytest.raises(ImproperEnvironment, match="DJANGO_DEBUG"):
+        env_bool("DJANGO_DEBUG")
+
+
+def test_database_urls_for_servers_and_sockets_are_understood():
+    server = database_from_url("postgres://avr:s%40cret@db:5432/avr?sslmode=require")
+    socket = database_from_url("postgresql://postgres@/avr?host=/srv/var/pg")
+
+    assert (server["HOST"], server["PORT"], server["PASSWORD"], server["OPTIONS"]) == (
+        "db", "5432", "s@cret", {"sslmode": "require"})
+    assert (socket["HOST"], socket["NAME"]) == ("/srv/var/pg", "avr")
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["DJANGO_DEBUG"] = "0"
+
+    result = subprocess.run([sys.executable, "-c", "import avr.settings"], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 20 + "Zx9!q_w-e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7",
+           "DJANGO_ALLOWED_HOSTS": "avr.example.org", "SITE_URL": "https://avr.example.org"}
+
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stdout + result.stderr
