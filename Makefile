@@ -33,8 +33,8 @@ smoke: $(STAMP)
 	$(PY) -m avr.devstack test -m smoke $(PYTEST_ARGS)
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=var --ignore=tests
-	$(PY) manage.py makemessages --all --domain=djangojs --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests
+	$(PY) manage.py makemessages -l es -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=static
+	$(PY) manage.py buildmessages --fill-source en
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache
