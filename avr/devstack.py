@@ -123,7 +123,14 @@ def test(args: list[str]) -> int:
     return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=BASE_DIR).returncode
 
 
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
+    # Explicit handlers: a shell may start us with SIGINT ignored, and SIGTERM should stop the children too.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     if not argv or argv[0] not in ("run", "test", "exec"):
         print(__doc__)
         return 2
