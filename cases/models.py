@@ -69,11 +69,22 @@ class Member(models.Model):
     document_number = models.CharField(_("document number"), max_length=40, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     needs_medical_attention = models.BooleanField(_("needs medical attention"), default=False)
+    # Blocking keys for duplicate detection (cases.dedup), written by the services, indexed.
+    name_key = models.CharField(max_length=255, blank=True, editable=False)
+    family_initials = models.CharField(max_length=8, blank=True, editable=False)
+    birth_year = models.SmallIntegerField(null=True, blank=True, editable=False)
+    document_key = models.CharField(max_length=40, blank=True, editable=False)
+    phone_key = models.CharField(max_length=16, blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "id"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        indexes = [
+            models.Index(fields=["nationality", "family_initials", "birth_year"], name="member_name_block"),
+            models.Index(fields=["document_key"], name="member_document_block", condition=~models.Q(document_key="")),
+            models.Index(fields=["phone_key"], name="member_phone_block", condition=~models.Q(phone_key="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_names} {self.family_names}"

@@ -7,8 +7,10 @@ from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import OPEN_STATUSES, CaseStatus
-from cases.models import Case
+from cases.dedup import candidate_filter, match, person_keys
+from cases.models import Case, Member
 from cases.permissions import CaseAccess, case_access, cases_visible_to, user_assignments
+from cases.transitions import NOTE_REQUIRED, allowed_targets
 
 LIST_FILTERS = ("status", "programme", "office", "nationality")
 
@@ -76,3 +78,46 @@ def case_pipeline_counts() -> list[dict]:
     rows = Case.objects.values("programme__code", "status").annotate(total=Count("id")).order_by("programme__code")
     labels = dict(CaseStatus.choices)
     return [{"programme": r["programme__code"], "status": labels[r["status"]], "total": r["total"]} for r in rows]
+
+
+def case_next_steps_for_user(*, case: Case, access: CaseAccess) -> list[dict]:
+    """The moves the user may offer from the case's current status, as (status, label, needs a note)."""
+    labels = dict(CaseStatus.choices)
+    return [
+        {"to": to, "label": labels[to], "needs_note": to in NOTE_REQUIRED}
+        for to, roles in allowed_targets(case.status).items()
+        if roles & access.roles
+    ]
+
+
+def possible_duplicates_for(*, user, person, exclude_case_id: int | None = None, limit: int = 10) -> list[dict]:
+    """Existing people who may be `person` (a MemberData), in any office, showing only enough to decide.
+
+    Looking across offices is the point (the same person registered at two booths), so this does not filter by
+    visibility; it returns name, birth year, office and status, never documents, phones or notes.
+    """
+    keys = person_keys(given_names=person.given_names, family_names=person.family_names,
+                       date_of_birth=person.date_of_birth, document_number=person.document_number, phone=person.phone)
+    candidates = (Member.objects.filter(candidate_filter(keys, person.nationality))
+                  .select_related("case__registering_office")
+                  .only("id", "given_names", "family_names", "date_of_birth", "name_key", "document_key",
+                        "phone_key", "case__id", "case__status", "case__reference", "case__registering_office__code")
+                  [:200])
+    if exclude_case_id:
+        candidates = [c for c in candidates if c.case_id != exclude_case_id]
+    found = []
+    for candidate in candidates:
+        result = match(keys, person.date_of_birth, candidate)
+        if result:
+            found.append((result, candidate))
+    found.sort(key=lambda pair: (-len(pair[0].reasons), -pair[0].score))
+    visible_ids = set(cases_visible_to(user).filter(pk__in=[c.case_id for _, c in found]).values_list("pk", flat=True))
+    labels = dict(CaseStatus.choices)
+    return [
+        {"member_id": c.pk, "case_id": c.case_id, "name": c.full_name,
+         "birth_year": c.date_of_birth.year if c.date_of_birth else None,
+         "office": c.case.registering_office.code, "status": c.case.status, "status_label": labels[c.case.status],
+         "reference": c.case.reference if c.case_id in visible_ids else None,
+         "reasons": list(result.reasons), "score": result.score}
+        for result, c in found[:limit]
+    ]

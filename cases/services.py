@@ -6,14 +6,17 @@ from datetime import date
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from accounts.choices import Role
 from accounts.models import Office, Programme
 from audit.services import audit_actor_set
-from cases.models import Case, Member, ReferenceCounter
+from cases.dedup import person_keys
+from cases.models import Case, CaseEvent, Member, ReferenceCounter
 from cases.permissions import case_access
+from cases.transitions import NOTE_REQUIRED, allowed_targets
 
 
 @dataclass
@@ -58,8 +61,17 @@ def case_register(
         destination_country=destination_country, intake_date=intake_date, created_by=actor,
         assigned_caseworker=actor, caseworker_notes=caseworker_notes,
     )
-    Member.objects.bulk_create(Member(case=case, **vars(m)) for m in members)
+    Member.objects.bulk_create(member_with_keys(Member(case=case, **vars(m))) for m in members)
     return case
+
+
+def member_with_keys(member: Member) -> Member:
+    """Fill the member's duplicate-detection keys from what was typed."""
+    keys = person_keys(given_names=member.given_names, family_names=member.family_names,
+                       date_of_birth=member.date_of_birth, document_number=member.document_number, phone=member.phone)
+    for field, value in vars(keys).items():
+        setattr(member, field, value)
+    return member
 
 
 @transaction.atomic
@@ -70,3 +82,36 @@ def case_share_with_team(*, actor, case: Case, team: Group) -> None:
         raise PermissionDenied
     audit_actor_set(actor=actor)
     assign_perm("cases.view_case", team, case)
+
+
+class InvalidTransition(Exception):
+    """A move the lifecycle does not allow; the API answers 409 with both status names."""
+
+    def __init__(self, from_status: str, to_status: str):
+        super().__init__(f"{from_status} -> {to_status}")
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+@transaction.atomic
+def case_transition(*, case_id: int, to: str, actor, note: str = "") -> Case:
+    """Move a case to `to` with an event (who, when, from, to, why); a no-op if it is already there."""
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    access = case_access(actor, case) if case else None
+    if access is None:
+        raise Http404
+    if case.status == to:
+        return case
+    roles = allowed_targets(case.status).get(to)
+    if roles is None:
+        raise InvalidTransition(case.status, to)
+    if not (roles & access.roles):
+        raise PermissionDenied
+    if to in NOTE_REQUIRED and not note.strip():
+        raise ValidationError({"note": _("Please say why.")})
+    audit_actor_set(actor=actor)
+    CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=to, note=note.strip())
+    case.status = to
+    case.version += 1
+    case.save(update_fields=["status", "version", "updated_at"])
+    return case

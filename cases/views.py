@@ -1,14 +1,18 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.shortcuts import render
-from rest_framework.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from rest_framework.exceptions import ValidationError as FilterError
 
 from accounts.choices import Country
 from accounts.models import Office, Programme
 from cases.api.views import case_filters_from
 from cases.choices import CaseStatus
 from cases.permissions import FieldGroup, case_access_batch
-from cases.selectors import case_get_for_user, case_list_for_user, cases_listed_audit
+from cases.selectors import case_get_for_user, case_list_for_user, case_next_steps_for_user, cases_listed_audit
+from cases.services import InvalidTransition, case_transition
 
 PAGE_SIZE = 25
 
@@ -19,7 +23,7 @@ def case_list(request):
     errors = {}
     try:
         filters = case_filters_from(request.GET)
-    except ValidationError as exc:
+    except FilterError as exc:
         filters, errors = {}, exc.detail
     cases = case_list_for_user(user=request.user, filters=filters).order_by("-id")
     after = request.GET.get("after", "")
@@ -49,5 +53,28 @@ def case_detail(request, pk: int):
         "case": case, "members": case.members.all(),
         "show_identity": FieldGroup.IDENTITY in groups, "show_travel": FieldGroup.TRAVEL in groups,
         "show_notes": FieldGroup.CASE_NOTES in groups, "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
+        "next_steps": case_next_steps_for_user(case=case, access=access),
+        "events": case.events.select_related("actor").order_by("at", "id"),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+@login_required
+@require_POST
+def case_transition_view(request, pk: int):
+    """A next-step button on the case page."""
+    to = request.POST.get("to", "")
+    try:
+        case_transition(case_id=pk, to=to, actor=request.user, note=request.POST.get("note", ""))
+    except InvalidTransition as exc:
+        labels = dict(CaseStatus.choices)
+        messages.error(request, _("A case cannot move from “%(from)s” to “%(to)s”.") % {
+            "from": labels[exc.from_status], "to": labels.get(exc.to_status, exc.to_status)})
+    except ValidationError as exc:
+        for error in exc.message_dict.values():
+            messages.error(request, " ".join(error))
+    except PermissionDenied:
+        messages.error(request, _("Your role cannot make this change."))
+    else:
+        messages.success(request, _("Status changed."))
+    return redirect("case_detail", pk=pk)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from cases.models import Case, Member
+from cases.models import Case, CaseEvent, Member
 from cases.permissions import FieldGroup
 
 
@@ -49,3 +49,16 @@ class CaseSerializer(FieldGroupMixin, serializers.ModelSerializer):
         fields = ["id", "reference", "status", "programme", "office", "registration_country", "destination_country",
                   "reception_centre", "intake_date", "caseworker_notes", "version", "created_at", "updated_at",
                   "members"]
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Case._meta.get_field("status").choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "actor", "from_status", "to_status", "note"]

@@ -5,4 +5,6 @@ from cases.api import views
 urlpatterns = [
     path("cases/", views.CaseList.as_view(), name="api-case-list"),
     path("cases/<int:pk>/", views.CaseDetail.as_view(), name="api-case-detail"),
+    path("cases/<int:pk>/transitions/", views.CaseTransitionCreate.as_view(), name="api-case-transitions"),
+    path("cases/<int:pk>/events/", views.CaseEventList.as_view(), name="api-case-events"),
 ]

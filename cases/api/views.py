@@ -1,14 +1,16 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics
+from rest_framework import generics, status
+from rest_framework.response import Response
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Country
 from accounts.models import Office, Programme
-from cases.api.serializers import CaseSerializer
+from cases.api.serializers import CaseEventSerializer, CaseSerializer, TransitionSerializer
 from cases.choices import CaseStatus
 from cases.permissions import case_access_batch
 from cases.selectors import case_get_for_user, case_list_for_user, cases_listed_audit
+from cases.services import InvalidTransition, case_transition
 
 
 def case_filters_from(params) -> dict:
@@ -72,3 +74,40 @@ class CaseDetail(generics.RetrieveAPIView):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "access": getattr(self, "access", {})}
+
+
+def invalid_transition_response(exc: InvalidTransition) -> Response:
+    labels = dict(CaseStatus.choices)
+    detail = _("A case cannot move from “%(from)s” to “%(to)s”.") % {
+        "from": labels[exc.from_status], "to": labels.get(exc.to_status, exc.to_status)}
+    return Response({"code": "invalid_transition", "detail": detail, "fields": {},
+                     "from": exc.from_status, "to": exc.to_status}, status=status.HTTP_409_CONFLICT)
+
+
+class CaseTransitionCreate(generics.GenericAPIView):
+    """Move a case along its lifecycle; 409 names both statuses when the move is not allowed."""
+
+    serializer_class = TransitionSerializer
+
+    @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
+    def post(self, request, pk: int):
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            case_transition(case_id=pk, actor=request.user, **serializer.validated_data)
+        except InvalidTransition as exc:
+            return invalid_transition_response(exc)
+        case, access = case_get_for_user(user=request.user, case_id=pk, request=request._request)
+        return Response(CaseSerializer(case, context={"access": {case.pk: access}, "request": request}).data)
+
+
+class CaseEventList(generics.ListAPIView):
+    """The case's timeline: who, when, from, to, why."""
+
+    serializer_class = CaseEventSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        case, _access = case_get_for_user(user=self.request.user, case_id=self.kwargs["pk"],
+                                          request=self.request._request)
+        return case.events.select_related("actor").order_by("at", "id")

@@ -1,0 +1,23 @@
+"""The case lifecycle as data: which move is allowed from where, and for which roles.
+
+Later issues add their moves (pending_approval, approved, booked, ...) and guards here.
+"""
+
+from accounts.choices import Role
+from cases.choices import CaseStatus as S
+
+CASE_TEAM = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+
+# Withdrawal is open until the household is on its way (DOMAIN.md: "any time before in_transit").
+WITHDRAWABLE = [S.REGISTERED, S.SCREENING, S.PENDING_APPROVAL, S.APPROVED, S.BOOKED, S.ON_HOLD, S.NO_SHOW,
+                S.REJECTED]
+
+ALLOWED: dict[str, dict[str, frozenset]] = {status: {S.WITHDRAWN: CASE_TEAM} for status in WITHDRAWABLE}
+ALLOWED[S.REGISTERED][S.SCREENING] = CASE_TEAM
+
+# Moves that must say why.
+NOTE_REQUIRED = {S.WITHDRAWN, S.REJECTED, S.ON_HOLD, S.CLOSED, S.REFERRED_OUT}
+
+
+def allowed_targets(status: str) -> dict[str, frozenset]:
+    return ALLOWED.get(status, {})

@@ -1,0 +1,132 @@
+"""The lifecycle wired so far: registered -> screening, and withdrawal before departure."""
+
+import pytest
+from django.urls import reverse
+
+from cases.choices import CaseStatus
+from cases.models import CaseEvent
+from tests.conftest import api_as
+from tests.factories import household
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(caseworker, caravan, tij):
+    return household(actor=caseworker, programme=caravan, office=tij)
+
+
+def transition(user, case, to, note=""):
+    return api_as(user).post(f"/api/v1/cases/{case.pk}/transitions/", {"to": to, "note": note}, format="json")
+
+
+def test_a_caseworker_starts_screening_and_the_event_says_who_from_and_to(caseworker, case):
+    response = transition(caseworker, case, "screening")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "screening"
+    event = CaseEvent.objects.get(case=case)
+    assert (event.actor, event.from_status, event.to_status) == (caseworker, "registered", "screening")
+
+
+def test_a_move_the_lifecycle_does_not_allow_answers_409_with_both_names(caseworker, case):
+    response = transition(caseworker, case, "arrived")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["code"], body["from"], body["to"]) == ("invalid_transition", "registered", "arrived")
+    case.refresh_from_db()
+    assert case.status == "registered"
+    assert not CaseEvent.objects.filter(case=case).exists()
+
+
+def test_withdrawal_needs_a_reason(caseworker, case):
+    response = transition(caseworker, case, "withdrawn")
+
+    assert response.status_code == 400
+    assert "note" in response.json()["fields"]
+    case.refresh_from_db()
+    assert case.status == "registered"
+
+
+@pytest.mark.parametrize("status", ["registered", "screening", "approved", "booked", "on_hold", "no_show"])
+def test_a_household_may_withdraw_at_any_time_before_departure(caseworker, caravan, tij, status):
+    case = household(actor=caseworker, programme=caravan, office=tij, status=status)
+
+    response = transition(caseworker, case, "withdrawn", note="Decidió quedarse con su familia en Tijuana.")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "withdrawn"
+
+
+@pytest.mark.parametrize("status", ["in_transit", "arrived", "closed", "referred_out"])
+def test_no_withdrawal_once_the_household_is_on_its_way(caseworker, supervisor, caravan, tij, status):
+    case = household(actor=caseworker, programme=caravan, office=tij, status=status)
+
+    response = transition(supervisor, case, "withdrawn", note="x")
+
+    assert response.status_code == 409
+
+
+@pytest.mark.parametrize("persona, expected", [
+    ("caseworker", 200), ("supervisor", 200), ("outsider", 404), ("reception", 404), ("admin_user", 404),
+])
+def test_who_may_start_screening(request, case, persona, expected):
+    user = request.getfixturevalue(persona)
+
+    response = transition(user, case, "screening")
+
+    assert response.status_code == expected
+    case.refresh_from_db()
+    assert case.status == ("screening" if expected == 200 else "registered")
+
+
+def test_a_movement_officer_who_sees_the_case_may_not_withdraw_it(movement_officer, caseworker, caravan, tij):
+    case = household(actor=caseworker, programme=caravan, office=tij, status=CaseStatus.APPROVED)
+
+    response = transition(movement_officer, case, "withdrawn", note="x")
+
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.status == "approved"
+
+
+def test_the_events_endpoint_is_the_timeline(caseworker, case):
+    transition(caseworker, case, "screening")
+    transition(caseworker, case, "withdrawn", note="Ya no desea regresar.")
+
+    events = api_as(caseworker).get(f"/api/v1/cases/{case.pk}/events/").json()
+
+    assert [(e["from_status"], e["to_status"]) for e in events] == [("registered", "screening"),
+                                                                     ("screening", "withdrawn")]
+    assert events[1]["note"] == "Ya no desea regresar."
+    assert events[1]["actor"] == "cw_tij"
+
+
+def test_the_events_of_another_offices_case_answer_404(outsider, case):
+    assert api_as(outsider).get(f"/api/v1/cases/{case.pk}/events/").status_code == 404
+
+
+def test_the_case_page_offers_the_next_steps_and_shows_the_timeline(client, caseworker, case):
+    client.force_login(caseworker)
+
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert 'data-to="screening"' in page and 'data-to="withdrawn"' in page
+
+    response = client.post(reverse("case_transition", args=[case.pk]), {"to": "screening"}, follow=True)
+
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.status == "screening"
+    assert "data-testid=\"timeline\"" in response.content.decode()
+
+
+def test_a_refused_step_in_the_browser_is_explained_not_a_500(client, caseworker, case):
+    client.force_login(caseworker)
+
+    response = client.post(reverse("case_transition", args=[case.pk]), {"to": "withdrawn", "note": " "}, follow=True)
+
+    assert response.status_code == 200
+    assert "alert-danger" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "registered"
