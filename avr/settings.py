@@ -223,7 +223,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CountryEnum": "accounts.choices.Country"},
+    "ENUM_NAME_OVERRIDES": {"CountryEnum": "accounts.choices.Country", "CaseStatusEnum": "cases.choices.CaseStatus"},
 }
 
 LOGGING = {

@@ -47,7 +47,9 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_settings_pass_the_deploy_check():
-    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 20 + "Zx9!q_w-e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7",
+    # The browser tests' conftest allows sync DB calls under Playwright's loop; production never does.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 20 + "Zx9!q_w-e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7",
            "DJANGO_ALLOWED_HOSTS": "avr.example.org", "SITE_URL": "https://avr.example.org"}
 
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

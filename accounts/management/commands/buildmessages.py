@@ -35,7 +35,11 @@ class Command(BaseCommand):
         for locale_dir in settings.LOCALE_PATHS:
             for po_path in Path(locale_dir).glob(f"{language}/LC_MESSAGES/*.po"):
                 catalogue = polib.pofile(str(po_path))
-                for entry in catalogue.untranslated_entries():
+                for entry in catalogue:
+                    # makemessages' fuzzy guesses are wrong by definition in the source language.
+                    if "fuzzy" in entry.flags:
+                        entry.flags.remove("fuzzy")
+                    entry.previous_msgid = entry.previous_msgid_plural = None
                     if entry.msgid_plural:
                         entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
                     else:
