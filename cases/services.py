@@ -62,6 +62,7 @@ def case_register(
         assigned_caseworker=actor, caseworker_notes=caseworker_notes,
     )
     Member.objects.bulk_create(member_with_keys(Member(case=case, **vars(m))) for m in members)
+    CaseEvent.objects.create(case=case, actor=actor, from_status="", to_status=case.status)
     return case
 
 
