@@ -1,5 +1,6 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
@@ -19,13 +20,13 @@ class ByCodeMixin:
     """Reference data is addressed by its code; an unknown code is named in the error."""
 
     lookup_field = "code"
-    not_found_message = ""
+    not_found_message = gettext_lazy("Not found.")
 
     def get_object(self):
         code = self.kwargs["code"]
         obj = self.get_queryset().filter(code__iexact=code).first()
         if obj is None:
-            raise NotFound(self.not_found_message % {"code": code})
+            raise NotFound(str(self.not_found_message) % {"code": code})
         return obj
 
     def filter_queryset(self, queryset):
@@ -34,52 +35,36 @@ class ByCodeMixin:
             return queryset
         matched = queryset.filter(code__iexact=code)
         if not matched.exists():
-            raise ValidationError({"code": [self.not_found_message % {"code": code}]})
+            raise ValidationError({"code": [str(self.not_found_message) % {"code": code}]})
         return matched
+
+
+OFFICE_NOT_FOUND = gettext_lazy("No office has the code “%(code)s”.")
+PROGRAMME_NOT_FOUND = gettext_lazy("No programme has the code “%(code)s”.")
 
 
 @extend_schema(parameters=[OpenApiParameter("code", str, description="Only the office with this code")])
 class OfficeList(ByCodeMixin, generics.ListAPIView):
     """Offices: registration booths, field offices, reception centres."""
 
-    serializer_class = OfficeSerializer
-    queryset = Office.objects.all()
-
-    @property
-    def not_found_message(self):
-        return _("No office has the code “%(code)s”.")
+    serializer_class, queryset, not_found_message = OfficeSerializer, Office.objects.all(), OFFICE_NOT_FOUND
     pagination_class = CodeCursorPagination
 
 
 class OfficeDetail(ByCodeMixin, generics.RetrieveAPIView):
-    serializer_class = OfficeSerializer
-    queryset = Office.objects.all()
-
-    @property
-    def not_found_message(self):
-        return _("No office has the code “%(code)s”.")
+    serializer_class, queryset, not_found_message = OfficeSerializer, Office.objects.all(), OFFICE_NOT_FOUND
 
 
 @extend_schema(parameters=[OpenApiParameter("code", str, description="Only the programme with this code")])
 class ProgrammeList(ByCodeMixin, generics.ListAPIView):
     """Return programmes."""
 
-    serializer_class = ProgrammeSerializer
-    queryset = Programme.objects.all()
-
-    @property
-    def not_found_message(self):
-        return _("No programme has the code “%(code)s”.")
+    serializer_class, queryset, not_found_message = ProgrammeSerializer, Programme.objects.all(), PROGRAMME_NOT_FOUND
     pagination_class = CodeCursorPagination
 
 
 class ProgrammeDetail(ByCodeMixin, generics.RetrieveAPIView):
-    serializer_class = ProgrammeSerializer
-    queryset = Programme.objects.all()
-
-    @property
-    def not_found_message(self):
-        return _("No programme has the code “%(code)s”.")
+    serializer_class, queryset, not_found_message = ProgrammeSerializer, Programme.objects.all(), PROGRAMME_NOT_FOUND
 
 
 class TokenCreate(APIView):
