@@ -12,6 +12,7 @@ help:
 	@echo "make test   - run the whole test suite"
 	@echo "make smoke  - run the smoke subset"
 	@echo "make messages - refresh the translation catalogues (needs gettext)"
+	@echo "make bench  - benchmarks on a separate avr_bench database (BENCH_CASES=50000 for a quick run)"
 
 $(PY):
 	@PY312=$$(scripts/find-python) || exit 1; \
@@ -31,6 +32,9 @@ test: $(STAMP)
 
 smoke: $(STAMP)
 	$(PY) -m avr.devstack test -m smoke $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m avr.devstack exec $(PY) -m bench.run
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l es -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=static

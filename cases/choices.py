@@ -41,3 +41,31 @@ class DocumentType(models.TextChoices):
     BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
     CONSULAR_DOCUMENT = "consular_document", _("Consular emergency document")
     OTHER = "other", _("Other document")
+
+
+class HowHeard(models.TextChoices):
+    BOOTH_OUTREACH = "booth_outreach", _("Outreach at a booth")
+    SHELTER = "shelter", _("Shelter staff")
+    CONSULATE = "consulate", _("Consulate")
+    AUTHORITIES = "authorities", _("Migration authorities")
+    SOCIAL_MEDIA = "social_media", _("Social media or radio")
+    WORD_OF_MOUTH = "word_of_mouth", _("Family, friends or other migrants")
+    OTHER = "other", _("Other")
+
+
+class ConsentType(models.TextChoices):
+    EXPLICIT = "explicit", _("Explicit")
+    IMPLICIT = "implicit", _("Implicit")
+    PROXY = "proxy", _("By a proxy")
+
+
+class ConsentScope(models.TextChoices):
+    COLLECTION = "collection", _("Collection of data")
+    VOLUNTARY_RETURN = "voluntary_return", _("Declaration of voluntary return")
+    SHARING = "sharing", _("Sharing with an institution")
+    FOLLOW_UP = "follow_up", _("Follow-up contact")
+
+
+class DuplicateDecisionKind(models.TextChoices):
+    SAME = "same", _("Same person")
+    DIFFERENT = "different", _("Different person")

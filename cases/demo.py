@@ -7,7 +7,7 @@ from django.db import transaction
 from accounts.models import User
 from cases.choices import CaseStatus
 from cases.models import Case, CaseEvent, Member
-from cases.services import MemberData, case_register
+from cases.registration import ConsentInput, MemberInput, RegistrationInput, case_register
 
 # office, destination, reception centre, status, [(given, family, sex, birth, nationality, relationship, doc)]
 DEMO_HOUSEHOLDS = [
@@ -41,6 +41,9 @@ DEMO_HOUSEHOLDS = [
 ]
 
 
+DEMO_PLACES = {"HN": "San Pedro Sula", "SV": "San Miguel", "GT": "Cobán"}
+
+
 @transaction.atomic
 def demo_cases_ensure(*, offices, programmes) -> int:
     """Create the demo households that do not exist yet; returns how many were created."""
@@ -52,12 +55,14 @@ def demo_cases_ensure(*, offices, programmes) -> int:
         if Member.objects.filter(case__registering_office__code=office_code, given_names=principal[0],
                                  family_names=principal[1], date_of_birth=principal[3]).exists():
             continue
-        members = [MemberData(given_names=g, family_names=f, sex=s, date_of_birth=b, nationality=n, relationship=r,
-                              document_type="passport" if doc else "", document_number=doc)
+        members = [MemberInput(given_names=g, family_names=f, sex=s, date_of_birth=b, nationality=n, relationship=r,
+                               document_type="passport" if doc else "", document_number=doc,
+                               place_of_origin=DEMO_PLACES[n])
                    for g, f, s, b, n, r, doc in people]
-        case = case_register(actor=caseworkers[office_code], programme=programmes["CARAVAN-2018"],
-                             office=offices[office_code], destination_country=destination, members=members,
-                             intake_date=date(2018, 11, 20))
+        data = RegistrationInput(programme=programmes["CARAVAN-2018"], office=offices[office_code],
+                                 destination_country=destination, members=members, how_heard="booth_outreach",
+                                 consent=ConsentInput(type="explicit"), intake_date=date(2018, 11, 20))
+        case = case_register(actor=caseworkers[office_code], data=data, confirm_duplicates=True).case
         demo_status_set(case=case, status=status, centre=offices.get(centre), actor=supervisor)
         created += 1
     return created

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.choices import Country
-from cases.choices import CaseStatus, DocumentType, Relationship, Sex
+from cases.choices import (
+    CaseStatus, ConsentScope, ConsentType, DocumentType, DuplicateDecisionKind, HowHeard, Relationship, Sex,
+)
 
 
 class Case(models.Model):
@@ -30,7 +32,17 @@ class Case(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.REGISTERED)
     caseworker_notes = models.TextField(_("caseworker notes"), blank=True)
+    how_heard = models.CharField(_("how they heard of the programme"), max_length=20, choices=HowHeard.choices,
+                                 blank=True, db_default="")
+    # Quick mode during surges: the minimum now, completed later from the "incomplete" queue.
+    is_incomplete = models.BooleanField(_("incomplete"), default=False, db_default=False)
+    # Derived from the members (cases.household), kept here so every list can filter and show them.
+    has_unaccompanied_child = models.BooleanField(_("unaccompanied child"), default=False, db_default=False,
+                                                  editable=False)
+    has_separated_child = models.BooleanField(_("separated child"), default=False, db_default=False, editable=False)
     intake_date = models.DateField(_("intake date"), default=date.today)
+    split_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="splits",
+                                   verbose_name=_("split from"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
     )
@@ -42,12 +54,16 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         permissions = [("approve_case", _("Can approve the return of this case"))]
+        # Each scope has an index ending in id, so a list page is a backward index scan that stops after 26 rows.
         indexes = [
-            models.Index(fields=["registering_office", "status", "id"], name="case_office_scope"),
-            models.Index(fields=["programme", "registration_country", "status", "id"], name="case_programme_scope"),
-            models.Index(fields=["registration_country", "status", "id"], name="case_country_scope"),
-            models.Index(fields=["reception_centre", "status", "id"], name="case_reception_scope"),
-            models.Index(fields=["assigned_caseworker", "id"], name="case_assignee_scope"),
+            models.Index(fields=["registering_office", "id"], name="case_office_scope"),
+            models.Index(fields=["registering_office", "status", "id"], name="case_office_status"),
+            models.Index(fields=["programme", "registration_country", "id"], name="case_programme_scope"),
+            models.Index(fields=["registration_country", "id"], name="case_country_scope"),
+            models.Index(fields=["reception_centre", "id"], name="case_reception_scope"),
+            models.Index(fields=["assigned_caseworker", "id"], name="case_assignee"),
+            models.Index(fields=["registering_office", "is_incomplete", "id"], name="case_incomplete_queue",
+                         condition=models.Q(is_incomplete=True)),
         ]
 
     def __str__(self) -> str:
@@ -69,6 +85,19 @@ class Member(models.Model):
     document_number = models.CharField(_("document number"), max_length=40, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     needs_medical_attention = models.BooleanField(_("needs medical attention"), default=False)
+    country_of_residence = models.CharField(_("country of residence"), max_length=2, choices=Country.choices,
+                                            blank=True, db_default="")
+    document_issuing_country = models.CharField(_("document issued by"), max_length=2, choices=Country.choices,
+                                                blank=True, db_default="")
+    languages = models.CharField(_("languages"), max_length=120, blank=True, db_default="")
+    place_of_origin = models.CharField(_("place of origin (municipality)"), max_length=120, blank=True, db_default="")
+    intended_destination = models.CharField(_("intended destination"), max_length=120, blank=True, db_default="")
+    # Derived from the household, never typed (cases.household).
+    is_unaccompanied_child = models.BooleanField(_("unaccompanied child"), default=False, db_default=False,
+                                                 editable=False)
+    is_separated_child = models.BooleanField(_("separated child"), default=False, db_default=False, editable=False)
+    same_person_as = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                       verbose_name=_("same person as"))
     # Blocking keys for duplicate detection (cases.dedup), written by the services, indexed.
     name_key = models.CharField(max_length=255, blank=True, editable=False)
     family_initials = models.CharField(max_length=8, blank=True, editable=False)
@@ -131,3 +160,51 @@ class CaseEvent(models.Model):
         ordering = ["case", "at", "id"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
+
+
+class Consent(models.Model):
+    """Purpose-bound consent: per scope (and recipient), how it was given, by whom it was recorded."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents", verbose_name=_("case"))
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, null=True, blank=True, related_name="consents",
+                               verbose_name=_("member"))
+    scope = models.CharField(_("scope"), max_length=20, choices=ConsentScope.choices)
+    recipient = models.CharField(_("recipient"), max_length=160, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=160, blank=True)
+    type = models.CharField(_("type"), max_length=10, choices=ConsentType.choices)
+    reason = models.TextField(_("why not explicit"), blank=True)
+    given_on = models.DateField(_("date"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+
+class DuplicateDecision(models.Model):
+    """A caseworker's answer to "is this the same person?", kept so the question is not asked again."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("member"))
+    candidate = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("candidate"))
+    decision = models.CharField(_("decision"), max_length=10, choices=DuplicateDecisionKind.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "candidate"], name="duplicate_decision_once")]
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key: a retried create returns the first result, never a second case."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once")]

@@ -7,7 +7,8 @@ admin queryset and task reads cases through `cases_visible_to` or `case_access`.
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet, Subquery
 
 from accounts.choices import Role
 from accounts.models import Assignment
@@ -73,7 +74,9 @@ def _scope_q(assignment: Assignment) -> Q | None:
     """The cases one assignment brings into view, as a filter on the scope columns."""
     role = assignment.role
     if role == Role.CASEWORKER and assignment.office_id:
-        return Q(registering_office_id=assignment.office_id) | Q(assigned_caseworker_id=assignment.user_id)
+        # Office only: a case assigned to someone outside the office is shared with them (guardian) instead,
+        # so this stays one indexed column.
+        return Q(registering_office_id=assignment.office_id)
     if role == Role.SUPERVISOR:
         q = Q()
         if assignment.programme_id:
@@ -92,7 +95,7 @@ def _matches(assignment: Assignment, case: Case) -> bool:
     """The same rule as `_scope_q`, for one case already in memory (the permission matrix tests both agree)."""
     role = assignment.role
     if role == Role.CASEWORKER and assignment.office_id:
-        return case.registering_office_id == assignment.office_id or case.assigned_caseworker_id == assignment.user_id
+        return case.registering_office_id == assignment.office_id
     if role == Role.SUPERVISOR and (assignment.programme_id or assignment.country):
         return (assignment.programme_id in (None, case.programme_id)) and (
             assignment.country in ("", case.registration_country)
@@ -104,32 +107,70 @@ def _matches(assignment: Assignment, case: Case) -> bool:
     return False
 
 
+def _view_case() -> dict:
+    """The view_case permission as a scalar subquery: no extra round trip, no join for the planner to misjudge."""
+    permission = Permission.objects.filter(codename="view_case", content_type__app_label="cases").values("id")[:1]
+    return {"permission_id": Subquery(permission)}
+
+
 def _shared_case_ids(user):
     """Subqueries of the cases shared with the user or one of their teams (guardian direct-FK tables)."""
-    by_user = CaseUserObjectPermission.objects.filter(user=user, permission__codename="view_case")
+    by_user = CaseUserObjectPermission.objects.filter(user_id=user.pk, **_view_case())
     by_group = CaseGroupObjectPermission.objects.filter(
-        group__in=user.groups.all(), permission__codename="view_case"
-    )
+        group_id__in=user.groups.through.objects.filter(user_id=user.pk).values("group_id"), **_view_case())
     return by_user.values("content_object_id"), by_group.values("content_object_id")
 
 
 def _has_shares(user) -> bool:
+    """One query: is anything shared with the user or their teams?"""
     by_user, by_group = _shared_case_ids(user)
-    return by_user.exists() or by_group.exists()
+    return by_user.union(by_group, all=True).exists()
+
+
+def visibility_branches(user) -> list[Q]:
+    """The user's visibility as separate conditions, each served by its own index (see `case_page`)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    branches = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
+    if _has_shares(user):
+        by_user, by_group = _shared_case_ids(user)
+        branches += [Q(pk__in=by_user), Q(pk__in=by_group)]
+    return branches
 
 
 def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Every case the user may see; the only entry point for listing cases."""
+    """Every case the user may see, as one queryset (for counts, membership tests and the admin)."""
     queryset = Case.objects.all() if queryset is None else queryset
     visible = Q(pk__in=[])
-    for assignment in user_assignments(user):
-        q = _scope_q(assignment)
-        if q is not None:
-            visible |= q
-    if getattr(user, "is_authenticated", False) and user.is_active and _has_shares(user):
-        by_user, by_group = _shared_case_ids(user)
-        visible |= Q(pk__in=by_user) | Q(pk__in=by_group)
+    for branch in visibility_branches(user):
+        visible |= branch
     return queryset.filter(visible)
+
+
+def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int) -> list[Case]:
+    """One page of visible cases, newest first, after the keyset `before_id`.
+
+    An OR of scopes (two assignments, or a scope plus shared cases) makes PostgreSQL collect every matching row
+    and sort it; one ordered query per branch, each stopping after `size` rows, then a merge, stays constant.
+    """
+    if before_id is not None:
+        queryset = queryset.filter(id__lt=before_id)
+    found: dict[int, Case] = {}
+    shared: set[int] = set()
+    scopes = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
+    branches = [(q, False) for q in scopes]
+    if _has_shares(user):
+        by_user, by_group = _shared_case_ids(user)
+        branches += [(Q(pk__in=by_user), True), (Q(pk__in=by_group), True)]
+    for branch, is_share in branches:
+        for case in queryset.filter(branch).order_by("-id")[:size]:
+            found.setdefault(case.pk, case)
+            if is_share:
+                shared.add(case.pk)
+    page = sorted(found.values(), key=lambda case: -case.pk)[:size]
+    for case in page:
+        case.avr_shared = case.pk in shared  # lets case_access_batch skip the share lookup
+    return page
 
 
 def case_access(user, case: Case) -> CaseAccess | None:
@@ -146,10 +187,13 @@ def case_access(user, case: Case) -> CaseAccess | None:
 
 def case_access_batch(user, cases) -> dict[int, CaseAccess]:
     """`case_access` for a page of cases already known to be visible, with one query for the shares."""
-    ids = [case.pk for case in cases]
-    by_user, by_group = _shared_case_ids(user)
-    shared = set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
-    shared |= set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    if all(hasattr(case, "avr_shared") for case in cases):
+        shared = {case.pk for case in cases if case.avr_shared}
+    else:
+        ids = [case.pk for case in cases]
+        by_user, by_group = _shared_case_ids(user)
+        shared = set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+        shared |= set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
     result = {}
     for case in cases:
         roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))

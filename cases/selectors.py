@@ -1,24 +1,43 @@
 """Every read of cases goes through here, and through the one visibility rule."""
 
-from django.db.models import Count, QuerySet
+import re
+
+from django.db.models import Count, Exists, OuterRef, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import OPEN_STATUSES, CaseStatus
-from cases.dedup import candidate_filter, match, person_keys
-from cases.models import Case, Member
-from cases.permissions import CaseAccess, case_access, cases_visible_to, user_assignments
+from cases.dedup import candidate_filter, document_key, match, name_tokens, person_keys
+from cases.models import Case, CaseEvent, DuplicateDecision, Member
+from cases.permissions import (
+    CaseAccess, case_access, case_page, cases_visible_to, user_assignments, visibility_branches,
+)
 from cases.transitions import NOTE_REQUIRED, allowed_targets
 
 LIST_FILTERS = ("status", "programme", "office", "nationality")
 
 
+def case_list_page(*, user, filters: dict | None = None, before_id: int | None = None, size: int = 25):
+    """One page of the cases the user may see (newest first) and the keyset of the next page, if any."""
+    queryset = case_filtered(Case.objects.all(), filters or {}).select_related(
+        "programme", "registering_office", "reception_centre")
+    page = case_page(user, queryset, before_id=before_id, size=size + 1)
+    has_more = len(page) > size
+    page = page[:size]
+    prefetch_related_objects(page, "members")
+    return page, (page[-1].pk if has_more else None)
+
+
 def case_list_for_user(*, user, filters: dict | None = None) -> QuerySet:
     """Cases the user may see, filtered by status / programme code / office code / nationality."""
-    filters = filters or {}
-    queryset = cases_visible_to(user).select_related("programme", "registering_office", "reception_centre")
+    return case_filtered(cases_visible_to(user), filters or {}).select_related(
+        "programme", "registering_office", "reception_centre")
+
+
+def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
+    """Apply the list filters (codes already checked by the caller) and the search box."""
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
     if filters.get("programme"):
@@ -26,8 +45,44 @@ def case_list_for_user(*, user, filters: dict | None = None) -> QuerySet:
     if filters.get("office"):
         queryset = queryset.filter(registering_office__code=filters["office"])
     if filters.get("nationality"):
-        queryset = queryset.filter(members__relationship="principal", members__nationality=filters["nationality"])
+        queryset = queryset.filter(Exists(Member.objects.filter(
+            case=OuterRef("pk"), relationship="principal", nationality=filters["nationality"])))
+    if filters.get("umc"):
+        queryset = queryset.filter(has_unaccompanied_child=True)
+    if filters.get("incomplete"):
+        queryset = queryset.filter(is_incomplete=True)
+    if filters.get("registered_from"):
+        queryset = queryset.filter(intake_date__gte=filters["registered_from"])
+    if filters.get("registered_to"):
+        queryset = queryset.filter(intake_date__lte=filters["registered_to"])
+    if filters.get("q"):
+        queryset = case_searched(queryset, filters["q"])
     return queryset
+
+
+REFERENCE_LIKE = re.compile(r"^[A-Za-z]{2,6}(-[A-Za-z]{2,3})?-\d{4}-\d+$")
+
+
+def case_searched(queryset: QuerySet, text: str) -> QuerySet:
+    """Search by reference, document number, or name (accent- and case-insensitive, any order)."""
+    text = text.strip()
+    if REFERENCE_LIKE.match(text):
+        return queryset.filter(reference__iexact=text)
+    members = Member.objects.filter(case=OuterRef("pk"))
+    if any(ch.isdigit() for ch in text):
+        return queryset.filter(Exists(members.filter(document_key=document_key(text))))
+    for token in name_tokens(text):
+        members = members.filter(name_key__contains=token)
+    return queryset.filter(Exists(members))
+
+
+def case_list_total(*, user, filters: dict, cap: int = 1000) -> tuple[int, bool]:
+    """How many cases match, counted up to `cap` ("1,000+"), never a COUNT over the whole table."""
+    queryset = case_filtered(Case.objects.all(), filters)
+    ids = set()
+    for branch in visibility_branches(user):
+        ids.update(queryset.filter(branch).values_list("id", flat=True)[: cap + 1])
+    return min(len(ids), cap), len(ids) > cap
 
 
 def case_get_for_user(*, user, case_id, request=None) -> tuple[Case, CaseAccess]:
@@ -91,7 +146,7 @@ def case_next_steps_for_user(*, case: Case, access: CaseAccess) -> list[dict]:
 
 
 def possible_duplicates_for(*, user, person, exclude_case_id: int | None = None, limit: int = 10) -> list[dict]:
-    """Existing people who may be `person` (a MemberData), in any office, showing only enough to decide.
+    """Existing people who may be `person` (a MemberInput or Member), in any office, showing only enough to decide.
 
     Looking across offices is the point (the same person registered at two booths), so this does not filter by
     visibility; it returns name, birth year, office and status, never documents, phones or notes.
@@ -105,6 +160,8 @@ def possible_duplicates_for(*, user, person, exclude_case_id: int | None = None,
                   [:200])
     if exclude_case_id:
         candidates = [c for c in candidates if c.case_id != exclude_case_id]
+    decided = decided_candidate_ids(person)
+    candidates = [c for c in candidates if c.pk not in decided and c.pk != getattr(person, "pk", None)]
     found = []
     for candidate in candidates:
         result = match(keys, person.date_of_birth, candidate)
@@ -121,3 +178,21 @@ def possible_duplicates_for(*, user, person, exclude_case_id: int | None = None,
          "reasons": list(result.reasons), "score": result.score}
         for result, c in found[:limit]
     ]
+
+
+def decided_candidate_ids(person) -> set[int]:
+    """People already judged same or different from this (saved) member, in either direction."""
+    if not getattr(person, "pk", None):
+        return set()
+    forward = DuplicateDecision.objects.filter(member_id=person.pk).values_list("candidate_id", flat=True)
+    backward = DuplicateDecision.objects.filter(candidate_id=person.pk).values_list("member_id", flat=True)
+    return set(forward) | set(backward)
+
+
+def case_timeline(case: Case) -> list[CaseEvent]:
+    """The case's events; a household split from another keeps the history from before the split."""
+    events = list(case.events.select_related("actor"))
+    if case.split_from_id:
+        earlier = case.split_from.events.select_related("actor").filter(at__lt=case.created_at)
+        events = list(earlier) + events
+    return sorted(events, key=lambda e: (e.at, e.id))

@@ -1,6 +1,5 @@
-"""Every write to a case goes through here."""
+"""Every write to a case goes through here (registration itself is in cases.registration)."""
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import Group
@@ -11,27 +10,13 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from accounts.choices import Role
-from accounts.models import Office, Programme
+from accounts.models import Office
 from audit.services import audit_actor_set
 from cases.dedup import person_keys
-from cases.models import Case, CaseEvent, Member, ReferenceCounter
+from cases.choices import CaseStatus, DuplicateDecisionKind, Relationship
+from cases.models import Case, CaseEvent, Consent, DuplicateDecision, Member, ReferenceCounter
 from cases.permissions import case_access
 from cases.transitions import NOTE_REQUIRED, allowed_targets
-
-
-@dataclass
-class MemberData:
-    given_names: str
-    family_names: str
-    sex: str
-    nationality: str
-    relationship: str = "principal"
-    date_of_birth: date | None = None
-    date_of_birth_estimated: bool = False
-    document_type: str = ""
-    document_number: str = ""
-    phone: str = ""
-    needs_medical_attention: bool = False
 
 
 def case_reference_next(*, office: Office, year: int) -> str:
@@ -41,29 +26,6 @@ def case_reference_next(*, office: Office, year: int) -> str:
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return f"{office.code}-{year}-{counter.last_number:05d}"
-
-
-@transaction.atomic
-def case_register(
-    *, actor, programme: Programme, office: Office, destination_country: str, members: list[MemberData],
-    intake_date: date | None = None, caseworker_notes: str = "",
-) -> Case:
-    """Open a household case with its members."""
-    if not actor.has_perm("cases.add_case"):
-        raise PermissionDenied
-    if not members:
-        raise ValidationError({"members": _("A case needs at least one member.")})
-    audit_actor_set(actor=actor)
-    intake_date = intake_date or date.today()
-    case = Case.objects.create(
-        reference=case_reference_next(office=office, year=intake_date.year),
-        programme=programme, registering_office=office, registration_country=office.country,
-        destination_country=destination_country, intake_date=intake_date, created_by=actor,
-        assigned_caseworker=actor, caseworker_notes=caseworker_notes,
-    )
-    Member.objects.bulk_create(member_with_keys(Member(case=case, **vars(m))) for m in members)
-    CaseEvent.objects.create(case=case, actor=actor, from_status="", to_status=case.status)
-    return case
 
 
 def member_with_keys(member: Member) -> Member:
@@ -116,3 +78,133 @@ def case_transition(*, case_id: int, to: str, actor, note: str = "") -> Case:
     case.version += 1
     case.save(update_fields=["status", "version", "updated_at"])
     return case
+
+
+class StaleVersion(Exception):
+    """Someone else saved the case since the user loaded it; nothing was overwritten."""
+
+    def __init__(self, current: int):
+        super().__init__(current)
+        self.current = current
+
+
+EDITABLE_CASE_FIELDS = ("destination_country", "how_heard", "caseworker_notes", "intake_date")
+
+
+def case_for_team_update(*, case_id: int, actor) -> Case:
+    """Lock the case for writing; 404 if the actor may not see it, 403 if they see it but are not its team."""
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    access = case_access(actor, case) if case else None
+    if access is None:
+        raise Http404
+    if not (access.roles & {Role.CASEWORKER, Role.SUPERVISOR}):
+        raise PermissionDenied
+    return case
+
+
+@transaction.atomic
+def case_update(*, case_id: int, actor, expected_version: int, changes: dict) -> Case:
+    """Change a case's own fields, refusing to overwrite a version someone else saved in between."""
+    from cases.registration import case_completeness_update
+
+    case = case_for_team_update(case_id=case_id, actor=actor)
+    if case.version != expected_version:
+        raise StaleVersion(case.version)
+    errors = case_update_errors(case, changes)
+    if errors:
+        raise ValidationError(errors)
+    audit_actor_set(actor=actor)
+    for name in EDITABLE_CASE_FIELDS:
+        if name in changes:
+            setattr(case, name, changes[name])
+    case.version += 1
+    case.save()
+    case_completeness_update(case)
+    return case
+
+
+def case_update_errors(case: Case, changes: dict) -> dict:
+    from cases.choices import HowHeard
+
+    errors = {}
+    unknown = set(changes) - set(EDITABLE_CASE_FIELDS)
+    if unknown:
+        errors["__all__"] = [_("These fields cannot be changed here: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
+    destination = changes.get("destination_country")
+    if destination is not None and destination not in case.programme.return_countries:
+        errors["destination_country"] = [_("This programme does not return people to that country.")]
+    if changes.get("how_heard") and changes["how_heard"] not in HowHeard.values:
+        errors["how_heard"] = [_("Choose how they heard of the programme.")]
+    if changes.get("intake_date") and changes["intake_date"] > date.today():
+        errors["intake_date"] = [_("The intake date cannot be in the future.")]
+    return errors
+
+
+@transaction.atomic
+def member_duplicate_decide(*, actor, member_id: int, candidate_id: int, decision: str) -> DuplicateDecision:
+    """Record "same person" (and link them) or "different person", so the question is not asked again."""
+    from cases.selectors import possible_duplicates_for
+
+    member = Member.objects.select_related("case").filter(pk=member_id).first()
+    if member is None:
+        raise Http404
+    case_for_team_update(case_id=member.case_id, actor=actor)
+    proposed = {c["member_id"] for c in possible_duplicates_for(user=actor, person=member,
+                                                                exclude_case_id=member.case_id, limit=50)}
+    if candidate_id not in proposed:
+        raise ValidationError({"candidate": [_("This person was not proposed as a possible duplicate.")]})
+    if decision not in DuplicateDecisionKind.values:
+        raise ValidationError({"decision": [_("Answer “same” or “different”.")]})
+    audit_actor_set(actor=actor)
+    record = DuplicateDecision.objects.create(member=member, candidate_id=candidate_id, decision=decision,
+                                              decided_by=actor)
+    if decision == DuplicateDecisionKind.SAME:
+        member.same_person_as_id = candidate_id
+        member.save(update_fields=["same_person_as"])
+    return record
+
+
+@transaction.atomic
+def case_member_split(*, actor, case_id: int, member_id: int, withdraw: bool, note: str) -> Case:
+    """Move one member to a household of their own (e.g. they withdraw, the others go on); both keep the history."""
+    from cases.registration import case_completeness_update, household_flags_update
+
+    case = case_for_team_update(case_id=case_id, actor=actor)
+    member = case.members.filter(pk=member_id).first()
+    if member is None:
+        raise Http404
+    if member.relationship == Relationship.PRINCIPAL:
+        raise ValidationError({"member": [_("The principal cannot leave the household; withdraw the case instead.")]})
+    if not note.strip():
+        raise ValidationError({"note": [_("Please say why.")]})
+    if withdraw and CaseStatus.WITHDRAWN not in allowed_targets(case.status):
+        raise InvalidTransition(case.status, CaseStatus.WITHDRAWN)
+    audit_actor_set(actor=actor)
+    own = Case.objects.create(
+        reference=case_reference_next(office=case.registering_office, year=case.intake_date.year),
+        programme=case.programme, registering_office=case.registering_office,
+        registration_country=case.registration_country, destination_country=case.destination_country,
+        intake_date=case.intake_date, created_by=actor, assigned_caseworker=case.assigned_caseworker,
+        how_heard=case.how_heard, status=case.status, split_from=case,
+    )
+    member.case = own
+    member.relationship = Relationship.PRINCIPAL
+    member.save(update_fields=["case", "relationship"])
+    for consent in case.consents.filter(member__isnull=True) | case.consents.filter(member=member):
+        Consent.objects.create(case=own, member=consent.member, scope=consent.scope, recipient=consent.recipient,
+                               purpose=consent.purpose, type=consent.type, reason=consent.reason,
+                               given_on=consent.given_on, recorded_by=consent.recorded_by)
+    CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=case.status,
+                             note=_("%(name)s left the household (case %(reference)s): %(note)s")
+                             % {"name": member.full_name, "reference": own.reference, "note": note.strip()})
+    CaseEvent.objects.create(case=own, actor=actor, from_status=case.status, to_status=case.status,
+                             note=_("Split from case %(reference)s: %(note)s") % {"reference": case.reference,
+                                                                                   "note": note.strip()})
+    for household in (case, own):
+        household_flags_update(household)
+        case_completeness_update(household)
+    case.version += 1
+    case.save(update_fields=["version", "updated_at"])
+    if withdraw:
+        return case_transition(case_id=own.pk, to=CaseStatus.WITHDRAWN, actor=actor, note=note)
+    return own

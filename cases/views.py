@@ -8,10 +8,12 @@ from rest_framework.exceptions import ValidationError as FilterError
 
 from accounts.choices import Country
 from accounts.models import Office, Programme
-from cases.api.views import case_filters_from
+from cases.api.views import case_filters_from, keyset_from, keyset_token
 from cases.choices import CaseStatus
 from cases.permissions import FieldGroup, case_access_batch
-from cases.selectors import case_get_for_user, case_list_for_user, case_next_steps_for_user, cases_listed_audit
+from cases.selectors import (
+    case_get_for_user, case_list_page, case_list_total, case_next_steps_for_user, case_timeline, cases_listed_audit,
+)
 from cases.services import InvalidTransition, case_transition
 
 PAGE_SIZE = 25
@@ -19,25 +21,23 @@ PAGE_SIZE = 25
 
 @login_required
 def case_list(request):
-    """The cases the user may see, with filters; names shown are audited."""
+    """The cases the user may see, with filters and search; names shown are audited."""
     errors = {}
     try:
         filters = case_filters_from(request.GET)
     except FilterError as exc:
         filters, errors = {}, exc.detail
-    cases = case_list_for_user(user=request.user, filters=filters).order_by("-id")
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        cases = cases.filter(id__lt=int(after))
-    page = list(cases.prefetch_related("members")[: PAGE_SIZE + 1])
-    has_more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    page, next_before = case_list_page(user=request.user, filters=filters, before_id=keyset_from(request.GET),
+                                       size=PAGE_SIZE)
     cases_listed_audit(user=request.user, cases=page, request=request)
     access = case_access_batch(request.user, page)
-    rows = [{"case": c, "show_identity": FieldGroup.IDENTITY in access[c.pk].field_groups} for c in page]
+    total, more_than = case_list_total(user=request.user, filters=filters)
+    query = request.GET.copy()
+    query.pop("cursor", None)
     context = {
-        "rows": rows, "filters": filters, "errors": errors, "has_more": has_more,
-        "next_after": page[-1].pk if has_more else None,
+        "rows": [{"case": c, "show_identity": FieldGroup.IDENTITY in access[c.pk].field_groups} for c in page],
+        "filters": filters, "errors": errors, "total": total, "more_than": more_than,
+        "next_cursor": keyset_token(next_before) if next_before else None, "query": query.urlencode(),
         "statuses": CaseStatus.choices, "countries": Country.choices,
         "offices": Office.objects.order_by("code"), "programmes": Programme.objects.order_by("code"),
     }
@@ -54,7 +54,7 @@ def case_detail(request, pk: int):
         "show_identity": FieldGroup.IDENTITY in groups, "show_travel": FieldGroup.TRAVEL in groups,
         "show_notes": FieldGroup.CASE_NOTES in groups, "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
         "next_steps": case_next_steps_for_user(case=case, access=access),
-        "events": case.events.select_related("actor").order_by("at", "id"),
+        "events": case_timeline(case),
     }
     return render(request, "cases/case_detail.html", context)
 

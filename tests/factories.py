@@ -9,7 +9,7 @@ from accounts.models import Assignment, Office, Programme, User
 from accounts.services import user_role_groups_sync
 from cases.choices import CaseStatus
 from cases.models import CaseEvent
-from cases.services import MemberData, case_register
+from cases.registration import ConsentInput, MemberInput, RegistrationInput, case_register
 
 PASSWORD = "correct-horse-battery"
 
@@ -64,11 +64,14 @@ def staff(username: str, role: str, *, office=None, programme=None, country: str
 def household(*, actor, programme, office, destination="HN", people=None, status=CaseStatus.REGISTERED,
               reception_centre=None):
     """A case registered through the service, then placed at `status` with its event."""
-    people = people or [MemberData(given_names="María José", family_names="Hernández López", sex="female",
-                                   date_of_birth=date(1990, 3, 14), nationality=destination,
-                                   document_type="passport", document_number=f"P{office.code}123")]
-    case = case_register(actor=actor, programme=programme, office=office, destination_country=destination,
-                         members=people, caseworker_notes="Tiene miedo de regresar a su colonia.")
+    people = people or [MemberInput(given_names="María José", family_names="Hernández López", sex="female",
+                                    date_of_birth=date(1990, 3, 14), nationality=destination,
+                                    document_type="passport", document_number=f"P{office.code}123",
+                                    place_of_origin="San Pedro Sula")]
+    data = RegistrationInput(programme=programme, office=office, destination_country=destination, members=people,
+                             consent=ConsentInput(type="explicit"), how_heard="booth_outreach",
+                             caseworker_notes="Tiene miedo de regresar a su colonia.")
+    case = case_register(actor=actor, data=data, confirm_duplicates=True).case
     if status != CaseStatus.REGISTERED or reception_centre is not None:
         CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=status, note="test")
         case.status = status

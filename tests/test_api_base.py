@@ -116,7 +116,7 @@ def test_an_unexpected_error_in_the_api_is_json(caseworker, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(views, "case_list_for_user", boom)
+    monkeypatch.setattr(views, "case_list_page", boom)
     client = api_as(caseworker)
     client.raise_request_exception = False
 

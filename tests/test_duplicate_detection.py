@@ -6,7 +6,7 @@ import pytest
 
 from cases.dedup import family_initials, name_key, phone_key
 from cases.selectors import possible_duplicates_for
-from cases.services import MemberData
+from cases.registration import MemberInput
 from tests.factories import household
 
 pytestmark = pytest.mark.django_db
@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def person(**overrides):
     data = {"given_names": "María José", "family_names": "Hernández López", "sex": "female",
-            "date_of_birth": date(1990, 3, 14), "nationality": "HN", "document_number": "", "phone": ""}
-    return MemberData(**{**data, **overrides})
+            "date_of_birth": date(1990, 3, 14), "nationality": "HN", "document_number": "", "phone": "",
+            "place_of_origin": "Choloma"}
+    return MemberInput(**{**data, **overrides})
 
 
 @pytest.fixture

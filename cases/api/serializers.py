@@ -24,7 +24,8 @@ class FieldGroupMixin:
 
 
 IDENTITY_FIELDS = ["relationship", "given_names", "family_names", "sex", "date_of_birth", "date_of_birth_estimated",
-                   "nationality", "document_type", "document_number", "phone"]
+                   "nationality", "document_type", "document_number", "document_issuing_country", "phone",
+                   "country_of_residence", "languages", "place_of_origin", "intended_destination", "same_person_as"]
 
 
 class MemberSerializer(FieldGroupMixin, serializers.ModelSerializer):
@@ -33,12 +34,12 @@ class MemberSerializer(FieldGroupMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = ["id", *IDENTITY_FIELDS, "needs_medical_attention"]
+        fields = ["id", *IDENTITY_FIELDS, "needs_medical_attention", "is_unaccompanied_child", "is_separated_child"]
 
 
 class CaseSerializer(FieldGroupMixin, serializers.ModelSerializer):
     field_groups = {"destination_country": FieldGroup.TRAVEL, "reception_centre": FieldGroup.TRAVEL,
-                    "caseworker_notes": FieldGroup.CASE_NOTES}
+                    "caseworker_notes": FieldGroup.CASE_NOTES, "how_heard": FieldGroup.CASE_NOTES}
     programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
     office = serializers.SlugRelatedField(source="registering_office", slug_field="code", read_only=True)
     reception_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -47,8 +48,9 @@ class CaseSerializer(FieldGroupMixin, serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = ["id", "reference", "status", "programme", "office", "registration_country", "destination_country",
-                  "reception_centre", "intake_date", "caseworker_notes", "version", "created_at", "updated_at",
-                  "members"]
+                  "reception_centre", "intake_date", "how_heard", "caseworker_notes", "is_incomplete",
+                  "has_unaccompanied_child", "has_separated_child", "split_from", "version", "created_at",
+                  "updated_at", "members"]
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -62,3 +64,32 @@ class CaseEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = ["id", "at", "actor", "from_status", "to_status", "note"]
+
+
+class SplitSerializer(serializers.Serializer):
+    withdraw = serializers.BooleanField(default=False)
+    note = serializers.CharField(max_length=2000)
+
+
+class CaseSummarySerializer(FieldGroupMixin, serializers.ModelSerializer):
+    """A row of the case list: enough to find the case, the principal's name only if the reader may see it."""
+
+    field_groups = {"principal": FieldGroup.IDENTITY, "destination_country": FieldGroup.TRAVEL}
+    programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    office = serializers.SlugRelatedField(source="registering_office", slug_field="code", read_only=True)
+    principal = serializers.SerializerMethodField()
+    member_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "status", "programme", "office", "destination_country", "intake_date",
+                  "principal", "member_count", "has_unaccompanied_child", "has_separated_child", "is_incomplete",
+                  "version"]
+
+    def get_principal(self, case) -> str:
+        members = case.members.all()
+        principal = next((m for m in members if m.relationship == "principal"), members[0] if members else None)
+        return principal.full_name if principal else ""
+
+    def get_member_count(self, case) -> int:
+        return len(case.members.all())

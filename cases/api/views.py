@@ -1,20 +1,27 @@
+import base64
+from datetime import date
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Country
 from accounts.models import Office, Programme
-from cases.api.serializers import CaseEventSerializer, CaseSerializer, TransitionSerializer
+from cases.api.registration import (
+    ETAG_PARAMETER, CaseUpdateSerializer, RegisteredCaseSerializer, RegistrationSerializer, patch_case, register_case,
+)
+from cases.api.serializers import CaseEventSerializer, CaseSerializer, CaseSummarySerializer, SplitSerializer, TransitionSerializer
 from cases.choices import CaseStatus
 from cases.permissions import case_access_batch
-from cases.selectors import case_get_for_user, case_list_for_user, cases_listed_audit
-from cases.services import InvalidTransition, case_transition
+from cases.selectors import case_get_for_user, case_list_page, case_timeline, cases_listed_audit
+from cases.services import InvalidTransition, case_member_split, case_transition
 
 
 def case_filters_from(params) -> dict:
-    """Read the list filters, refusing unknown codes with a message that names them."""
+    """Read the list filters, refusing unknown codes and bad dates with a message that names them."""
     filters, errors = {}, {}
     checks = {
         "status": lambda v: v in CaseStatus.values,
@@ -35,37 +42,97 @@ def case_filters_from(params) -> dict:
                 filters[name] = value
             else:
                 errors[name] = [messages[name] % {"value": value}]
+    for name in ("registered_from", "registered_to"):
+        if params.get(name):
+            try:
+                filters[name] = date.fromisoformat(params[name])
+            except ValueError:
+                errors[name] = [_("Write the date as YYYY-MM-DD.")]
+    for name in ("umc", "incomplete"):
+        if params.get(name) in ("1", "true", "on"):
+            filters[name] = True
+    if params.get("q", "").strip():
+        filters["q"] = params["q"].strip()[:100]
     if errors:
         raise ValidationError(errors)
     return filters
 
 
-@extend_schema_view(get=extend_schema(parameters=[
+def keyset_from(params) -> int | None:
+    """The opaque cursor of the next page (the last id shown, base64); a bad one starts from the top."""
+    cursor = params.get("cursor", "")
+    try:
+        value = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
+        return int(value) if value.isdigit() else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def keyset_token(before_id: int) -> str:
+    return base64.urlsafe_b64encode(str(before_id).encode()).decode().rstrip("=")
+
+
+LIST_PARAMETERS = [
     OpenApiParameter("status", str), OpenApiParameter("office", str, description="office code"),
     OpenApiParameter("programme", str, description="programme code"),
     OpenApiParameter("nationality", str, description="principal's nationality, ISO code"),
-]))
-class CaseList(generics.ListAPIView):
+    OpenApiParameter("umc", bool, description="only households with an unaccompanied child"),
+    OpenApiParameter("incomplete", bool, description="only quick-mode registrations still incomplete"),
+    OpenApiParameter("registered_from", str, description="intake date from (YYYY-MM-DD)"),
+    OpenApiParameter("registered_to", str, description="intake date to (YYYY-MM-DD)"),
+    OpenApiParameter("q", str, description="reference, document number or name"),
+    OpenApiParameter("cursor", str, description="the `next` link's cursor"),
+    OpenApiParameter("page_size", int, description="1 to 100, default 25"),
+]
+
+
+@extend_schema_view(get=extend_schema(parameters=LIST_PARAMETERS))
+class CaseList(generics.ListCreateAPIView):
     """Cases the caller may see, newest first; fields limited to the caller's role."""
 
-    serializer_class = CaseSerializer
+    serializer_class = CaseSummarySerializer
+    pagination_class = None
 
-    def get_queryset(self):
-        filters = case_filters_from(self.request.query_params)
-        return case_list_for_user(user=self.request.user, filters=filters).prefetch_related("members")
+    @extend_schema(request=RegistrationSerializer, responses={201: RegisteredCaseSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                                description="a retried POST with the same key returns the first case")])
+    def post(self, request):
+        """Register a household (consent first); possible duplicates come back with it."""
+        return register_case(self, request)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        filters = case_filters_from(request.query_params)
+        size = page_size_from(request.query_params)
+        page, next_before = case_list_page(user=request.user, filters=filters,
+                                           before_id=keyset_from(request.query_params), size=size)
         access = case_access_batch(request.user, page)
         cases_listed_audit(user=request.user, cases=page, request=request._request)
-        serializer = self.get_serializer(page, many=True, context={**self.get_serializer_context(), "access": access})
-        return self.get_paginated_response(serializer.data)
+        serializer = CaseSummarySerializer(page, many=True, context={"access": access, "request": request})
+        next_url = None
+        if next_before is not None:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", keyset_token(next_before))
+        return Response({"next": next_url, "previous": None, "results": serializer.data})
+
+
+def page_size_from(params) -> int:
+    value = params.get("page_size", "")
+    return min(max(int(value), 1), 100) if value.isdigit() else 25
 
 
 class CaseDetail(generics.RetrieveAPIView):
-    """One case; 404 when the caller may not see it. Every read is audited."""
+    """One case; 404 when the caller may not see it. Every read is audited. The ETag is the case's version."""
 
     serializer_class = CaseSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[ETAG_PARAMETER])
+    def patch(self, request, pk: int):
+        """Edit the case's own fields; 409 (or 412 with If-Match) when someone else saved in between."""
+        return patch_case(self, request, pk)
 
     def get_object(self):
         case, access = case_get_for_user(user=self.request.user, case_id=self.kwargs["pk"], request=self.request._request)
@@ -102,7 +169,7 @@ class CaseTransitionCreate(generics.GenericAPIView):
 
 
 class CaseEventList(generics.ListAPIView):
-    """The case's timeline: who, when, from, to, why."""
+    """The case's timeline: who, when, from, to, why (with the history from before a split)."""
 
     serializer_class = CaseEventSerializer
     pagination_class = None
@@ -110,4 +177,22 @@ class CaseEventList(generics.ListAPIView):
     def get_queryset(self):
         case, _access = case_get_for_user(user=self.request.user, case_id=self.kwargs["pk"],
                                           request=self.request._request)
-        return case.events.select_related("actor").order_by("at", "id")
+        return case_timeline(case)
+
+
+class MemberSplit(generics.GenericAPIView):
+    """Move a member to a household of their own (e.g. they withdraw while the others go on)."""
+
+    serializer_class = SplitSerializer
+
+    @extend_schema(request=SplitSerializer, responses={201: CaseSerializer})
+    def post(self, request, pk: int, member_id: int):
+        serializer = SplitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            own = case_member_split(actor=request.user, case_id=pk, member_id=member_id, **serializer.validated_data)
+        except InvalidTransition as exc:
+            return invalid_transition_response(exc)
+        case, access = case_get_for_user(user=request.user, case_id=own.pk, request=request._request)
+        return Response(CaseSerializer(case, context={"access": {case.pk: access}, "request": request}).data,
+                        status=status.HTTP_201_CREATED)

@@ -1,0 +1,307 @@
+"""Registering a household at a booth: validation, duplicate check, consent first, idempotent creation."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.choices import Country, OfficeKind, Role
+from accounts.models import Office, Programme
+from audit.services import audit_actor_set
+from cases.choices import ConsentScope, ConsentType, DocumentType, HowHeard, Relationship, Sex
+from cases.household import birth_date_from_age, child_flags
+from cases.models import Case, CaseEvent, Consent, IdempotencyKey, Member
+from cases.permissions import user_assignments
+
+DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9 -]{3,24}[A-Z0-9]$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
+OLDEST_AGE = 120
+QUICK_FIELDS = ("given_names", "family_names", "sex", "nationality")
+# Asked by the full form; quick mode (surges) leaves them for later and the case waits in the "incomplete" queue.
+FULL_MEMBER_FIELDS = ("place_of_origin",)
+FULL_CASE_FIELDS = ("how_heard",)
+
+
+@dataclass
+class MemberInput:
+    given_names: str = ""
+    family_names: str = ""
+    sex: str = ""
+    nationality: str = ""
+    relationship: str = Relationship.PRINCIPAL
+    date_of_birth: date | None = None
+    estimated_age: int | None = None
+    document_type: str = ""
+    document_number: str = ""
+    document_issuing_country: str = ""
+    phone: str = ""
+    country_of_residence: str = ""
+    languages: str = ""
+    place_of_origin: str = ""
+    intended_destination: str = ""
+
+
+@dataclass
+class ConsentInput:
+    type: str = ""
+    reason: str = ""
+    given_on: date | None = None
+
+
+@dataclass
+class RegistrationInput:
+    programme: Programme | None
+    office: Office | None
+    destination_country: str
+    consent: ConsentInput | None
+    members: list[MemberInput]
+    how_heard: str = ""
+    intake_date: date | None = None
+    caseworker_notes: str = ""
+    quick: bool = False
+
+
+class RegistrationInvalid(Exception):
+    """What is wrong, per field: {"field": [msg]} and {"members": {index: {"field": [msg]}}}."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class DuplicateDocument(Exception):
+    """A member's document number is already registered; the caller must confirm to go on."""
+
+    def __init__(self, candidates: list[dict]):
+        super().__init__("duplicate document")
+        self.candidates = candidates
+
+
+@dataclass
+class RegistrationResult:
+    case: Case
+    possible_duplicates: list[dict] = field(default_factory=list)
+    replayed: bool = False
+
+
+def _add(errors: dict, key: str, message: str) -> None:
+    errors.setdefault(key, []).append(message)
+
+
+def member_errors(member: MemberInput, *, intake: date, quick: bool) -> dict:
+    """Field errors of one member, in the user's language."""
+    errors: dict = {}
+    for name in QUICK_FIELDS + (() if quick else FULL_MEMBER_FIELDS):
+        if not str(getattr(member, name) or "").strip():
+            _add(errors, name, _("This field is required."))
+    if member.sex and member.sex not in Sex.values:
+        _add(errors, "sex", _("Choose male or female."))
+    if member.nationality and member.nationality not in Country.values:
+        _add(errors, "nationality", _("“%(value)s” is not a known country code.") % {"value": member.nationality})
+    if member.relationship not in Relationship.values:
+        _add(errors, "relationship", _("Choose a relationship to the principal."))
+    _birth_errors(member, intake, errors)
+    _document_errors(member, errors)
+    if member.phone and not PHONE.match(member.phone.strip()):
+        _add(errors, "phone", _("A phone number has 7 to 20 digits, with an optional + in front."))
+    for name in ("country_of_residence", "document_issuing_country"):
+        value = getattr(member, name)
+        if value and value not in Country.values:
+            _add(errors, name, _("“%(value)s” is not a known country code.") % {"value": value})
+    return errors
+
+
+def _birth_errors(member: MemberInput, intake: date, errors: dict) -> None:
+    if member.date_of_birth is None and member.estimated_age is None:
+        _add(errors, "date_of_birth", _("Give the date of birth or an estimated age."))
+    if member.date_of_birth and member.date_of_birth > intake:
+        _add(errors, "date_of_birth", _("The date of birth cannot be in the future."))
+    if member.date_of_birth and member.date_of_birth.year < intake.year - OLDEST_AGE:
+        _add(errors, "date_of_birth", _("The date of birth is more than %(years)s years ago.") % {"years": OLDEST_AGE})
+    if member.estimated_age is not None and not 0 <= member.estimated_age <= OLDEST_AGE:
+        _add(errors, "estimated_age", _("An age is between 0 and %(years)s.") % {"years": OLDEST_AGE})
+
+
+def _document_errors(member: MemberInput, errors: dict) -> None:
+    number = (member.document_number or "").strip().upper()
+    if member.document_type and member.document_type not in DocumentType.values:
+        _add(errors, "document_type", _("Choose a document type."))
+    if number and not member.document_type:
+        _add(errors, "document_type", _("Say which document this number is from."))
+    if number and not DOCUMENT_NUMBER.match(number):
+        _add(errors, "document_number",
+             _("A document number has 5 to 26 letters and digits (spaces and hyphens allowed inside)."))
+
+
+def registration_errors(data: RegistrationInput, *, actor) -> dict:
+    """Every problem with a registration at once, so the form can show them all next to their fields."""
+    errors: dict = {}
+    intake = data.intake_date or date.today()
+    if data.intake_date and data.intake_date > date.today():
+        _add(errors, "intake_date", _("The intake date cannot be in the future."))
+    _consent_errors(data.consent, errors)
+    _place_errors(data, actor, errors)
+    if not data.members:
+        _add(errors, "members", _("A household needs at least one member."))
+    elif [m.relationship for m in data.members].count(Relationship.PRINCIPAL) != 1:
+        _add(errors, "members", _("A household has exactly one principal."))
+    if (data.how_heard or not data.quick) and data.how_heard not in HowHeard.values:
+        _add(errors, "how_heard", _("Choose how they heard of the programme."))
+    per_member = {i: e for i, m in enumerate(data.members) if (e := member_errors(m, intake=intake, quick=data.quick))}
+    if per_member:
+        errors["member_fields"] = per_member
+    return errors
+
+
+def _consent_errors(consent: ConsentInput | None, errors: dict) -> None:
+    if consent is None or consent.type not in ConsentType.values:
+        _add(errors, "consent", _("Record the consent to collect data first: no consent, no case."))
+    elif consent.type != ConsentType.EXPLICIT and not consent.reason.strip():
+        _add(errors, "consent_reason", _("Say why the consent is not explicit."))
+
+
+def _place_errors(data: RegistrationInput, actor, errors: dict) -> None:
+    if data.programme is None:
+        _add(errors, "programme", _("Choose a programme."))
+    if data.office is None:
+        _add(errors, "office", _("Choose the registering office."))
+    elif data.office.kind == OfficeKind.RECEPTION_CENTRE or not may_register_at(actor, data.office):
+        _add(errors, "office", _("You cannot register cases at this office."))
+    if data.destination_country not in Country.values:
+        _add(errors, "destination_country", _("Choose the country of return."))
+    elif data.programme and data.destination_country not in data.programme.return_countries:
+        _add(errors, "destination_country", _("This programme does not return people to that country."))
+
+
+def may_register_at(actor, office: Office) -> bool:
+    return actor.has_perm("cases.add_case") and any(
+        a.role == Role.CASEWORKER and a.office_id == office.pk for a in user_assignments(actor))
+
+
+def member_from_input(case: Case, data: MemberInput, intake: date) -> Member:
+    estimated = data.date_of_birth is None and data.estimated_age is not None
+    return Member(
+        case=case, relationship=data.relationship, given_names=data.given_names.strip(),
+        family_names=data.family_names.strip(), sex=data.sex, nationality=data.nationality,
+        date_of_birth=birth_date_from_age(data.estimated_age, intake) if estimated else data.date_of_birth,
+        date_of_birth_estimated=estimated, document_type=data.document_type,
+        document_number=data.document_number.strip().upper(), document_issuing_country=data.document_issuing_country,
+        phone=data.phone.strip(), country_of_residence=data.country_of_residence, languages=data.languages.strip(),
+        place_of_origin=data.place_of_origin.strip(), intended_destination=data.intended_destination.strip(),
+    )
+
+
+def household_flags_update(case: Case) -> None:
+    """Recompute the derived child flags of every member and of the case."""
+    members = list(case.members.order_by("id"))
+    flags = child_flags(members, case.intake_date)
+    for index, member in enumerate(members):
+        unaccompanied, separated = flags[index]
+        if (member.is_unaccompanied_child, member.is_separated_child) != (unaccompanied, separated):
+            member.is_unaccompanied_child, member.is_separated_child = unaccompanied, separated
+            member.save(update_fields=["is_unaccompanied_child", "is_separated_child"])
+    case.has_unaccompanied_child = any(f[0] for f in flags.values())
+    case.has_separated_child = any(f[1] for f in flags.values())
+    case.save(update_fields=["has_unaccompanied_child", "has_separated_child", "updated_at"])
+
+
+def idempotent_replay(*, actor, key: str | None) -> tuple[IdempotencyKey | None, Case | None]:
+    """Claim the key; a concurrent retry waits on the unique index until the first request commits."""
+    if not key:
+        return None, None
+    claim, created = IdempotencyKey.objects.get_or_create(user=actor, key=key[:100])
+    if not created and claim.case_id:
+        return claim, claim.case
+    return claim, None
+
+
+@transaction.atomic
+def case_register(*, actor, data: RegistrationInput, confirm_duplicates: bool = False,
+                  idempotency_key: str | None = None) -> RegistrationResult:
+    """Register a household: consent first, every member checked for duplicates, one event, a reference."""
+    from cases.selectors import possible_duplicates_for
+    from cases.services import case_reference_next, member_with_keys
+
+    claim, replay = idempotent_replay(actor=actor, key=idempotency_key)
+    if replay is not None:
+        return RegistrationResult(case=replay, replayed=True)
+    errors = registration_errors(data, actor=actor)
+    if errors:
+        raise RegistrationInvalid(errors)
+    intake = data.intake_date or date.today()
+    members = [member_from_input(None, m, intake) for m in data.members]
+    candidates = [{**c, "for_member": i} for i, m in enumerate(members)
+                  for c in possible_duplicates_for(user=actor, person=m)]
+    if any("document" in c["reasons"] for c in candidates) and not confirm_duplicates:
+        raise DuplicateDocument(candidates)
+    audit_actor_set(actor=actor)
+    case = Case.objects.create(
+        reference=case_reference_next(office=data.office, year=intake.year), programme=data.programme,
+        registering_office=data.office, registration_country=data.office.country,
+        destination_country=data.destination_country, intake_date=intake, created_by=actor,
+        assigned_caseworker=actor, caseworker_notes=data.caseworker_notes, how_heard=data.how_heard,
+    )
+    for member in members:
+        member.case = case
+    Member.objects.bulk_create([member_with_keys(m) for m in members])
+    Consent.objects.create(case=case, scope=ConsentScope.COLLECTION, type=data.consent.type,
+                           reason=data.consent.reason.strip(), given_on=data.consent.given_on or intake,
+                           recorded_by=actor)
+    household_flags_update(case)
+    case_completeness_update(case)
+    CaseEvent.objects.create(case=case, actor=actor, from_status="", to_status=case.status)
+    if claim is not None:
+        claim.case = case
+        claim.save(update_fields=["case"])
+    for candidate in candidates:
+        candidate["for_member"] = members[candidate["for_member"]].pk
+    return RegistrationResult(case=case, possible_duplicates=candidates)
+
+
+def case_missing_fields(case: Case) -> list[str]:
+    """What the full form asks and this case still lacks (empty for a complete case)."""
+    missing = [name for name in FULL_CASE_FIELDS if not getattr(case, name)]
+    for member in case.members.all():
+        missing += [f"{member.pk}.{name}" for name in FULL_MEMBER_FIELDS if not getattr(member, name)]
+    return missing
+
+
+def case_completeness_update(case: Case) -> None:
+    incomplete = bool(case_missing_fields(case))
+    if case.is_incomplete != incomplete:
+        case.is_incomplete = incomplete
+        case.save(update_fields=["is_incomplete", "updated_at"])
+
+
+ADD_MEMBER_STATUSES = ("registered", "screening")
+
+
+class HouseholdClosed(Exception):
+    """Members can join only before the household is submitted for approval (screening covers each person)."""
+
+
+@transaction.atomic
+def case_member_add(*, actor, case_id: int, data: MemberInput) -> tuple[Member, list[dict]]:
+    """Add a member to a household; returns the member and the people it may duplicate."""
+    from cases.selectors import possible_duplicates_for
+    from cases.services import case_for_team_update, member_with_keys
+
+    case = case_for_team_update(case_id=case_id, actor=actor)
+    if case.status not in ADD_MEMBER_STATUSES:
+        raise HouseholdClosed(case.status)
+    errors = member_errors(data, intake=case.intake_date, quick=case.is_incomplete)
+    if data.relationship == Relationship.PRINCIPAL:
+        _add(errors, "relationship", _("The household already has a principal."))
+    if errors:
+        raise RegistrationInvalid({"member_fields": {0: errors}})
+    audit_actor_set(actor=actor)
+    member = member_with_keys(member_from_input(case, data, case.intake_date))
+    member.save()
+    household_flags_update(case)
+    case_completeness_update(case)
+    case.version += 1
+    case.save(update_fields=["version", "updated_at"])
+    candidates = possible_duplicates_for(user=actor, person=member, exclude_case_id=case.pk)
+    return member, candidates

@@ -1,0 +1,107 @@
+"""The case list: filters, search, keyset pages, capped totals, constant queries."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.registration import MemberInput
+from tests.conftest import api_as
+from tests.factories import household
+
+pytestmark = pytest.mark.django_db
+
+
+def person(given, family, **extra):
+    return MemberInput(given_names=given, family_names=family, sex="male", date_of_birth=date(1988, 1, 1),
+                       nationality="HN", place_of_origin="Tela", **extra)
+
+
+@pytest.fixture
+def listed(caseworker, caravan, tij):
+    return {
+        "pineda": household(actor=caseworker, programme=caravan, office=tij,
+                            people=[person("Wilmer", "Pineda Cruz", document_type="passport",
+                                           document_number="HN0098765")]),
+        "nunez": household(actor=caseworker, programme=caravan, office=tij, people=[person("José", "Núñez")]),
+    }
+
+
+def references(response):
+    return {row["reference"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("nunez", {"nunez"}), ("NÚÑEZ josé", {"nunez"}), ("cruz pineda", {"pineda"}), ("hn0098765", {"pineda"}),
+])
+def test_search_by_name_or_document_ignores_accents_case_and_order(caseworker, listed, query, expected):
+    response = api_as(caseworker).get("/api/v1/cases/", {"q": query})
+
+    assert references(response) == {listed[name].reference for name in expected}
+
+
+def test_search_by_reference(caseworker, listed):
+    response = api_as(caseworker).get("/api/v1/cases/", {"q": listed["nunez"].reference.lower()})
+
+    assert references(response) == {listed["nunez"].reference}
+
+
+def test_search_never_reaches_beyond_the_users_scope(outsider, listed):
+    assert api_as(outsider).get("/api/v1/cases/", {"q": "nunez"}).json()["results"] == []
+
+
+def test_keyset_pages_cover_every_case_once(caseworker, caravan, tij):
+    created = {household(actor=caseworker, programme=caravan, office=tij, people=[person(f"P{i}", "Paz")]).reference
+               for i in range(7)}
+    client = api_as(caseworker)
+
+    seen, url = [], "/api/v1/cases/?page_size=3"
+    while url:
+        body = client.get(url).json()
+        seen += [row["reference"] for row in body["results"]]
+        url = body["next"]
+
+    assert len(seen) == 7 and set(seen) == created
+
+
+def test_the_number_of_queries_does_not_grow_with_the_page(caseworker, caravan, tij):
+    for i in range(12):
+        household(actor=caseworker, programme=caravan, office=tij, people=[person(f"P{i}", "Paz")])
+    client = api_as(caseworker)
+
+    counts = []
+    for size in (2, 12):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(f"/api/v1/cases/?page_size={size}")
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_a_bad_date_filter_is_named(caseworker, listed):
+    response = api_as(caseworker).get("/api/v1/cases/", {"registered_from": "26/11/2018"})
+
+    assert response.status_code == 400
+    assert "registered_from" in response.json()["fields"]
+
+
+def test_the_page_shows_a_capped_total(client, caseworker, listed, monkeypatch):
+    from cases import views
+
+    client.force_login(caseworker)
+    assert 'data-testid="case-total"' in client.get("/cases/").content.decode()
+
+    monkeypatch.setattr(views, "case_list_total", lambda **kwargs: (1000, True))
+    page = client.get("/cases/").content.decode()
+    total = page.split('data-testid="case-total">')[1].split("<")[0]
+    assert "1000+" in total.replace(".", "").replace(",", "").replace("\xa0", "").replace(" ", "")
+
+
+def test_the_umc_and_incomplete_filters(caseworker, caravan, tij):
+    child = household(actor=caseworker, programme=caravan, office=tij,
+                      people=[MemberInput(given_names="Josué", family_names="Paz", sex="male",
+                                          date_of_birth=date(2012, 1, 1), nationality="HN", place_of_origin="Tela")])
+    household(actor=caseworker, programme=caravan, office=tij)
+
+    assert references(api_as(caseworker).get("/api/v1/cases/", {"umc": "1"})) == {child.reference}
