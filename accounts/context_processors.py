@@ -5,7 +5,7 @@ from accounts.choices import Role
 from cases.permissions import user_roles
 
 NAV_BY_ROLE = {
-    Role.CASEWORKER: [("case_list", _("Cases"))],
+    Role.CASEWORKER: [("case_list", _("Cases")), ("case_register", _("Register a household"))],
     Role.SUPERVISOR: [("case_list", _("Cases"))],
     Role.MOVEMENT_OFFICER: [("case_list", _("Approved cases"))],
     Role.RECEPTION_STAFF: [("case_list", _("Expected arrivals"))],

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from cases import views
+from cases import views, views_register
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
+    path("register/", views_register.case_register_view, name="case_register"),
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/transition/", views.case_transition_view, name="case_transition"),
+    path("<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("<int:pk>/members/<int:member_id>/split/", views.member_split_view, name="member_split"),
+    path("<int:pk>/duplicates/", views_register.case_duplicates, name="case_duplicates"),
 ]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as FilterError
 
-from accounts.choices import Country
+from accounts.choices import Country, Role
 from accounts.models import Office, Programme
 from cases.api.views import case_filters_from, keyset_from, keyset_token
 from cases.choices import CaseStatus
@@ -14,7 +14,10 @@ from cases.permissions import FieldGroup, case_access_batch
 from cases.selectors import (
     case_get_for_user, case_list_page, case_list_total, case_next_steps_for_user, case_timeline, cases_listed_audit,
 )
-from cases.services import InvalidTransition, case_transition
+from cases.services import (
+    EDITABLE_CASE_FIELDS, InvalidTransition, StaleVersion, case_member_split, case_transition, case_update,
+)
+from cases.forms_edit import CaseEditForm
 
 PAGE_SIZE = 25
 
@@ -54,6 +57,7 @@ def case_detail(request, pk: int):
         "show_identity": FieldGroup.IDENTITY in groups, "show_travel": FieldGroup.TRAVEL in groups,
         "show_notes": FieldGroup.CASE_NOTES in groups, "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
         "next_steps": case_next_steps_for_user(case=case, access=access),
+        "can_edit": bool(access.roles & {Role.CASEWORKER, Role.SUPERVISOR}),
         "events": case_timeline(case),
     }
     return render(request, "cases/case_detail.html", context)
@@ -77,4 +81,61 @@ def case_transition_view(request, pk: int):
         messages.error(request, _("Your role cannot make this change."))
     else:
         messages.success(request, _("Status changed."))
+    return redirect("case_detail", pk=pk)
+
+
+@login_required
+def case_edit(request, pk: int):
+    """Edit the case's own fields; if someone else saved in between, say so and overwrite nothing."""
+    case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    form = CaseEditForm(request.POST or None, initial=case_edit_initial(case))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in EDITABLE_CASE_FIELDS}
+        try:
+            case_update(case_id=pk, actor=request.user, expected_version=form.cleaned_data["version"],
+                        changes=changes)
+        except StaleVersion:
+            messages.error(request, _("Someone else saved this case after you opened it. Nothing was overwritten: "
+                                      "check the current values below, then make your change again."))
+            form = CaseEditForm(data=stale_form_data(request.POST, case))
+            form.is_valid()
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied:
+            messages.error(request, _("Your role cannot make this change."))
+        else:
+            messages.success(request, _("Case saved."))
+            return redirect("case_detail", pk=pk)
+    return render(request, "cases/case_edit.html", {"case": case, "form": form})
+
+
+def case_edit_initial(case) -> dict:
+    return {name: getattr(case, name) for name in EDITABLE_CASE_FIELDS} | {"version": case.version}
+
+
+def stale_form_data(posted, case) -> dict:
+    """Keep what the user typed, but with the version they would now be editing."""
+    data = posted.copy()
+    data["version"] = case.version
+    return data
+
+
+@login_required
+@require_POST
+def member_split_view(request, pk: int, member_id: int):
+    """A member leaves the household (to a case of their own, withdrawn or not)."""
+    try:
+        own = case_member_split(actor=request.user, case_id=pk, member_id=member_id,
+                                withdraw=request.POST.get("withdraw") == "1", note=request.POST.get("note", ""))
+    except InvalidTransition as exc:
+        messages.error(request, _("A case cannot move from “%(from)s” to “%(to)s”.") % {
+            "from": dict(CaseStatus.choices)[exc.from_status], "to": dict(CaseStatus.choices)[exc.to_status]})
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for errors in exc.message_dict.values() for m in errors))
+    except PermissionDenied:
+        messages.error(request, _("Your role cannot make this change."))
+    else:
+        messages.success(request, _("The member now has a case of their own: %(reference)s.") % {
+            "reference": own.reference})
     return redirect("case_detail", pk=pk)
