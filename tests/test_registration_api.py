@@ -65,7 +65,8 @@ def test_no_consent_no_case(caseworker, places):
 
 
 def test_a_consent_that_is_not_explicit_needs_a_reason(caseworker, places):
-    response = api_as(caseworker).post("/api/v1/cases/", family(consent={"type": "proxy"}), format="json")
+    response = api_as(caseworker).post("/api/v1/cases/", family(consent={"type": "proxy"}), format="json",
+                                       HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
     assert response.json()["fields"]["consent"] == {"reason": ["Say why the consent is not explicit."]}
