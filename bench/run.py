@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 BENCH_DB = "avr_bench"
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_LIST_P95_MS = 25.0
+TARGET_REGISTRATION_P95_MS = 60.0
 
 
 def log(message: str) -> None:
@@ -50,10 +51,16 @@ def setup() -> None:
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "avr.settings")
-    os.environ.setdefault("DJANGO_DEBUG", "1")
+    # Measured as in production: DEBUG off (no query log, no template debug), static files from the manifest.
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "k" * 50)
+    os.environ.setdefault("DJANGO_SECURE", "0")
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def timed(fn, n: int, warmup: int) -> dict:
@@ -143,6 +150,48 @@ def main() -> int:
 
         record(f"HTML /cases/ page 1 ({username})", timed(html_page, n, warmup), TARGET_LIST_P95_MS)
 
+    # Search by name (accent-insensitive, any order) within the caseworker's scope.
+    searcher = APIClient(**host)
+
+    def name_search(pk=User.objects.get(username="caseworker_tij").pk):
+        searcher.force_authenticate(user=User.objects.get(pk=pk))
+        response = searcher.get("/api/v1/cases/", {"q": "maria jose hernandez"})
+        assert response.status_code == 200, response.status_code
+        return response
+
+    record("API search by name (caseworker_tij)", timed(name_search, n, warmup), TARGET_LIST_P95_MS,
+           rows=len(name_search().json()["results"]))
+
+    # Registration of a household of three with the duplicate check, through the API.
+    registrar = APIClient(**host)
+    counter = iter(range(10**9))
+
+    def register(pk=User.objects.get(username="caseworker_tij").pk):
+        registrar.force_authenticate(user=User.objects.get(pk=pk))
+        i = next(counter)
+        body = {
+            "programme": "CARAVAN-2018", "office": "TIJ", "destination_country": "HN", "how_heard": "shelter",
+            "consent": {"type": "explicit"}, "confirm_duplicates": True,
+            "members": [
+                {"given_names": "María José", "family_names": "Hernández López", "sex": "female",
+                 "date_of_birth": "1990-03-14", "nationality": "HN", "relationship": "principal",
+                 "document_type": "passport", "document_number": f"BENCH{i:08d}", "phone": f"+504 {i:08d}",
+                 "place_of_origin": "Choloma"},
+                {"given_names": "Kevin Alexander", "family_names": "Hernández", "sex": "male",
+                 "date_of_birth": "2012-07-02", "nationality": "HN", "relationship": "child",
+                 "place_of_origin": "Choloma"},
+                {"given_names": "Daniela", "family_names": "Hernández", "sex": "female", "estimated_age": 8,
+                 "nationality": "HN", "relationship": "child", "place_of_origin": "Choloma"},
+            ],
+        }
+        response = registrar.post("/api/v1/cases/", body, format="json")
+        assert response.status_code == 201, response.content
+        return response
+
+    duplicates = len(register().json()["possible_duplicates"])
+    record("API registration of 3 with duplicate check", timed(register, n, warmup), TARGET_REGISTRATION_P95_MS,
+           candidates=duplicates)
+
     # Baseline: guardian's generic lookup for a user with group grants on 10% of the TIJ cases.
     tij = User.objects.get(username="caseworker_tij")
 
@@ -177,7 +226,7 @@ def main() -> int:
     for row in results:
         if "p50_ms" in row:
             verdict = "" if row.get("ok") is None else ("  ok" if row["ok"] else "  MISSED")
-            tgt = target if row["target"] is not None else "(baseline)"
+            tgt = f"p95 <= {row['target']:g} ms" if row["target"] is not None else "(baseline)"
             print(f"{row['name']:<52} {row['p50_ms']:>9.2f} {row['p95_ms']:>9.2f}  {tgt}{verdict}")
         else:
             print(f"{row['name']:<52} {row['queries']:>9} {'queries':>9}  constant"
@@ -188,7 +237,7 @@ def main() -> int:
     out.write_text(json.dumps({
         "database": connection.settings_dict["NAME"], "cases": total_cases, "people": total_people,
         "bench_cases": n_cases, "generation": generation, "n": n, "warmup": warmup,
-        "targets": {"list_p95_ms": TARGET_LIST_P95_MS}, "queries_constant": same, "results": results,
+        "targets": {"list_p95_ms": TARGET_LIST_P95_MS, "registration_p95_ms": TARGET_REGISTRATION_P95_MS}, "queries_constant": same, "results": results,
     }, indent=2, default=str))
     print(f"\nresults written to {out.relative_to(ROOT)}")
     return 0

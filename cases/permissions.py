@@ -8,6 +8,7 @@ admin queryset and task reads cases through `cases_visible_to` or `case_access`.
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.db.models import Q, QuerySet, Subquery
 
 from accounts.choices import Role
@@ -116,15 +117,28 @@ def _view_case() -> dict:
 def _shared_case_ids(user):
     """Subqueries of the cases shared with the user or one of their teams (guardian direct-FK tables)."""
     by_user = CaseUserObjectPermission.objects.filter(user_id=user.pk, **_view_case())
-    by_group = CaseGroupObjectPermission.objects.filter(
-        group_id__in=user.groups.through.objects.filter(user_id=user.pk).values("group_id"), **_view_case())
+    # Literal group ids, not a subquery: with a subquery the planner hash-joins the whole grant table.
+    group_ids = list(user.groups.through.objects.filter(user_id=user.pk).values_list("group_id", flat=True))
+    by_group = CaseGroupObjectPermission.objects.filter(group_id__in=group_ids, **_view_case())
     return by_user.values("content_object_id"), by_group.values("content_object_id")
 
 
+HAS_SHARES_SQL = """
+    WITH view_case AS (SELECT p.id FROM auth_permission p JOIN django_content_type t ON t.id = p.content_type_id
+                       WHERE p.codename = 'view_case' AND t.app_label = 'cases')
+    SELECT EXISTS (SELECT 1 FROM cases_caseuserobjectpermission
+                   WHERE user_id = %(user)s AND permission_id = (SELECT id FROM view_case))
+        OR EXISTS (SELECT 1 FROM cases_casegroupobjectpermission g
+                   JOIN accounts_user_groups ug ON ug.group_id = g.group_id
+                   WHERE ug.user_id = %(user)s AND g.permission_id = (SELECT id FROM view_case))
+"""
+
+
 def _has_shares(user) -> bool:
-    """One query: is anything shared with the user or their teams?"""
-    by_user, by_group = _shared_case_ids(user)
-    return by_user.union(by_group, all=True).exists()
+    """Is anything shared with the user or their teams? One small query (it runs on every list)."""
+    with connection.cursor() as cursor:
+        cursor.execute(HAS_SHARES_SQL, {"user": user.pk})
+        return cursor.fetchone()[0]
 
 
 def visibility_branches(user) -> list[Q]:
@@ -147,14 +161,15 @@ def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(visible)
 
 
-def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int) -> list[Case]:
-    """One page of visible cases, newest first, after the keyset `before_id`.
+def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, oldest_first: bool = False) -> list[Case]:
+    """One page of visible cases, newest first (or oldest first), after the keyset `before_id`.
 
     An OR of scopes (two assignments, or a scope plus shared cases) makes PostgreSQL collect every matching row
     and sort it; one ordered query per branch, each stopping after `size` rows, then a merge, stays constant.
     """
     if before_id is not None:
-        queryset = queryset.filter(id__lt=before_id)
+        queryset = queryset.filter(id__gt=before_id) if oldest_first else queryset.filter(id__lt=before_id)
+    order = "id" if oldest_first else "-id"
     found: dict[int, Case] = {}
     shared: set[int] = set()
     scopes = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
@@ -163,11 +178,11 @@ def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int) -> 
         by_user, by_group = _shared_case_ids(user)
         branches += [(Q(pk__in=by_user), True), (Q(pk__in=by_group), True)]
     for branch, is_share in branches:
-        for case in queryset.filter(branch).order_by("-id")[:size]:
+        for case in queryset.filter(branch).order_by(order)[:size]:
             found.setdefault(case.pk, case)
             if is_share:
                 shared.add(case.pk)
-    page = sorted(found.values(), key=lambda case: -case.pk)[:size]
+    page = sorted(found.values(), key=lambda case: case.pk if oldest_first else -case.pk)[:size]
     for case in page:
         case.avr_shared = case.pk in shared  # lets case_access_batch skip the share lookup
     return page

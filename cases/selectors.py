@@ -2,7 +2,8 @@
 
 import re
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 
 from accounts.choices import Role
@@ -20,14 +21,27 @@ LIST_FILTERS = ("status", "programme", "office", "nationality")
 
 
 def case_list_page(*, user, filters: dict | None = None, before_id: int | None = None, size: int = 25):
-    """One page of the cases the user may see (newest first) and the keyset of the next page, if any."""
-    queryset = case_filtered(Case.objects.all(), filters or {}).select_related(
-        "programme", "registering_office", "reception_centre")
-    page = case_page(user, queryset, before_id=before_id, size=size + 1)
+    """One page of the cases the user may see (newest or oldest first) and the keyset of the next page, if any."""
+    queryset = case_summaries(case_filtered(Case.objects.all(), filters or {}))
+    page = case_page(user, queryset, before_id=before_id, size=size + 1,
+                     oldest_first=(filters or {}).get("sort") == "oldest")
     has_more = len(page) > size
     page = page[:size]
-    prefetch_related_objects(page, "members")
     return page, (page[-1].pk if has_more else None)
+
+
+def case_summaries(queryset: QuerySet) -> QuerySet:
+    """What a list row shows, in the same query: codes, the principal's name, how many members."""
+    members = Member.objects.filter(case=OuterRef("pk"))
+    principal = members.filter(relationship="principal").annotate(
+        name=Concat("given_names", Value(" "), "family_names")).values("name")[:1]
+    count = members.order_by().values("case").annotate(n=Count("id")).values("n")
+    return queryset.annotate(
+        programme_code=F("programme__code"), office_code=F("registering_office__code"),
+        principal_name=Subquery(principal), member_count=Subquery(count),
+    ).only("id", "reference", "status", "destination_country", "intake_date", "version", "updated_at",
+           "registering_office_id", "programme_id", "registration_country", "reception_centre_id",
+           "has_unaccompanied_child", "has_separated_child", "is_incomplete")
 
 
 def case_list_for_user(*, user, filters: dict | None = None) -> QuerySet:
@@ -108,7 +122,7 @@ def cases_listed_audit(*, user, cases, request=None) -> None:
 def home_sections_for_user(*, user) -> dict:
     """What each of the user's roles sees first on the home page."""
     roles = {a.role for a in user_assignments(user)}
-    visible = cases_visible_to(user).select_related("registering_office", "reception_centre").prefetch_related("members")
+    visible = case_summaries(cases_visible_to(user))
     sections = {}
     if Role.CASEWORKER in roles:
         offices = [a.office_id for a in user_assignments(user) if a.role == Role.CASEWORKER]

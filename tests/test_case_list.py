@@ -107,3 +107,18 @@ def test_the_umc_and_incomplete_filters(caseworker, caravan, tij):
     household(actor=caseworker, programme=caravan, office=tij)
 
     assert references(api_as(caseworker).get("/api/v1/cases/", {"umc": "1"})) == {child.reference}
+
+
+def test_the_list_can_be_read_oldest_first_page_by_page(caseworker, caravan, tij):
+    created = [household(actor=caseworker, programme=caravan, office=tij, people=[person(f"P{i}", "Paz")]).reference
+               for i in range(5)]
+    client = api_as(caseworker)
+
+    seen, url = [], "/api/v1/cases/?sort=oldest&page_size=2"
+    while url:
+        body = client.get(url).json()
+        seen += [row["reference"] for row in body["results"]]
+        url = body["next"]
+
+    assert seen == created
+    assert client.get("/api/v1/cases/", {"sort": "sideways"}).status_code == 400

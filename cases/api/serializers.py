@@ -75,21 +75,13 @@ class CaseSummarySerializer(FieldGroupMixin, serializers.ModelSerializer):
     """A row of the case list: enough to find the case, the principal's name only if the reader may see it."""
 
     field_groups = {"principal": FieldGroup.IDENTITY, "destination_country": FieldGroup.TRAVEL}
-    programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    office = serializers.SlugRelatedField(source="registering_office", slug_field="code", read_only=True)
-    principal = serializers.SerializerMethodField()
-    member_count = serializers.SerializerMethodField()
+    programme = serializers.CharField(source="programme_code", read_only=True)
+    office = serializers.CharField(source="office_code", read_only=True)
+    principal = serializers.CharField(source="principal_name", read_only=True, default="")
+    member_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Case
         fields = ["id", "reference", "status", "programme", "office", "destination_country", "intake_date",
                   "principal", "member_count", "has_unaccompanied_child", "has_separated_child", "is_incomplete",
                   "version"]
-
-    def get_principal(self, case) -> str:
-        members = case.members.all()
-        principal = next((m for m in members if m.relationship == "principal"), members[0] if members else None)
-        return principal.full_name if principal else ""
-
-    def get_member_count(self, case) -> int:
-        return len(case.members.all())

@@ -53,6 +53,11 @@ def case_filters_from(params) -> dict:
             filters[name] = True
     if params.get("q", "").strip():
         filters["q"] = params["q"].strip()[:100]
+    if params.get("sort"):
+        if params["sort"] in ("newest", "oldest"):
+            filters["sort"] = params["sort"]
+        else:
+            errors["sort"] = [_("Sort by “newest” or “oldest”.")]
     if errors:
         raise ValidationError(errors)
     return filters
@@ -81,6 +86,7 @@ LIST_PARAMETERS = [
     OpenApiParameter("registered_from", str, description="intake date from (YYYY-MM-DD)"),
     OpenApiParameter("registered_to", str, description="intake date to (YYYY-MM-DD)"),
     OpenApiParameter("q", str, description="reference, document number or name"),
+    OpenApiParameter("sort", str, enum=["newest", "oldest"], description="registration order, newest first by default"),
     OpenApiParameter("cursor", str, description="the `next` link's cursor"),
     OpenApiParameter("page_size", int, description="1 to 100, default 25"),
 ]
