@@ -7,7 +7,14 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.choices import Country
 from cases.choices import (
-    CaseStatus, ConsentScope, ConsentType, DocumentType, DuplicateDecisionKind, HowHeard, Relationship, Sex,
+    CaseStatus,
+    ConsentScope,
+    ConsentType,
+    DocumentType,
+    DuplicateDecisionKind,
+    HowHeard,
+    Relationship,
+    Sex,
 )
 
 

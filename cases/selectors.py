@@ -13,7 +13,12 @@ from cases.choices import OPEN_STATUSES, CaseStatus
 from cases.dedup import candidate_filter, document_key, match, name_tokens, person_keys
 from cases.models import Case, CaseEvent, DuplicateDecision, Member
 from cases.permissions import (
-    CaseAccess, case_access, case_page, cases_visible_to, user_assignments, visibility_branches,
+    CaseAccess,
+    case_access,
+    case_page,
+    cases_visible_to,
+    user_assignments,
+    visibility_branches,
 )
 from cases.transitions import NOTE_REQUIRED, allowed_targets
 

@@ -12,8 +12,8 @@ from guardian.shortcuts import assign_perm
 from accounts.choices import Role
 from accounts.models import Office
 from audit.services import audit_actor_set
-from cases.dedup import person_keys
 from cases.choices import CaseStatus, DuplicateDecisionKind, Relationship
+from cases.dedup import person_keys
 from cases.models import Case, CaseEvent, Consent, DuplicateDecision, Member, ReferenceCounter
 from cases.permissions import case_access
 from cases.transitions import NOTE_REQUIRED, allowed_targets

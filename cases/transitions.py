@@ -21,3 +21,14 @@ NOTE_REQUIRED = {S.WITHDRAWN, S.REJECTED, S.ON_HOLD, S.CLOSED, S.REFERRED_OUT}
 
 def allowed_targets(status: str) -> dict[str, frozenset]:
     return ALLOWED.get(status, {})
+
+
+def transition_refusal(from_status: str, to_status: str) -> str:
+    """The message for a move the lifecycle does not allow, naming both statuses in the user's language."""
+    from django.utils.translation import gettext as _
+
+    from cases.choices import CaseStatus
+
+    labels = dict(CaseStatus.choices)
+    return _("A case cannot move from “%(from)s” to “%(to)s”.") % {
+        "from": labels.get(from_status, from_status), "to": labels.get(to_status, to_status)}

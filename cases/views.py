@@ -10,14 +10,25 @@ from accounts.choices import Country, Role
 from accounts.models import Office, Programme
 from cases.api.views import case_filters_from, keyset_from, keyset_token
 from cases.choices import CaseStatus
+from cases.forms_edit import CaseEditForm
 from cases.permissions import FieldGroup, case_access_batch
 from cases.selectors import (
-    case_get_for_user, case_list_page, case_list_total, case_next_steps_for_user, case_timeline, cases_listed_audit,
+    case_get_for_user,
+    case_list_page,
+    case_list_total,
+    case_next_steps_for_user,
+    case_timeline,
+    cases_listed_audit,
 )
 from cases.services import (
-    EDITABLE_CASE_FIELDS, InvalidTransition, StaleVersion, case_member_split, case_transition, case_update,
+    EDITABLE_CASE_FIELDS,
+    InvalidTransition,
+    StaleVersion,
+    case_member_split,
+    case_transition,
+    case_update,
 )
-from cases.forms_edit import CaseEditForm
+from cases.transitions import transition_refusal
 
 PAGE_SIZE = 25
 
@@ -71,9 +82,7 @@ def case_transition_view(request, pk: int):
     try:
         case_transition(case_id=pk, to=to, actor=request.user, note=request.POST.get("note", ""))
     except InvalidTransition as exc:
-        labels = dict(CaseStatus.choices)
-        messages.error(request, _("A case cannot move from “%(from)s” to “%(to)s”.") % {
-            "from": labels[exc.from_status], "to": labels.get(exc.to_status, exc.to_status)})
+        messages.error(request, transition_refusal(exc.from_status, exc.to_status))
     except ValidationError as exc:
         for error in exc.message_dict.values():
             messages.error(request, " ".join(error))
@@ -129,8 +138,7 @@ def member_split_view(request, pk: int, member_id: int):
         own = case_member_split(actor=request.user, case_id=pk, member_id=member_id,
                                 withdraw=request.POST.get("withdraw") == "1", note=request.POST.get("note", ""))
     except InvalidTransition as exc:
-        messages.error(request, _("A case cannot move from “%(from)s” to “%(to)s”.") % {
-            "from": dict(CaseStatus.choices)[exc.from_status], "to": dict(CaseStatus.choices)[exc.to_status]})
+        messages.error(request, transition_refusal(exc.from_status, exc.to_status))
     except ValidationError as exc:
         messages.error(request, " ".join(m for errors in exc.message_dict.values() for m in errors))
     except PermissionDenied:

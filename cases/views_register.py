@@ -12,11 +12,20 @@ from django.views.decorators.cache import never_cache
 from accounts.choices import Country, Role
 from cases.choices import DuplicateDecisionKind
 from cases.forms import (
-    DuplicateDecisionForm, MemberForm, RegistrationForm, caseworker_offices, member_formset,
+    DuplicateDecisionForm,
+    MemberForm,
+    RegistrationForm,
+    caseworker_offices,
+    member_formset,
 )
 from cases.models import Case
 from cases.registration import (
-    ConsentInput, DuplicateDocument, MemberInput, RegistrationInput, RegistrationInvalid, case_register,
+    ConsentInput,
+    DuplicateDocument,
+    MemberInput,
+    RegistrationInput,
+    RegistrationInvalid,
+    case_register,
     registration_errors,
 )
 from cases.selectors import case_get_for_user, possible_duplicates_for

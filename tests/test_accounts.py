@@ -10,7 +10,7 @@ from accounts.choices import Role
 from accounts.middleware import LOGIN_AT
 from accounts.models import Assignment, Office, Programme, User
 from audit.models import AuditEvent
-from tests.factories import PASSWORD, staff
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from cases.dedup import family_initials, name_key, phone_key
-from cases.selectors import possible_duplicates_for
 from cases.registration import MemberInput
+from cases.selectors import possible_duplicates_for
 from tests.factories import household
 
 pytestmark = pytest.mark.django_db

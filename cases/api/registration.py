@@ -13,8 +13,14 @@ from cases.api.serializers import CaseSerializer, MemberSerializer
 from cases.choices import ConsentType, DuplicateDecisionKind, Relationship
 from cases.permissions import user_assignments
 from cases.registration import (
-    ConsentInput, DuplicateDocument, HouseholdClosed, MemberInput, RegistrationInput, RegistrationInvalid,
-    case_member_add, case_register,
+    ConsentInput,
+    DuplicateDocument,
+    HouseholdClosed,
+    MemberInput,
+    RegistrationInput,
+    RegistrationInvalid,
+    case_member_add,
+    case_register,
 )
 from cases.selectors import case_get_for_user, possible_duplicates_for
 from cases.services import StaleVersion, member_duplicate_decide

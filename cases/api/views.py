@@ -4,20 +4,32 @@ from datetime import date
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
-from rest_framework.exceptions import ValidationError
 
 from accounts.choices import Country
 from accounts.models import Office, Programme
 from cases.api.registration import (
-    ETAG_PARAMETER, CaseUpdateSerializer, RegisteredCaseSerializer, RegistrationSerializer, patch_case, register_case,
+    ETAG_PARAMETER,
+    CaseUpdateSerializer,
+    RegisteredCaseSerializer,
+    RegistrationSerializer,
+    patch_case,
+    register_case,
 )
-from cases.api.serializers import CaseEventSerializer, CaseSerializer, CaseSummarySerializer, SplitSerializer, TransitionSerializer
+from cases.api.serializers import (
+    CaseEventSerializer,
+    CaseSerializer,
+    CaseSummarySerializer,
+    SplitSerializer,
+    TransitionSerializer,
+)
 from cases.choices import CaseStatus
 from cases.permissions import case_access_batch
 from cases.selectors import case_get_for_user, case_list_page, case_timeline, cases_listed_audit
 from cases.services import InvalidTransition, case_member_split, case_transition
+from cases.transitions import transition_refusal
 
 
 def case_filters_from(params) -> dict:
@@ -150,9 +162,7 @@ class CaseDetail(generics.RetrieveAPIView):
 
 
 def invalid_transition_response(exc: InvalidTransition) -> Response:
-    labels = dict(CaseStatus.choices)
-    detail = _("A case cannot move from “%(from)s” to “%(to)s”.") % {
-        "from": labels[exc.from_status], "to": labels.get(exc.to_status, exc.to_status)}
+    detail = transition_refusal(exc.from_status, exc.to_status)
     return Response({"code": "invalid_transition", "detail": detail, "fields": {},
                      "from": exc.from_status, "to": exc.to_status}, status=status.HTTP_409_CONFLICT)
 
