@@ -10,6 +10,9 @@ DECLARE
     diff jsonb;
     actor text := nullif(current_setting('avr.actor_id', true), '');
     hidden text[] := coalesce(TG_ARGV, '{}'::text[]);
+    -- Bookkeeping and keys derived from audited columns: a change to them alone is not a change worth a line.
+    derived text[] := ARRAY['updated_at', 'last_login', 'version', 'name_key', 'name_tokens', 'family_initials',
+                            'birth_year', 'document_key', 'phone_key'];
 BEGIN
     IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - hidden; END IF;
     IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW) - hidden; END IF;
@@ -18,7 +21,7 @@ BEGIN
           INTO diff
           FROM jsonb_each(new_row) AS n
          WHERE (old_row -> n.key) IS DISTINCT FROM n.value
-           AND n.key NOT IN ('updated_at', 'last_login', 'version');
+           AND n.key <> ALL (derived);
         IF diff IS NULL THEN RETURN NULL; END IF;
     ELSIF TG_OP = 'INSERT' THEN
         diff := jsonb_build_object('after', new_row);

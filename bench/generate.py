@@ -164,6 +164,7 @@ def _load(start: int, end: int, *, log, rng) -> dict:
                     "t" if rng.random() < 0.05 else "f", nationality, "passport" if has_doc else "",
                     document_number, phone, "t" if rng.random() < 0.03 else "f",
                     name_key, initials, birth.year, keys.document_key, keys.phone_key,
+                    "{" + ",".join(name_key.split()) + "}",
                 )) + "\n")
                 next_member_id += 1
                 inserted_members += 1
@@ -180,7 +181,8 @@ def _load(start: int, end: int, *, log, rng) -> dict:
                 with cur.copy(
                     "COPY cases_member (id, case_id, relationship, given_names, family_names, sex, date_of_birth, "
                     "date_of_birth_estimated, nationality, document_type, document_number, phone, "
-                    "needs_medical_attention, name_key, family_initials, birth_year, document_key, phone_key) "
+                    "needs_medical_attention, name_key, family_initials, birth_year, document_key, phone_key, "
+                    "name_tokens) "
                     "FROM STDIN"
                 ) as copy:
                     copy.write(members_buf.getvalue())

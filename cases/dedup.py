@@ -52,12 +52,14 @@ class PersonKeys:
     birth_year: int | None
     document_key: str
     phone_key: str
+    name_tokens: list[str]
 
 
 def person_keys(*, given_names: str, family_names: str, date_of_birth: date | None, document_number: str = "",
                 phone: str = "") -> PersonKeys:
+    key = name_key(given_names, family_names)
     return PersonKeys(
-        name_key=name_key(given_names, family_names), family_initials=family_initials(family_names),
+        name_key=key, name_tokens=key.split(), family_initials=family_initials(family_names),
         birth_year=date_of_birth.year if date_of_birth else None,
         document_key=document_key(document_number), phone_key=phone_key(phone),
     )

@@ -193,6 +193,8 @@ def case_access(user, case: Case) -> CaseAccess | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
+    if roles and CaseAccess(roles=roles, shared=False).field_groups >= SHARED_FIELD_GROUPS:
+        return CaseAccess(roles=roles, shared=False)  # a share could add nothing: skip its lookup
     by_user, by_group = _shared_case_ids(user)
     shared = by_user.filter(content_object_id=case.pk).exists() or by_group.filter(content_object_id=case.pk).exists()
     if not roles and not shared:

@@ -193,17 +193,24 @@ def member_from_input(case: Case, data: MemberInput, intake: date) -> Member:
     )
 
 
-def household_flags_update(case: Case) -> None:
-    """Recompute the derived child flags of every member and of the case."""
-    members = list(case.members.order_by("id"))
+def household_flags_set(case: Case, members: list[Member]) -> list[Member]:
+    """Set the derived child flags on members and case in memory; returns the members whose flags changed."""
     flags = child_flags(members, case.intake_date)
+    changed = []
     for index, member in enumerate(members):
-        unaccompanied, separated = flags[index]
-        if (member.is_unaccompanied_child, member.is_separated_child) != (unaccompanied, separated):
-            member.is_unaccompanied_child, member.is_separated_child = unaccompanied, separated
-            member.save(update_fields=["is_unaccompanied_child", "is_separated_child"])
+        if (member.is_unaccompanied_child, member.is_separated_child) != flags[index]:
+            member.is_unaccompanied_child, member.is_separated_child = flags[index]
+            changed.append(member)
     case.has_unaccompanied_child = any(f[0] for f in flags.values())
     case.has_separated_child = any(f[1] for f in flags.values())
+    return changed
+
+
+def household_flags_update(case: Case) -> None:
+    """Recompute the derived child flags of every member and of the case, and save them."""
+    changed = household_flags_set(case, list(case.members.order_by("id")))
+    for member in changed:
+        member.save(update_fields=["is_unaccompanied_child", "is_separated_child"])
     case.save(update_fields=["has_unaccompanied_child", "has_separated_child", "updated_at"])
 
 
@@ -221,7 +228,7 @@ def idempotent_replay(*, actor, key: str | None) -> tuple[IdempotencyKey | None,
 def case_register(*, actor, data: RegistrationInput, confirm_duplicates: bool = False,
                   idempotency_key: str | None = None) -> RegistrationResult:
     """Register a household: consent first, every member checked for duplicates, one event, a reference."""
-    from cases.selectors import possible_duplicates_for
+    from cases.selectors import possible_duplicates_for_household
     from cases.services import case_reference_next, member_with_keys
 
     claim, replay = idempotent_replay(actor=actor, key=idempotency_key)
@@ -232,25 +239,26 @@ def case_register(*, actor, data: RegistrationInput, confirm_duplicates: bool = 
         raise RegistrationInvalid(errors)
     intake = data.intake_date or date.today()
     members = [member_from_input(None, m, intake) for m in data.members]
-    candidates = [{**c, "for_member": i} for i, m in enumerate(members)
-                  for c in possible_duplicates_for(user=actor, person=m)]
+    found = possible_duplicates_for_household(user=actor, people=members)
+    candidates = [{**c, "for_member": i} for i, rows in enumerate(found) for c in rows]
     if any("document" in c["reasons"] for c in candidates) and not confirm_duplicates:
         raise DuplicateDocument(candidates)
     audit_actor_set(actor=actor)
-    case = Case.objects.create(
+    case = Case(
         reference=case_reference_next(office=data.office, year=intake.year), programme=data.programme,
         registering_office=data.office, registration_country=data.office.country,
         destination_country=data.destination_country, intake_date=intake, created_by=actor,
         assigned_caseworker=actor, caseworker_notes=data.caseworker_notes, how_heard=data.how_heard,
+        is_incomplete=data.quick and registration_missing_fields(data),
     )
+    household_flags_set(case, members)
+    case.save()
     for member in members:
         member.case = case
     Member.objects.bulk_create([member_with_keys(m) for m in members])
     Consent.objects.create(case=case, scope=ConsentScope.COLLECTION, type=data.consent.type,
                            reason=data.consent.reason.strip(), given_on=data.consent.given_on or intake,
                            recorded_by=actor)
-    household_flags_update(case)
-    case_completeness_update(case)
     CaseEvent.objects.create(case=case, actor=actor, from_status="", to_status=case.status)
     if claim is not None:
         claim.case = case
@@ -258,6 +266,12 @@ def case_register(*, actor, data: RegistrationInput, confirm_duplicates: bool = 
     for candidate in candidates:
         candidate["for_member"] = members[candidate["for_member"]].pk
     return RegistrationResult(case=case, possible_duplicates=candidates)
+
+
+def registration_missing_fields(data: RegistrationInput) -> bool:
+    """Whether a quick-mode registration lacks what the full form asks (the same rule as case_missing_fields)."""
+    return any(not getattr(data, name) for name in FULL_CASE_FIELDS) or any(
+        not getattr(member, name) for member in data.members for name in FULL_MEMBER_FIELDS)
 
 
 def case_missing_fields(case: Case) -> list[str]:

@@ -1,8 +1,9 @@
 """Every read of cases goes through here, and through the one visibility rule."""
 
 import re
+from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 
@@ -90,9 +91,10 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     members = Member.objects.filter(case=OuterRef("pk"))
     if any(ch.isdigit() for ch in text):
         return queryset.filter(Exists(members.filter(document_key=document_key(text))))
-    for token in name_tokens(text):
-        members = members.filter(name_key__contains=token)
-    return queryset.filter(Exists(members))
+    tokens = name_tokens(text)
+    if not tokens:
+        return queryset.none()
+    return queryset.filter(Exists(members.filter(name_tokens__contains=tokens)))
 
 
 def case_list_total(*, user, filters: dict, cap: int = 1000) -> tuple[int, bool]:
@@ -170,33 +172,66 @@ def possible_duplicates_for(*, user, person, exclude_case_id: int | None = None,
     Looking across offices is the point (the same person registered at two booths), so this does not filter by
     visibility; it returns name, birth year, office and status, never documents, phones or notes.
     """
-    keys = person_keys(given_names=person.given_names, family_names=person.family_names,
-                       date_of_birth=person.date_of_birth, document_number=person.document_number, phone=person.phone)
-    candidates = (Member.objects.filter(candidate_filter(keys, person.nationality))
-                  .select_related("case__registering_office")
-                  .only("id", "given_names", "family_names", "date_of_birth", "name_key", "document_key",
-                        "phone_key", "case__id", "case__status", "case__reference", "case__registering_office__code")
-                  [:200])
-    if exclude_case_id:
-        candidates = [c for c in candidates if c.case_id != exclude_case_id]
+    return possible_duplicates_for_household(user=user, people=[person], exclude_case_id=exclude_case_id,
+                                             limit=limit)[0]
+
+
+def possible_duplicates_for_household(*, user, people: list, exclude_case_id: int | None = None,
+                                      limit: int = 10) -> list[list[dict]]:
+    """`possible_duplicates_for` for several people at once: one candidate query, one visibility query."""
+    keys = [person_keys(given_names=p.given_names, family_names=p.family_names, date_of_birth=p.date_of_birth,
+                        document_number=p.document_number, phone=p.phone) for p in people]
+    blocks = Q(pk__in=[])
+    for person, person_key in zip(people, keys):
+        blocks |= candidate_filter(person_key, person.nationality)
+    rows = (Member.objects.filter(blocks).exclude(case_id=exclude_case_id or 0)
+            .values_list(*Candidate.COLUMNS)[: 200 * len(people)])
+    candidates = [Candidate(*row) for row in rows]  # tuples, not models: a block can hold hundreds of people
+    found_per_person = [_matches_for(p, k, candidates, limit) for p, k in zip(people, keys)]
+    shown_case_ids = {c.case_id for found in found_per_person for _, c in found}
+    visible_ids = set(cases_visible_to(user).filter(pk__in=shown_case_ids).values_list("pk", flat=True)) \
+        if shown_case_ids else set()
+    return [[_candidate_row(result, c, visible_ids) for result, c in found] for found in found_per_person]
+
+
+def _matches_for(person, keys, candidates, limit: int) -> list:
     decided = decided_candidate_ids(person)
-    candidates = [c for c in candidates if c.pk not in decided and c.pk != getattr(person, "pk", None)]
-    found = []
-    for candidate in candidates:
-        result = match(keys, person.date_of_birth, candidate)
-        if result:
-            found.append((result, candidate))
+    found = [(result, c) for c in candidates
+             if c.pk not in decided and c.pk != getattr(person, "pk", None)
+             and (result := match(keys, person.date_of_birth, c))]
     found.sort(key=lambda pair: (-len(pair[0].reasons), -pair[0].score))
-    visible_ids = set(cases_visible_to(user).filter(pk__in=[c.case_id for _, c in found]).values_list("pk", flat=True))
-    labels = dict(CaseStatus.choices)
-    return [
-        {"member_id": c.pk, "case_id": c.case_id, "name": c.full_name,
-         "birth_year": c.date_of_birth.year if c.date_of_birth else None,
-         "office": c.case.registering_office.code, "status": c.case.status, "status_label": labels[c.case.status],
-         "reference": c.case.reference if c.case_id in visible_ids else None,
-         "reasons": list(result.reasons), "score": result.score}
-        for result, c in found[:limit]
-    ]
+    return found[:limit]
+
+
+@dataclass(slots=True)
+class Candidate:
+    """An existing person in a duplicate block, with just what matching and the side-by-side view need."""
+
+    COLUMNS = ("id", "case_id", "given_names", "family_names", "date_of_birth", "name_key", "document_key",
+               "phone_key", "case__status", "case__reference", "case__registering_office__code")
+    pk: int
+    case_id: int
+    given_names: str
+    family_names: str
+    date_of_birth: object
+    name_key: str
+    document_key: str
+    phone_key: str
+    status: str
+    reference: str
+    office: str
+
+
+def _candidate_row(result, candidate: Candidate, visible_ids: set) -> dict:
+    return {
+        "member_id": candidate.pk, "case_id": candidate.case_id,
+        "name": f"{candidate.given_names} {candidate.family_names}",
+        "birth_year": candidate.date_of_birth.year if candidate.date_of_birth else None,
+        "office": candidate.office, "status": candidate.status,
+        "status_label": dict(CaseStatus.choices)[candidate.status],
+        "reference": candidate.reference if candidate.case_id in visible_ids else None,
+        "reasons": list(result.reasons), "score": result.score,
+    }
 
 
 def decided_candidate_ids(person) -> set[int]:
