@@ -18,7 +18,6 @@ from cases.models import Case, CaseEvent, Consent, DuplicateDecision, Member
 from cases.permissions import case_access
 from cases.transitions import NOTE_REQUIRED, allowed_targets
 
-
 NEXT_REFERENCE_SQL = """
     INSERT INTO cases_referencecounter (office_id, year, last_number) VALUES (%s, %s, 1)
     ON CONFLICT (office_id, year) DO UPDATE SET last_number = cases_referencecounter.last_number + 1
