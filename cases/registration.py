@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.choices import Country, OfficeKind, Role
 from accounts.models import Office, Programme
 from audit.services import audit_actor_set
 from cases.choices import ConsentScope, ConsentType, DocumentType, HowHeard, Relationship, Sex
-from cases.household import birth_date_from_age, child_flags
+from cases.household import age_on, birth_date_from_age, child_flags
 from cases.models import Case, CaseEvent, Consent, IdempotencyKey, Member
 from cases.permissions import user_assignments
 
@@ -319,3 +320,53 @@ def case_member_add(*, actor, case_id: int, data: MemberInput) -> tuple[Member, 
     case.save(update_fields=["version", "updated_at"])
     candidates = possible_duplicates_for(user=actor, person=member, exclude_case_id=case.pk)
     return member, candidates
+
+
+MEMBER_EDITABLE_FIELDS = ("given_names", "family_names", "sex", "nationality", "relationship", "date_of_birth",
+                          "estimated_age", "document_type", "document_number", "document_issuing_country", "phone",
+                          "country_of_residence", "languages", "place_of_origin", "intended_destination")
+
+
+def member_as_input(member: Member, intake: date) -> MemberInput:
+    """The member as the form shows it: an estimated birth date goes back to being an age."""
+    data = MemberInput(**{name: getattr(member, name) for name in MEMBER_EDITABLE_FIELDS if name != "estimated_age"})
+    if member.date_of_birth_estimated and member.date_of_birth:
+        data.date_of_birth, data.estimated_age = None, age_on(member.date_of_birth, intake)
+    return data
+
+
+@transaction.atomic
+def member_update(*, actor, member_id: int, expected_version: int, changes: dict) -> Member:
+    """Correct or complete a member (e.g. a quick-mode registration), refusing to overwrite a newer save."""
+    from cases.services import StaleVersion, case_for_team_update, member_with_keys
+
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        raise Http404
+    case = case_for_team_update(case_id=member.case_id, actor=actor)
+    if case.version != expected_version:
+        raise StaleVersion(case.version)
+    data = member_as_input(member, case.intake_date)
+    for name, value in changes.items():
+        if name in MEMBER_EDITABLE_FIELDS:
+            setattr(data, name, value)
+    if "estimated_age" in changes and changes["estimated_age"] is not None and "date_of_birth" not in changes:
+        data.date_of_birth = None
+    errors = member_errors(data, intake=case.intake_date, quick=False)
+    others = case.members.exclude(pk=member.pk)
+    if (data.relationship == Relationship.PRINCIPAL) != (member.relationship == Relationship.PRINCIPAL) \
+            and others.exists():
+        _add(errors, "relationship", _("Change who is the principal by splitting the household instead."))
+    if errors:
+        raise RegistrationInvalid({"member_fields": {0: errors}})
+    audit_actor_set(actor=actor)
+    updated = member_with_keys(member_from_input(case, data, case.intake_date))
+    updated.pk, updated.same_person_as_id = member.pk, member.same_person_as_id
+    updated.is_unaccompanied_child, updated.is_separated_child = member.is_unaccompanied_child, member.is_separated_child
+    updated.needs_medical_attention = member.needs_medical_attention
+    updated.save()
+    household_flags_update(case)
+    case_completeness_update(case)
+    case.version += 1
+    case.save(update_fields=["version", "updated_at"])
+    return updated

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/transition/", views.case_transition_view, name="case_transition"),
     path("<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("<int:pk>/members/<int:member_id>/split/", views.member_split_view, name="member_split"),
+    path("<int:pk>/members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/duplicates/", views_register.case_duplicates, name="case_duplicates"),
 ]

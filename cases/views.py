@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as FilterError
@@ -10,8 +10,10 @@ from accounts.choices import Country, Role
 from accounts.models import Office, Programme
 from cases.api.views import case_filters_from, keyset_from, keyset_token
 from cases.choices import CaseStatus
+from cases.forms import MemberForm
 from cases.forms_edit import CaseEditForm
 from cases.permissions import FieldGroup, case_access_batch
+from cases.registration import RegistrationInvalid, member_as_input, member_update
 from cases.selectors import (
     case_get_for_user,
     case_list_page,
@@ -147,3 +149,32 @@ def member_split_view(request, pk: int, member_id: int):
         messages.success(request, _("The member now has a case of their own: %(reference)s.") % {
             "reference": own.reference})
     return redirect("case_detail", pk=pk)
+
+
+@login_required
+def member_edit(request, pk: int, member_id: int):
+    """Correct or complete one member (e.g. after a quick-mode registration), never over a newer save."""
+    case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    member = get_object_or_404(case.members, pk=member_id)
+    initial = vars(member_as_input(member, case.intake_date))
+    form = MemberForm(request.POST or None, initial=initial)
+    posted = request.POST.get("version", "")
+    version = int(posted) if posted.isdigit() else case.version
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_update(actor=request.user, member_id=member.pk, expected_version=version,
+                          changes=form.cleaned_data)
+        except StaleVersion as exc:
+            messages.error(request, _("Someone else saved this case after you opened it. Nothing was overwritten: "
+                                      "check the current values below, then make your change again."))
+            version = exc.current
+        except RegistrationInvalid as exc:
+            for field, errors in exc.errors["member_fields"][0].items():
+                form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied:
+            messages.error(request, _("Your role cannot make this change."))
+        else:
+            messages.success(request, _("Member saved."))
+            return redirect("case_detail", pk=pk)
+    return render(request, "cases/member_edit.html", {"case": case, "member": member, "form": form,
+                                                      "version": version})

@@ -79,3 +79,18 @@ def test_another_office_cannot_edit_or_split(client, outsider, case):
 
     child.refresh_from_db()
     assert child.case_id == case.pk
+
+
+def test_a_member_is_corrected_from_the_case_page(client, caseworker, case):
+    client.force_login(caseworker)
+    member = case.members.get(given_names="Marvin")
+    page = client.get(reverse("member_edit", args=[case.pk, member.pk]))
+    assert page.status_code == 200
+
+    response = client.post(reverse("member_edit", args=[case.pk, member.pk]), {
+        "version": case.version, "given_names": "Marvin Josué", "family_names": "Paz", "sex": "male",
+        "relationship": "principal", "nationality": "HN", "date_of_birth": "1990-01-01", "place_of_origin": "Tela"})
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.given_names == "Marvin Josué"

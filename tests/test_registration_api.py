@@ -331,3 +331,49 @@ def test_another_office_gets_404_on_every_registration_endpoint_and_nothing_chan
     assert response.status_code == 404
     case.refresh_from_db()
     assert (case.version, Member.objects.count(), Case.objects.count()) == before
+
+
+def test_a_quick_registration_is_incomplete_until_its_members_are_completed(caseworker, places):
+    body = family(quick=True, how_heard="")
+    for member in body["members"]:
+        member["place_of_origin"] = ""
+    client = api_as(caseworker)
+    case = client.post("/api/v1/cases/", body, format="json").json()
+    assert case["is_incomplete"] is True
+
+    version = case["version"]
+    version = client.patch(f"/api/v1/cases/{case['id']}/", {"version": version, "how_heard": "shelter"},
+                           format="json").json()["version"]
+    for member in case["members"]:
+        response = client.patch(f"/api/v1/members/{member['id']}/", {"version": version, "place_of_origin": "Tela"},
+                                format="json")
+        assert response.status_code == 200, response.json()
+        version = int(response["ETag"].strip('"'))
+
+    refreshed = client.get(f"/api/v1/cases/{case['id']}/").json()
+    assert refreshed["is_incomplete"] is False
+    assert refreshed["members"][2]["date_of_birth_estimated"] is True  # an estimated age stays estimated
+
+
+def test_a_stale_member_edit_is_refused(caseworker, places):
+    client = api_as(caseworker)
+    case = client.post("/api/v1/cases/", family(), format="json").json()
+    member = case["members"][0]["id"]
+    client.patch(f"/api/v1/cases/{case['id']}/", {"version": case["version"], "caseworker_notes": "x"}, format="json")
+
+    response = client.patch(f"/api/v1/members/{member}/", {"version": case["version"], "phone": "+504 1111-2222"},
+                            format="json")
+
+    assert response.status_code == 409
+    assert Member.objects.get(pk=member).phone == "+504 3344-5566"
+
+
+def test_a_member_edit_is_validated_like_registration(caseworker, places):
+    client = api_as(caseworker)
+    case = client.post("/api/v1/cases/", family(), format="json").json()
+
+    response = client.patch(f"/api/v1/members/{case['members'][0]['id']}/",
+                            {"version": case["version"], "date_of_birth": "2999-01-01"}, format="json")
+
+    assert response.status_code == 400
+    assert "date_of_birth" in response.json()["fields"]

@@ -21,6 +21,7 @@ from cases.registration import (
     RegistrationInvalid,
     case_member_add,
     case_register,
+    member_update,
 )
 from cases.selectors import case_get_for_user, possible_duplicates_for
 from cases.services import StaleVersion, member_duplicate_decide
@@ -263,3 +264,36 @@ def patch_case(view, request, pk: int) -> Response:
     response = Response(CaseSerializer(case, context={"access": {case.pk: access}, "request": request}).data)
     response["ETag"] = f'"{case.version}"'
     return response
+
+
+class MemberUpdateSerializer(MemberInputSerializer):
+    version = serializers.IntegerField(required=False, help_text="the case's version you edited")
+
+
+class MemberUpdate(GenericAPIView):
+    """Correct or complete a member; 409 (or 412 with If-Match) when the case was saved by someone else since."""
+
+    serializer_class = MemberUpdateSerializer
+
+    @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer}, parameters=[ETAG_PARAMETER])
+    def patch(self, request, pk: int):
+        serializer = MemberUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = {k: v for k, v in serializer.validated_data.items() if k in request.data}
+        version, precondition = expected_version(request, changes)
+        changes.pop("version", None)
+        if version is None:
+            return Response({"code": "version_required", "fields": {"version": [_("Send the version you edited.")]},
+                             "detail": _("Send the version you edited (the `version` field or an If-Match header).")},
+                            status=status.HTTP_428_PRECONDITION_REQUIRED)
+        try:
+            member = member_update(actor=request.user, member_id=pk, expected_version=version, changes=changes)
+        except StaleVersion as exc:
+            return stale_response(exc, precondition=precondition)
+        except RegistrationInvalid as exc:
+            return Response({"code": "invalid", "detail": _("Some fields are not valid."),
+                             "fields": exc.errors["member_fields"][0]}, status=status.HTTP_400_BAD_REQUEST)
+        case, access = case_get_for_user(user=request.user, case_id=member.case_id, request=request._request)
+        response = Response(MemberSerializer(member, context={"access": {case.pk: access}}).data)
+        response["ETag"] = f'"{case.version}"'
+        return response
