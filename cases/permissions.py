@@ -127,18 +127,28 @@ HAS_SHARES_SQL = """
     WITH view_case AS (SELECT p.id FROM auth_permission p JOIN django_content_type t ON t.id = p.content_type_id
                        WHERE p.codename = 'view_case' AND t.app_label = 'cases')
     SELECT EXISTS (SELECT 1 FROM cases_caseuserobjectpermission
-                   WHERE user_id = %(user)s AND permission_id = (SELECT id FROM view_case))
-        OR EXISTS (SELECT 1 FROM cases_casegroupobjectpermission g
+                   WHERE user_id = %(user)s AND permission_id = (SELECT id FROM view_case)),
+           EXISTS (SELECT 1 FROM cases_casegroupobjectpermission g
                    JOIN accounts_user_groups ug ON ug.group_id = g.group_id
                    WHERE ug.user_id = %(user)s AND g.permission_id = (SELECT id FROM view_case))
 """
 
 
-def _has_shares(user) -> bool:
-    """Is anything shared with the user or their teams? One small query (it runs on every list)."""
+def _share_kinds(user) -> tuple[bool, bool]:
+    """Is anything shared with the user, and with one of their teams? One small query (it runs on every list)."""
     with connection.cursor() as cursor:
         cursor.execute(HAS_SHARES_SQL, {"user": user.pk})
-        return cursor.fetchone()[0]
+        by_user, by_group = cursor.fetchone()
+        return bool(by_user), bool(by_group)
+
+
+def _share_branches(user) -> list[Q]:
+    """A branch per kind of share the user actually has."""
+    with_user, with_group = _share_kinds(user)
+    if not (with_user or with_group):
+        return []
+    by_user, by_group = _shared_case_ids(user)
+    return [Q(pk__in=ids) for ids, present in ((by_user, with_user), (by_group, with_group)) if present]
 
 
 def visibility_branches(user) -> list[Q]:
@@ -146,10 +156,7 @@ def visibility_branches(user) -> list[Q]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     branches = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
-    if _has_shares(user):
-        by_user, by_group = _shared_case_ids(user)
-        branches += [Q(pk__in=by_user), Q(pk__in=by_group)]
-    return branches
+    return branches + _share_branches(user)
 
 
 def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -173,10 +180,7 @@ def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, old
     found: dict[int, Case] = {}
     shared: set[int] = set()
     scopes = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
-    branches = [(q, False) for q in scopes]
-    if _has_shares(user):
-        by_user, by_group = _shared_case_ids(user)
-        branches += [(Q(pk__in=by_user), True), (Q(pk__in=by_group), True)]
+    branches = [(q, False) for q in scopes] + [(q, True) for q in _share_branches(user)]
     for branch, is_share in branches:
         for case in queryset.filter(branch).order_by(order)[:size]:
             found.setdefault(case.pk, case)
@@ -216,3 +220,15 @@ def case_access_batch(user, cases) -> dict[int, CaseAccess]:
         roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
         result[case.pk] = CaseAccess(roles=roles, shared=case.pk in shared)
     return result
+
+
+def case_ids_visible_among(user, cases) -> set[int]:
+    """Which of these case-like rows (scope columns as attributes) the user may open, without loading cases."""
+    assignments = user_assignments(user)
+    visible = {case.pk for case in cases if any(_matches(a, case) for a in assignments)}
+    rest = [case.pk for case in cases if case.pk not in visible]
+    if rest and any(_share_kinds(user)):
+        by_user, by_group = _shared_case_ids(user)
+        visible |= set(by_user.filter(content_object_id__in=rest).values_list("content_object_id", flat=True))
+        visible |= set(by_group.filter(content_object_id__in=rest).values_list("content_object_id", flat=True))
+    return visible

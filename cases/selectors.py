@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
@@ -16,6 +17,7 @@ from cases.models import Case, CaseEvent, DuplicateDecision, Member
 from cases.permissions import (
     CaseAccess,
     case_access,
+    case_ids_visible_among,
     case_page,
     cases_visible_to,
     user_assignments,
@@ -188,9 +190,8 @@ def possible_duplicates_for_household(*, user, people: list, exclude_case_id: in
             .values_list(*Candidate.COLUMNS)[: 200 * len(people)])
     candidates = [Candidate(*row) for row in rows]  # tuples, not models: a block can hold hundreds of people
     found_per_person = [_matches_for(p, k, candidates, limit) for p, k in zip(people, keys)]
-    shown_case_ids = {c.case_id for found in found_per_person for _, c in found}
-    visible_ids = set(cases_visible_to(user).filter(pk__in=shown_case_ids).values_list("pk", flat=True)) \
-        if shown_case_ids else set()
+    shown = {c.case_id: c.scope for found in found_per_person for _, c in found}
+    visible_ids = case_ids_visible_among(user, list(shown.values()))
     return [[_candidate_row(result, c, visible_ids) for result, c in found] for found in found_per_person]
 
 
@@ -208,7 +209,9 @@ class Candidate:
     """An existing person in a duplicate block, with just what matching and the side-by-side view need."""
 
     COLUMNS = ("id", "case_id", "given_names", "family_names", "date_of_birth", "name_key", "document_key",
-               "phone_key", "case__status", "case__reference", "case__registering_office__code")
+               "phone_key", "case__status", "case__reference", "case__registering_office__code",
+               "case__registering_office_id", "case__programme_id", "case__registration_country",
+               "case__reception_centre_id")
     pk: int
     case_id: int
     given_names: str
@@ -220,6 +223,17 @@ class Candidate:
     status: str
     reference: str
     office: str
+    registering_office_id: int
+    programme_id: int
+    registration_country: str
+    reception_centre_id: int | None
+
+    @property
+    def scope(self) -> SimpleNamespace:
+        """The candidate's case as the visibility rule reads it."""
+        return SimpleNamespace(pk=self.case_id, status=self.status, registering_office_id=self.registering_office_id,
+                               programme_id=self.programme_id, registration_country=self.registration_country,
+                               reception_centre_id=self.reception_centre_id)
 
 
 def _candidate_row(result, candidate: Candidate, visible_ids: set) -> dict:
