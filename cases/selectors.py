@@ -52,12 +52,6 @@ def case_summaries(queryset: QuerySet) -> QuerySet:
            "has_unaccompanied_child", "has_separated_child", "is_incomplete")
 
 
-def case_list_for_user(*, user, filters: dict | None = None) -> QuerySet:
-    """Cases the user may see, filtered by status / programme code / office code / nationality."""
-    return case_filtered(cases_visible_to(user), filters or {}).select_related(
-        "programme", "registering_office", "reception_centre")
-
-
 def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
     """Apply the list filters (codes already checked by the caller) and the search box."""
     if filters.get("status"):

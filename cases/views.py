@@ -10,8 +10,7 @@ from accounts.choices import Country, Role
 from accounts.models import Office, Programme
 from cases.api.views import case_filters_from, keyset_from, keyset_token
 from cases.choices import CaseStatus
-from cases.forms import MemberForm
-from cases.forms_edit import CaseEditForm
+from cases.forms import CaseEditForm, MemberForm
 from cases.permissions import FieldGroup, case_access_batch
 from cases.registration import RegistrationInvalid, member_as_input, member_update
 from cases.selectors import (
