@@ -10,10 +10,14 @@ from accounts.services import user_language
 
 LOGIN_AT = "avr_login_at"
 LANGUAGE = "avr_language"
+SEEN_AT = "avr_seen_at"
+# The idle timeout slides with activity; rewriting the session row on every request would cost a write per page,
+# so the expiry moves at most once a minute (the timeout is exact to within that minute).
+TOUCH_EVERY_SECONDS = 60
 
 
 class SessionLimitMiddleware:
-    """Ends a session a fixed time after login, however active it has been (the idle limit is the cookie age)."""
+    """Ends a session a fixed time after login however active it has been, and slides the idle expiry."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -21,12 +25,16 @@ class SessionLimitMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            now = time.time()
             started = request.session.get(LOGIN_AT)
             if started is None:
-                request.session[LOGIN_AT] = time.time()
-            elif time.time() - started > settings.SESSION_ABSOLUTE_LIMIT_SECONDS:
+                request.session[LOGIN_AT] = now
+            elif now - started > settings.SESSION_ABSOLUTE_LIMIT_SECONDS:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
+                return self.get_response(request)
+            if now - request.session.get(SEEN_AT, 0) >= TOUCH_EVERY_SECONDS:
+                request.session[SEEN_AT] = now  # modified: saved with a fresh idle expiry
         return self.get_response(request)
 
 

@@ -102,10 +102,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: a sliding idle timeout (every request pushes expiry forward) and an absolute limit from login.
+# Sessions: a sliding idle timeout (activity pushes the expiry forward, see SessionLimitMiddleware) and an
+# absolute limit from login.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ABSOLUTE_LIMIT_SECONDS = env_int("SESSION_ABSOLUTE_LIMIT_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,7 @@ admin queryset and task reads cases through `cases_visible_to` or `case_access`.
 """
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -168,7 +169,8 @@ def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(visible)
 
 
-def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, oldest_first: bool = False) -> list[Case]:
+def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, oldest_first: bool = False,
+              values: tuple[str, ...] = ()) -> list:
     """One page of visible cases, newest first (or oldest first), after the keyset `before_id`.
 
     An OR of scopes (two assignments, or a scope plus shared cases) makes PostgreSQL collect every matching row
@@ -182,7 +184,7 @@ def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, old
     scopes = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
     branches = [(q, False) for q in scopes] + [(q, True) for q in _share_branches(user)]
     for branch, is_share in branches:
-        for case in queryset.filter(branch).order_by(order)[:size]:
+        for case in _branch_rows(queryset.filter(branch).order_by(order), size, values):
             found.setdefault(case.pk, case)
             if is_share:
                 shared.add(case.pk)
@@ -204,6 +206,13 @@ def case_access(user, case: Case) -> CaseAccess | None:
     if not roles and not shared:
         return None
     return CaseAccess(roles=roles, shared=shared)
+
+
+def _branch_rows(queryset: QuerySet, size: int, values: tuple[str, ...]):
+    """Model instances, or light rows with the same attributes when only `values` are needed (the API list)."""
+    if not values:
+        return list(queryset[:size])
+    return [SimpleNamespace(pk=row["id"], **row) for row in queryset.values(*values)[:size]]
 
 
 def case_access_batch(user, cases) -> dict[int, CaseAccess]:

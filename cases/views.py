@@ -32,6 +32,7 @@ from cases.services import (
 from cases.transitions import transition_refusal
 
 PAGE_SIZE = 25
+STATUS_LABELS = dict(CaseStatus.choices)  # lazy labels: translated when the page renders
 
 
 @login_required
@@ -43,20 +44,35 @@ def case_list(request):
     except FilterError as exc:
         filters, errors = {}, exc.detail
     page, next_before = case_list_page(user=request.user, filters=filters, before_id=keyset_from(request.GET),
-                                       size=PAGE_SIZE)
+                                       size=PAGE_SIZE, rows_only=True)
     cases_listed_audit(user=request.user, cases=page, request=request)
     access = case_access_batch(request.user, page)
     total, more_than = case_list_total(user=request.user, filters=filters)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
-        "rows": [{"case": c, "show_identity": FieldGroup.IDENTITY in access[c.pk].field_groups} for c in page],
+        "rows": [{"case": c, "status_label": STATUS_LABELS[c.status],
+                  "show_identity": FieldGroup.IDENTITY in access[c.pk].field_groups} for c in page],
         "filters": filters, "errors": errors, "total": total, "more_than": more_than,
         "next_cursor": keyset_token(next_before) if next_before else None, "query": query.urlencode(),
-        "statuses": CaseStatus.choices, "countries": Country.choices,
-        "offices": Office.objects.order_by("code"), "programmes": Programme.objects.order_by("code"),
+        **filter_options(filters),
     }
     return render(request, "cases/case_list.html", context)
+
+
+def filter_options(filters: dict) -> dict:
+    """The filter selects as (value, label, selected), worked out once here rather than per option in the page."""
+    def options(choices, name):
+        return [(value, str(label), filters.get(name) == value) for value, label in choices]
+
+    codes = {
+        "offices": Office.objects.order_by("code").values_list("code", "code"),
+        "programmes": Programme.objects.order_by("code").values_list("code", "code"),
+    }
+    return {
+        "statuses": options(CaseStatus.choices, "status"), "countries": options(Country.choices, "nationality"),
+        "offices": options(codes["offices"], "office"), "programmes": options(codes["programmes"], "programme"),
+    }
 
 
 @login_required

@@ -122,3 +122,11 @@ def test_the_list_can_be_read_oldest_first_page_by_page(caseworker, caravan, tij
 
     assert seen == created
     assert client.get("/api/v1/cases/", {"sort": "sideways"}).status_code == 400
+
+
+def test_list_rows_have_exactly_the_fields_the_schema_documents(caseworker, listed):
+    from cases.api.serializers import CaseSummarySerializer
+
+    row = api_as(caseworker).get("/api/v1/cases/").json()["results"][0]
+
+    assert set(row) == set(CaseSummarySerializer.Meta.fields)

@@ -26,7 +26,7 @@ from cases.api.serializers import (
     TransitionSerializer,
 )
 from cases.choices import CaseStatus
-from cases.permissions import case_access_batch
+from cases.permissions import FieldGroup, case_access_batch
 from cases.selectors import case_get_for_user, case_list_page, case_timeline, cases_listed_audit
 from cases.services import InvalidTransition, case_member_split, case_transition
 from cases.transitions import transition_refusal
@@ -122,14 +122,30 @@ class CaseList(generics.ListCreateAPIView):
         filters = case_filters_from(request.query_params)
         size = page_size_from(request.query_params)
         page, next_before = case_list_page(user=request.user, filters=filters,
-                                           before_id=keyset_from(request.query_params), size=size)
+                                           before_id=keyset_from(request.query_params), size=size, rows_only=True)
         access = case_access_batch(request.user, page)
         cases_listed_audit(user=request.user, cases=page, request=request._request)
-        serializer = CaseSummarySerializer(page, many=True, context={"access": access, "request": request})
+        rows = [case_summary_row(case, access[case.pk].field_groups) for case in page]
         next_url = None
         if next_before is not None:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", keyset_token(next_before))
-        return Response({"next": next_url, "previous": None, "results": serializer.data})
+        return Response({"next": next_url, "previous": None, "results": rows})
+
+
+def case_summary_row(case, field_groups: frozenset) -> dict:
+    """A list row as CaseSummarySerializer describes it, built directly: a page is read far more than anything."""
+    row = {
+        "id": case.pk, "reference": case.reference, "status": case.status, "programme": case.programme_code,
+        "office": case.office_code, "intake_date": case.intake_date.isoformat(),
+        "member_count": case.member_count or 0, "has_unaccompanied_child": case.has_unaccompanied_child,
+        "has_separated_child": case.has_separated_child, "is_incomplete": case.is_incomplete,
+        "version": case.version,
+    }
+    if FieldGroup.TRAVEL in field_groups:
+        row["destination_country"] = case.destination_country
+    if FieldGroup.IDENTITY in field_groups:
+        row["principal"] = case.principal_name or ""
+    return row
 
 
 def page_size_from(params) -> int:
