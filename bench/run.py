@@ -8,9 +8,11 @@ Writes var/bench-results.json.
 
 import json
 import os
+import random
 import statistics
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -87,8 +89,8 @@ def main() -> int:
     from rest_framework.test import APIClient
 
     from accounts.models import User
-    from bench.generate import generate
-    from cases.models import Case
+    from bench.generate import FAMILY, GIVEN_FEMALE, GIVEN_MALE, generate
+    from cases.models import Case, Member
 
     n_cases = int(os.environ.get("BENCH_CASES", "700000"))
     n = int(os.environ.get("BENCH_N", "200"))
@@ -152,9 +154,15 @@ def main() -> int:
     # Search by name (accent-insensitive, any order) within the caseworker's scope.
     searcher = APIClient(**host)
 
+    tij_names = list(Member.objects.filter(case__registering_office__code="TIJ", relationship="principal")
+                     .order_by("?").values_list("given_names", "family_names")[:50])
+    names = iter(tij_names * (n + warmup + 2))
+
     def name_search(pk=User.objects.get(username="caseworker_tij").pk):
+        # A different person each time, by full name, as a caseworker looks someone up.
         searcher.force_authenticate(user=User.objects.get(pk=pk))
-        response = searcher.get("/api/v1/cases/", {"q": "maria jose hernandez"})
+        given, family = next(names)
+        response = searcher.get("/api/v1/cases/", {"q": f"{given} {family}"})
         assert response.status_code == 200, response.status_code
         return response
 
@@ -163,23 +171,28 @@ def main() -> int:
 
     # Registration of a household of three with the duplicate check, through the API.
     registrar = APIClient(**host)
-    counter = iter(range(10**9))
+    counter = iter(range(int(time.time()) * 1000, 10**13))  # unique documents across runs
+    rng = random.Random(2018)
 
     def register(pk=User.objects.get(username="caseworker_tij").pk):
+        # A different household each time, drawn like the generated ones, so blocks hold what real ones would.
         registrar.force_authenticate(user=User.objects.get(pk=pk))
         i = next(counter)
+        family = f"{rng.choice(FAMILY)} {rng.choice(FAMILY)}"
+        born = date(rng.randrange(1960, 2004), rng.randrange(1, 13), rng.randrange(1, 29))
         body = {
             "programme": "CARAVAN-2018", "office": "TIJ", "destination_country": "HN", "how_heard": "shelter",
             "consent": {"type": "explicit"}, "confirm_duplicates": True,
             "members": [
-                {"given_names": "María José", "family_names": "Hernández López", "sex": "female",
-                 "date_of_birth": "1990-03-14", "nationality": "HN", "relationship": "principal",
-                 "document_type": "passport", "document_number": f"BENCH{i:08d}", "phone": f"+504 {i:08d}",
+                {"given_names": rng.choice(GIVEN_FEMALE), "family_names": family, "sex": "female",
+                 "date_of_birth": born.isoformat(), "nationality": "HN", "relationship": "principal",
+                 "document_type": "passport", "document_number": f"BENCH{i}", "phone": f"+504 {i % 10**8:08d}",
                  "place_of_origin": "Choloma"},
-                {"given_names": "Kevin Alexander", "family_names": "Hernández", "sex": "male",
-                 "date_of_birth": "2012-07-02", "nationality": "HN", "relationship": "child",
+                {"given_names": rng.choice(GIVEN_MALE), "family_names": family, "sex": "male",
+                 "date_of_birth": f"{rng.randrange(2006, 2018)}-07-02", "nationality": "HN", "relationship": "child",
                  "place_of_origin": "Choloma"},
-                {"given_names": "Daniela", "family_names": "Hernández", "sex": "female", "estimated_age": 8,
+                {"given_names": rng.choice(GIVEN_FEMALE), "family_names": family, "sex": "female",
+                 "estimated_age": rng.randrange(1, 12),
                  "nationality": "HN", "relationship": "child", "place_of_origin": "Choloma"},
             ],
         }
