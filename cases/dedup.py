@@ -53,13 +53,15 @@ class PersonKeys:
     document_key: str
     phone_key: str
     name_tokens: list[str]
+    given_tokens: list[str]
 
 
 def person_keys(*, given_names: str, family_names: str, date_of_birth: date | None, document_number: str = "",
                 phone: str = "") -> PersonKeys:
     key = name_key(given_names, family_names)
     return PersonKeys(
-        name_key=key, name_tokens=key.split(), family_initials=family_initials(family_names),
+        name_key=key, name_tokens=key.split(), given_tokens=name_tokens(given_names),
+        family_initials=family_initials(family_names),
         birth_year=date_of_birth.year if date_of_birth else None,
         document_key=document_key(document_number), phone_key=phone_key(phone),
     )
@@ -72,9 +74,14 @@ def candidate_filter(keys: PersonKeys, nationality: str) -> Q | None:
         blocks |= Q(document_key=keys.document_key)
     if keys.phone_key:
         blocks |= Q(phone_key=keys.phone_key)
-    if keys.birth_year and keys.family_initials:
+    if keys.birth_year and keys.family_initials and keys.given_tokens:
+        # Sharing a given name is part of the block: typos are tolerated in the rest (the score judges them),
+        # and the block stays small where a few family names are very common. A regex on name_key rather than
+        # `&&` on name_tokens, so the planner reads the block index and never the GIN index of a common name.
+        words = "|".join(keys.given_tokens)  # normalised tokens: only [a-z0-9], nothing to escape
         blocks |= Q(nationality=nationality, family_initials=keys.family_initials,
-                    birth_year__range=(keys.birth_year - 1, keys.birth_year + 1))
+                    birth_year__range=(keys.birth_year - 1, keys.birth_year + 1),
+                    name_key__regex=rf"(^| )({words})( |$)")
     return blocks
 
 

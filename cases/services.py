@@ -41,8 +41,8 @@ def member_with_keys(member: Member) -> Member:
     """Fill the member's duplicate-detection keys from what was typed."""
     keys = person_keys(given_names=member.given_names, family_names=member.family_names,
                        date_of_birth=member.date_of_birth, document_number=member.document_number, phone=member.phone)
-    for field, value in vars(keys).items():
-        setattr(member, field, value)
+    for field in ("name_key", "name_tokens", "family_initials", "birth_year", "document_key", "phone_key"):
+        setattr(member, field, getattr(keys, field))
     return member
 
 
