@@ -152,12 +152,24 @@ def _share_branches(user) -> list[Q]:
     return [Q(pk__in=ids) for ids, present in ((by_user, with_user), (by_group, with_group)) if present]
 
 
-def visibility_branches(user) -> list[Q]:
-    """The user's visibility as separate conditions, each served by its own index (see `case_page`)."""
+def _branches(user) -> list[tuple[Q, bool]]:
+    """The user's visibility as separate conditions, each served by its own index, marked when it is a share."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    branches = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
-    return branches + _share_branches(user)
+    scopes = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
+    return [(q, False) for q in scopes] + [(q, True) for q in _share_branches(user)]
+
+
+def visibility_branches(user) -> list[Q]:
+    """The user's visibility as separate conditions (see `case_page`)."""
+    return [q for q, _ in _branches(user)]
+
+
+def _shared_among(user, ids) -> set[int]:
+    """Which of these case ids are shared with the user or one of their teams."""
+    by_user, by_group = _shared_case_ids(user)
+    shared = set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    return shared | set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
 
 
 def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -181,9 +193,7 @@ def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, old
     order = "id" if oldest_first else "-id"
     found: dict[int, Case] = {}
     shared: set[int] = set()
-    scopes = [q for q in (_scope_q(a) for a in user_assignments(user)) if q is not None]
-    branches = [(q, False) for q in scopes] + [(q, True) for q in _share_branches(user)]
-    for branch, is_share in branches:
+    for branch, is_share in _branches(user):
         for case in _branch_rows(queryset.filter(branch).order_by(order), size, values):
             found.setdefault(case.pk, case)
             if is_share:
@@ -201,8 +211,7 @@ def case_access(user, case: Case) -> CaseAccess | None:
     roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
     if roles and CaseAccess(roles=roles, shared=False).field_groups >= SHARED_FIELD_GROUPS:
         return CaseAccess(roles=roles, shared=False)  # a share could add nothing: skip its lookup
-    by_user, by_group = _shared_case_ids(user)
-    shared = by_user.filter(content_object_id=case.pk).exists() or by_group.filter(content_object_id=case.pk).exists()
+    shared = bool(_shared_among(user, [case.pk]))
     if not roles and not shared:
         return None
     return CaseAccess(roles=roles, shared=shared)
@@ -220,10 +229,7 @@ def case_access_batch(user, cases) -> dict[int, CaseAccess]:
     if all(hasattr(case, "avr_shared") for case in cases):
         shared = {case.pk for case in cases if case.avr_shared}
     else:
-        ids = [case.pk for case in cases]
-        by_user, by_group = _shared_case_ids(user)
-        shared = set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
-        shared |= set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+        shared = _shared_among(user, [case.pk for case in cases])
     result = {}
     for case in cases:
         roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
@@ -237,7 +243,5 @@ def case_ids_visible_among(user, cases) -> set[int]:
     visible = {case.pk for case in cases if any(_matches(a, case) for a in assignments)}
     rest = [case.pk for case in cases if case.pk not in visible]
     if rest and any(_share_kinds(user)):
-        by_user, by_group = _shared_case_ids(user)
-        visible |= set(by_user.filter(content_object_id__in=rest).values_list("content_object_id", flat=True))
-        visible |= set(by_group.filter(content_object_id__in=rest).values_list("content_object_id", flat=True))
+        visible |= _shared_among(user, rest)
     return visible

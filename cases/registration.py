@@ -138,18 +138,16 @@ def _document_errors(member: MemberInput, errors: dict) -> None:
 
 def registration_errors(data: RegistrationInput, *, actor) -> dict:
     """Every problem with a registration at once, so the form can show them all next to their fields."""
-    errors: dict = {}
     intake = data.intake_date or date.today()
-    if data.intake_date and data.intake_date > date.today():
-        _add(errors, "intake_date", _("The intake date cannot be in the future."))
+    errors = case_field_errors(programme=data.programme, how_heard_required=not data.quick, fields={
+        "intake_date": data.intake_date, "destination_country": data.destination_country,
+        "how_heard": data.how_heard})
     _consent_errors(data.consent, errors)
     _place_errors(data, actor, errors)
     if not data.members:
         _add(errors, "members", _("A household needs at least one member."))
     elif [m.relationship for m in data.members].count(Relationship.PRINCIPAL) != 1:
         _add(errors, "members", _("A household has exactly one principal."))
-    if (data.how_heard or not data.quick) and data.how_heard not in HowHeard.values:
-        _add(errors, "how_heard", _("Choose how they heard of the programme."))
     per_member = {i: e for i, m in enumerate(data.members) if (e := member_errors(m, intake=intake, quick=data.quick))}
     if per_member:
         errors["member_fields"] = per_member
@@ -170,10 +168,24 @@ def _place_errors(data: RegistrationInput, actor, errors: dict) -> None:
         _add(errors, "office", _("Choose the registering office."))
     elif data.office.kind == OfficeKind.RECEPTION_CENTRE or not may_register_at(actor, data.office):
         _add(errors, "office", _("You cannot register cases at this office."))
-    if data.destination_country not in Country.values:
-        _add(errors, "destination_country", _("Choose the country of return."))
-    elif data.programme and data.destination_country not in data.programme.return_countries:
-        _add(errors, "destination_country", _("This programme does not return people to that country."))
+
+
+def case_field_errors(*, programme: Programme | None, fields: dict, how_heard_required: bool = False) -> dict:
+    """The rules of a case's own fields, for registration and later edits alike; checks only the keys given."""
+    errors: dict = {}
+    intake = fields.get("intake_date")
+    if intake and intake > date.today():
+        _add(errors, "intake_date", _("The intake date cannot be in the future."))
+    if "destination_country" in fields:
+        destination = fields["destination_country"]
+        if destination not in Country.values:
+            _add(errors, "destination_country", _("Choose the country of return."))
+        elif programme and destination not in programme.return_countries:
+            _add(errors, "destination_country", _("This programme does not return people to that country."))
+    how_heard = fields.get("how_heard")
+    if "how_heard" in fields and (how_heard or how_heard_required) and how_heard not in HowHeard.values:
+        _add(errors, "how_heard", _("Choose how they heard of the programme."))
+    return errors
 
 
 def may_register_at(actor, office: Office) -> bool:

@@ -159,15 +159,14 @@ def home_sections_for_user(*, user) -> dict:
 def case_pipeline_counts() -> list[dict]:
     """Aggregates only: cases per programme and status (no personal data)."""
     rows = Case.objects.values("programme__code", "status").annotate(total=Count("id")).order_by("programme__code")
-    labels = dict(CaseStatus.choices)
-    return [{"programme": r["programme__code"], "status": labels[r["status"]], "total": r["total"]} for r in rows]
+    return [{"programme": r["programme__code"], "status": CaseStatus(r["status"]).label, "total": r["total"]}
+            for r in rows]
 
 
 def case_next_steps_for_user(*, case: Case, access: CaseAccess) -> list[dict]:
     """The moves the user may offer from the case's current status, as (status, label, needs a note)."""
-    labels = dict(CaseStatus.choices)
     return [
-        {"to": to, "label": labels[to], "needs_note": to in NOTE_REQUIRED}
+        {"to": to, "label": CaseStatus(to).label, "needs_note": to in NOTE_REQUIRED}
         for to, roles in allowed_targets(case.status).items()
         if roles & access.roles
     ]
@@ -247,7 +246,7 @@ def _candidate_row(result, candidate: Candidate, visible_ids: set) -> dict:
         "name": f"{candidate.given_names} {candidate.family_names}",
         "birth_year": candidate.date_of_birth.year if candidate.date_of_birth else None,
         "office": candidate.office, "status": candidate.status,
-        "status_label": dict(CaseStatus.choices)[candidate.status],
+        "status_label": CaseStatus(candidate.status).label,
         "reference": candidate.reference if candidate.case_id in visible_ids else None,
         "reasons": list(result.reasons), "score": result.score,
     }

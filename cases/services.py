@@ -1,6 +1,5 @@
 """Every write to a case goes through here (registration itself is in cases.registration)."""
 
-from datetime import date
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -133,21 +132,13 @@ def case_update(*, case_id: int, actor, expected_version: int, changes: dict) ->
 
 
 def case_update_errors(case: Case, changes: dict) -> dict:
-    from cases.choices import HowHeard
+    from cases.registration import case_field_errors
 
-    errors = {}
+    errors = case_field_errors(programme=case.programme, fields=changes)
     unknown = set(changes) - set(EDITABLE_CASE_FIELDS)
     if unknown:
         errors["__all__"] = [_("These fields cannot be changed here: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
-    destination = changes.get("destination_country")
-    if destination is not None and destination not in case.programme.return_countries:
-        errors["destination_country"] = [_("This programme does not return people to that country.")]
-    if changes.get("how_heard") and changes["how_heard"] not in HowHeard.values:
-        errors["how_heard"] = [_("Choose how they heard of the programme.")]
-    if changes.get("intake_date") and changes["intake_date"] > date.today():
-        errors["intake_date"] = [_("The intake date cannot be in the future.")]
     return errors
-
 
 @transaction.atomic
 def member_duplicate_decide(*, actor, member_id: int, candidate_id: int, decision: str) -> DuplicateDecision:

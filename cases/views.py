@@ -3,14 +3,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as FilterError
 
 from accounts.choices import Country, Role
 from accounts.models import Office, Programme
-from cases.api.views import case_filters_from, keyset_from, keyset_token
 from cases.choices import CaseStatus
 from cases.forms import CaseEditForm, MemberForm
+from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.permissions import FieldGroup, case_access_batch
 from cases.registration import RegistrationInvalid, member_as_input, member_update
 from cases.selectors import (
@@ -32,7 +33,9 @@ from cases.services import (
 from cases.transitions import transition_refusal
 
 PAGE_SIZE = 25
-STATUS_LABELS = dict(CaseStatus.choices)  # lazy labels: translated when the page renders
+ROLE_REFUSAL = gettext_lazy("Your role cannot make this change.")
+STALE_REFUSAL = gettext_lazy("Someone else saved this case after you opened it. Nothing was overwritten: "
+                             "check the current values below, then make your change again.")
 
 
 @login_required
@@ -51,7 +54,7 @@ def case_list(request):
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
-        "rows": [{"case": c, "status_label": STATUS_LABELS[c.status],
+        "rows": [{"case": c, "status_label": CaseStatus(c.status).label,
                   "show_identity": FieldGroup.IDENTITY in access[c.pk].field_groups} for c in page],
         "filters": filters, "errors": errors, "total": total, "more_than": more_than,
         "next_cursor": keyset_token(next_before) if next_before else None, "query": query.urlencode(),
@@ -95,18 +98,23 @@ def case_detail(request, pk: int):
 @require_POST
 def case_transition_view(request, pk: int):
     """A next-step button on the case page."""
-    to = request.POST.get("to", "")
+    return case_action(request, pk, lambda: case_transition(
+        case_id=pk, to=request.POST.get("to", ""), actor=request.user, note=request.POST.get("note", "")),
+        success=lambda case: _("Status changed."))
+
+
+def case_action(request, pk: int, action, *, success):
+    """Run a one-button action of the case page and tell the user how it went, back on the case page."""
     try:
-        case_transition(case_id=pk, to=to, actor=request.user, note=request.POST.get("note", ""))
+        result = action()
     except InvalidTransition as exc:
         messages.error(request, transition_refusal(exc.from_status, exc.to_status))
     except ValidationError as exc:
-        for error in exc.message_dict.values():
-            messages.error(request, " ".join(error))
+        messages.error(request, " ".join(m for errors in exc.message_dict.values() for m in errors))
     except PermissionDenied:
-        messages.error(request, _("Your role cannot make this change."))
+        messages.error(request, ROLE_REFUSAL)
     else:
-        messages.success(request, _("Status changed."))
+        messages.success(request, success(result))
     return redirect("case_detail", pk=pk)
 
 
@@ -121,15 +129,14 @@ def case_edit(request, pk: int):
             case_update(case_id=pk, actor=request.user, expected_version=form.cleaned_data["version"],
                         changes=changes)
         except StaleVersion:
-            messages.error(request, _("Someone else saved this case after you opened it. Nothing was overwritten: "
-                                      "check the current values below, then make your change again."))
+            messages.error(request, STALE_REFUSAL)
             form = CaseEditForm(data=stale_form_data(request.POST, case))
             form.is_valid()
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         except PermissionDenied:
-            messages.error(request, _("Your role cannot make this change."))
+            messages.error(request, ROLE_REFUSAL)
         else:
             messages.success(request, _("Case saved."))
             return redirect("case_detail", pk=pk)
@@ -151,19 +158,11 @@ def stale_form_data(posted, case) -> dict:
 @require_POST
 def member_split_view(request, pk: int, member_id: int):
     """A member leaves the household (to a case of their own, withdrawn or not)."""
-    try:
-        own = case_member_split(actor=request.user, case_id=pk, member_id=member_id,
-                                withdraw=request.POST.get("withdraw") == "1", note=request.POST.get("note", ""))
-    except InvalidTransition as exc:
-        messages.error(request, transition_refusal(exc.from_status, exc.to_status))
-    except ValidationError as exc:
-        messages.error(request, " ".join(m for errors in exc.message_dict.values() for m in errors))
-    except PermissionDenied:
-        messages.error(request, _("Your role cannot make this change."))
-    else:
-        messages.success(request, _("The member now has a case of their own: %(reference)s.") % {
+    return case_action(request, pk, lambda: case_member_split(
+        actor=request.user, case_id=pk, member_id=member_id, withdraw=request.POST.get("withdraw") == "1",
+        note=request.POST.get("note", "")),
+        success=lambda own: _("The member now has a case of their own: %(reference)s.") % {
             "reference": own.reference})
-    return redirect("case_detail", pk=pk)
 
 
 @login_required
@@ -180,14 +179,13 @@ def member_edit(request, pk: int, member_id: int):
             member_update(actor=request.user, member_id=member.pk, expected_version=version,
                           changes=form.cleaned_data)
         except StaleVersion as exc:
-            messages.error(request, _("Someone else saved this case after you opened it. Nothing was overwritten: "
-                                      "check the current values below, then make your change again."))
+            messages.error(request, STALE_REFUSAL)
             version = exc.current
         except RegistrationInvalid as exc:
             for field, errors in exc.errors["member_fields"][0].items():
                 form.add_error(field if field in form.fields else None, errors)
         except PermissionDenied:
-            messages.error(request, _("Your role cannot make this change."))
+            messages.error(request, ROLE_REFUSAL)
         else:
             messages.success(request, _("Member saved."))
             return redirect("case_detail", pk=pk)

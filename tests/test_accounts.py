@@ -4,7 +4,6 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.test import override_settings
 
 from accounts.choices import Role
 from accounts.middleware import LOGIN_AT
@@ -211,7 +210,6 @@ def test_a_caseworker_cannot_enter_the_admin(client, caseworker):
     assert response.status_code == 302
 
 
-@override_settings(SESSION_ABSOLUTE_LIMIT_SECONDS=3600)
 def test_roles_sync_puts_admins_in_the_admin_and_nobody_else(caseworker, admin_user):
     assert admin_user.is_staff is True
     assert caseworker.is_staff is False

@@ -182,8 +182,7 @@ class MemberCreate(GenericAPIView):
             member, candidates = case_member_add(actor=request.user, case_id=pk,
                                                 data=MemberInput(**serializer.validated_data))
         except RegistrationInvalid as exc:
-            return Response({"code": "invalid", "detail": _("Some fields are not valid."),
-                             "fields": exc.errors["member_fields"][0]}, status=status.HTTP_400_BAD_REQUEST)
+            return member_invalid_response(exc)
         except HouseholdClosed:
             return Response({"code": "household_closed", "fields": {},
                              "detail": _("Members can only be added before the case is submitted for approval.")},
@@ -210,6 +209,18 @@ class DuplicateDecisionCreate(GenericAPIView):
         member_duplicate_decide(actor=request.user, member_id=pk, candidate_id=serializer.validated_data["candidate"],
                                 decision=serializer.validated_data["decision"])
         return Response(serializer.validated_data, status=status.HTTP_201_CREATED)
+
+
+def member_invalid_response(exc: RegistrationInvalid) -> Response:
+    """One member's field errors as a structured 400."""
+    return Response({"code": "invalid", "detail": _("Some fields are not valid."),
+                     "fields": exc.errors["member_fields"][0]}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def version_required_response() -> Response:
+    return Response({"code": "version_required", "fields": {"version": [_("Send the version you edited.")]},
+                     "detail": _("Send the version you edited (the `version` field or an If-Match header).")},
+                    status=status.HTTP_428_PRECONDITION_REQUIRED)
 
 
 def stale_response(exc: StaleVersion, *, precondition: bool) -> Response:
@@ -250,9 +261,7 @@ def patch_case(view, request, pk: int) -> Response:
     version, precondition = expected_version(request, changes)
     changes.pop("version", None)
     if version is None:
-        return Response({"code": "version_required", "fields": {"version": [_("Send the version you edited.")]},
-                         "detail": _("Send the version you edited (the `version` field or an If-Match header).")},
-                        status=status.HTTP_428_PRECONDITION_REQUIRED)
+        return version_required_response()
     try:
         case_update(case_id=pk, actor=request.user, expected_version=version, changes=changes)
     except StaleVersion as exc:
@@ -283,16 +292,13 @@ class MemberUpdate(GenericAPIView):
         version, precondition = expected_version(request, changes)
         changes.pop("version", None)
         if version is None:
-            return Response({"code": "version_required", "fields": {"version": [_("Send the version you edited.")]},
-                             "detail": _("Send the version you edited (the `version` field or an If-Match header).")},
-                            status=status.HTTP_428_PRECONDITION_REQUIRED)
+            return version_required_response()
         try:
             member = member_update(actor=request.user, member_id=pk, expected_version=version, changes=changes)
         except StaleVersion as exc:
             return stale_response(exc, precondition=precondition)
         except RegistrationInvalid as exc:
-            return Response({"code": "invalid", "detail": _("Some fields are not valid."),
-                             "fields": exc.errors["member_fields"][0]}, status=status.HTTP_400_BAD_REQUEST)
+            return member_invalid_response(exc)
         case, access = case_get_for_user(user=request.user, case_id=member.case_id, request=request._request)
         response = Response(MemberSerializer(member, context={"access": {case.pk: access}}).data)
         response["ETag"] = f'"{case.version}"'

@@ -1,15 +1,9 @@
-import base64
-from datetime import date
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from accounts.choices import Country
-from accounts.models import Office, Programme
 from cases.api.registration import (
     ETAG_PARAMETER,
     CaseUpdateSerializer,
@@ -25,69 +19,11 @@ from cases.api.serializers import (
     SplitSerializer,
     TransitionSerializer,
 )
-from cases.choices import CaseStatus
+from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.permissions import FieldGroup, case_access_batch
 from cases.selectors import case_get_for_user, case_list_page, case_timeline, cases_listed_audit
 from cases.services import InvalidTransition, case_member_split, case_transition
 from cases.transitions import transition_refusal
-
-
-def case_filters_from(params) -> dict:
-    """Read the list filters, refusing unknown codes and bad dates with a message that names them."""
-    filters, errors = {}, {}
-    checks = {
-        "status": lambda v: v in CaseStatus.values,
-        "nationality": lambda v: v in Country.values,
-        "office": lambda v: Office.objects.filter(code=v).exists(),
-        "programme": lambda v: Programme.objects.filter(code=v).exists(),
-    }
-    messages = {
-        "status": _("“%(value)s” is not a case status."),
-        "nationality": _("“%(value)s” is not a known country code."),
-        "office": _("No office has the code “%(value)s”."),
-        "programme": _("No programme has the code “%(value)s”."),
-    }
-    for name, valid in checks.items():
-        value = params.get(name)
-        if value:
-            if valid(value):
-                filters[name] = value
-            else:
-                errors[name] = [messages[name] % {"value": value}]
-    for name in ("registered_from", "registered_to"):
-        if params.get(name):
-            try:
-                filters[name] = date.fromisoformat(params[name])
-            except ValueError:
-                errors[name] = [_("Write the date as YYYY-MM-DD.")]
-    for name in ("umc", "incomplete"):
-        if params.get(name) in ("1", "true", "on"):
-            filters[name] = True
-    if params.get("q", "").strip():
-        filters["q"] = params["q"].strip()[:100]
-    if params.get("sort"):
-        if params["sort"] in ("newest", "oldest"):
-            filters["sort"] = params["sort"]
-        else:
-            errors["sort"] = [_("Sort by “newest” or “oldest”.")]
-    if errors:
-        raise ValidationError(errors)
-    return filters
-
-
-def keyset_from(params) -> int | None:
-    """The opaque cursor of the next page (the last id shown, base64); a bad one starts from the top."""
-    cursor = params.get("cursor", "")
-    try:
-        value = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
-        return int(value) if value.isdigit() else None
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def keyset_token(before_id: int) -> str:
-    return base64.urlsafe_b64encode(str(before_id).encode()).decode().rstrip("=")
-
 
 LIST_PARAMETERS = [
     OpenApiParameter("status", str), OpenApiParameter("office", str, description="office code"),
