@@ -60,6 +60,15 @@ class User(AbstractUser):
         _("preferred language"), max_length=5, choices=Language.choices, blank=True,
         help_text=_("Leave empty to follow the country of the user's office."),
     )
+    # Clearances open restricted notes beyond what the user's roles show (cases.permissions).
+    is_protection_cleared = models.BooleanField(
+        _("protection-cleared"), default=False, db_default=False,
+        help_text=_("May read protection narratives (fear of return) of the cases the user's roles show."),
+    )
+    is_medical_cleared = models.BooleanField(
+        _("medical-cleared"), default=False, db_default=False,
+        help_text=_("May read medical detail (fitness to travel) of the cases the user's roles show."),
+    )
 
     class Meta:
         verbose_name = _("user")

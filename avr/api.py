@@ -34,10 +34,20 @@ def _split_fields(data) -> tuple[str, dict]:
     return str(data), {}
 
 
+def _django_errors(exc: DjangoValidationError) -> dict:
+    """A service's refusal as the serializer shape: "__all__" (the model's non-field key) is the headline."""
+    if not hasattr(exc, "error_dict"):
+        return {"detail": exc.messages}
+    errors = dict(exc.message_dict)
+    if "__all__" in errors:
+        errors["non_field_errors"] = errors.pop("__all__")
+    return errors
+
+
 def exception_handler(exc, context):
     """Every API error is structured JSON: {"code", "detail", "fields"}."""
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+        exc = exceptions.ValidationError(_django_errors(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     if isinstance(exc, DjangoPermissionDenied):

@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case
 from cases.permissions import cases_visible_to
@@ -13,6 +15,23 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["=reference"]
     show_full_result_count = False
     readonly_fields = ["reference", "status", "created_by", "version", "registration_country"]
+    actions = ["approve_selected"]
+
+    @admin.action(description=gettext_lazy("Approve the selected cases (each is checked like a single approval)"))
+    def approve_selected(self, request, queryset):
+        from screening.approval import cases_bulk_approve
+
+        cases = {case.pk: case.reference for case in queryset}
+        for result in cases_bulk_approve(actor=request.user, case_ids=list(cases)):
+            reference = cases[result.case]
+            if result.outcome == "approved":
+                self.message_user(request, _("%(reference)s approved.") % {"reference": reference}, messages.SUCCESS)
+            elif result.outcome == "refused":
+                self.message_user(request, _("%(reference)s not approved: %(missing)s") % {
+                    "reference": reference, "missing": " ".join(u["message"] for u in result.unmet)}, messages.ERROR)
+            else:
+                self.message_user(request, _("Case %(reference)s could not be approved (not found or not yours to "
+                                             "approve).") % {"reference": reference}, messages.ERROR)
 
     def get_queryset(self, request):
         return cases_visible_to(request.user, super().get_queryset(request))

@@ -11,9 +11,10 @@ from accounts.models import Office, Programme
 from cases.choices import CaseStatus
 
 
-def case_filters_from(params) -> dict:
+def case_filters_from(params, user=None) -> dict:
     """Read the list filters, refusing unknown codes and bad dates with a message that names them."""
     filters, errors = {}, {}
+    vulnerability_filter_read(params, user, filters, errors)
     checks = {
         "status": lambda v: v in CaseStatus.values,
         "nationality": lambda v: v in Country.values,
@@ -52,6 +53,22 @@ def case_filters_from(params) -> dict:
     if errors:
         raise ValidationError(errors)
     return filters
+
+
+def vulnerability_filter_read(params, user, filters: dict, errors: dict) -> None:
+    """`vulnerability=<kind>` or `any`: only for the case team, since the filter itself reveals who is vulnerable."""
+    from cases.permissions import CASE_TEAM_ROLES, user_roles
+    from screening.choices import VulnerabilityKind
+
+    value = params.get("vulnerability")
+    if not value:
+        return
+    if user is None or not (user_roles(user) & CASE_TEAM_ROLES):
+        errors["vulnerability"] = [_("Your role cannot filter by vulnerability.")]
+    elif value == "any" or value in VulnerabilityKind.values:
+        filters["vulnerability"] = value
+    else:
+        errors["vulnerability"] = [_("“%(value)s” is not a kind of vulnerability.") % {"value": value}]
 
 
 def keyset_from(params) -> int | None:

@@ -49,6 +49,15 @@ class Case(models.Model):
     has_unaccompanied_child = models.BooleanField(_("unaccompanied child"), default=False, db_default=False,
                                                   editable=False)
     has_separated_child = models.BooleanField(_("separated child"), default=False, db_default=False, editable=False)
+    # Derived from screening (screening.services): a "yes" to fear of return not yet resolved blocks approval.
+    has_protection_flag = models.BooleanField(_("protection flag"), default=False, db_default=False, editable=False)
+    vulnerability_kinds = ArrayField(models.CharField(max_length=24), default=list, blank=True, editable=False,
+                                     verbose_name=_("vulnerabilities"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False,
+        verbose_name=_("submitted for approval by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted for approval"), null=True, blank=True, editable=False)
     intake_date = models.DateField(_("intake date"), default=date.today)
     split_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="splits",
                                    verbose_name=_("split from"))
@@ -73,6 +82,9 @@ class Case(models.Model):
             models.Index(fields=["assigned_caseworker", "id"], name="case_assignee"),
             models.Index(fields=["registering_office", "is_incomplete", "id"], name="case_incomplete_queue",
                          condition=models.Q(is_incomplete=True)),
+            models.Index(fields=["programme", "submitted_at"], name="case_approval_queue",
+                         condition=models.Q(status="pending_approval")),
+            GinIndex(fields=["vulnerability_kinds"], name="case_vulnerabilities"),
         ]
 
     def __str__(self) -> str:

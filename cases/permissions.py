@@ -29,19 +29,24 @@ class FieldGroup:
     TRAVEL = "travel"              # destination, reception centre
     MEDICAL_FLAG = "medical_flag"  # "needs medical attention", never the detail
     CASE_NOTES = "case_notes"      # caseworker and counselling notes
-    PROTECTION = "protection"      # fear of return, protection narrative
-    MEDICAL = "medical"            # medical detail
+    VULNERABILITY = "vulnerability"  # vulnerability flags, best interests, counselling
+    PROTECTION = "protection"      # protection narrative (fear of return itself is VULNERABILITY)
+    MEDICAL = "medical"            # medical detail (the fitness outcome is VULNERABILITY)
 
 
 ALL_GROUPS = frozenset(v for k, v in vars(FieldGroup).items() if k.isupper())
 FIELD_GROUPS_BY_ROLE = {
     Role.CASEWORKER: ALL_GROUPS - {FieldGroup.PROTECTION, FieldGroup.MEDICAL},
-    Role.SUPERVISOR: ALL_GROUPS,
+    Role.SUPERVISOR: ALL_GROUPS - {FieldGroup.MEDICAL},
     Role.MOVEMENT_OFFICER: frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG}),
     Role.RECEPTION_STAFF: frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG}),
 }
 # A case shared outside its scope shows what the caseworker sees, minus the restricted notes.
-SHARED_FIELD_GROUPS = frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG, FieldGroup.CASE_NOTES})
+SHARED_FIELD_GROUPS = frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG, FieldGroup.CASE_NOTES,
+                                 FieldGroup.VULNERABILITY})
+# Clearances open restricted notes, but only on cases the user's roles already put before them as the case team.
+CLEARED_GROUPS = {"protection": FieldGroup.PROTECTION, "medical": FieldGroup.MEDICAL}
+CASE_TEAM_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,19 @@ class CaseAccess:
 
     roles: frozenset
     shared: bool
+    clearances: frozenset = frozenset()
 
     @property
     def field_groups(self) -> frozenset:
         groups = frozenset().union(*(FIELD_GROUPS_BY_ROLE.get(role, frozenset()) for role in self.roles))
+        if self.roles & CASE_TEAM_ROLES:
+            groups |= {CLEARED_GROUPS[c] for c in self.clearances}
         return groups | (SHARED_FIELD_GROUPS if self.shared else frozenset())
+
+
+def user_clearances(user) -> frozenset:
+    return frozenset(name for name, cleared in (("protection", getattr(user, "is_protection_cleared", False)),
+                                                ("medical", getattr(user, "is_medical_cleared", False))) if cleared)
 
 
 def user_assignments(user) -> list[Assignment]:
@@ -209,12 +222,13 @@ def case_access(user, case: Case) -> CaseAccess | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
+    clearances = user_clearances(user)
     if roles and CaseAccess(roles=roles, shared=False).field_groups >= SHARED_FIELD_GROUPS:
-        return CaseAccess(roles=roles, shared=False)  # a share could add nothing: skip its lookup
+        return CaseAccess(roles=roles, shared=False, clearances=clearances)  # a share could add nothing
     shared = bool(_shared_among(user, [case.pk]))
     if not roles and not shared:
         return None
-    return CaseAccess(roles=roles, shared=shared)
+    return CaseAccess(roles=roles, shared=shared, clearances=clearances)
 
 
 def _branch_rows(queryset: QuerySet, size: int, values: tuple[str, ...]):
@@ -233,7 +247,7 @@ def case_access_batch(user, cases) -> dict[int, CaseAccess]:
     result = {}
     for case in cases:
         roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
-        result[case.pk] = CaseAccess(roles=roles, shared=case.pk in shared)
+        result[case.pk] = CaseAccess(roles=roles, shared=case.pk in shared, clearances=user_clearances(user))
     return result
 
 

@@ -31,7 +31,7 @@ LIST_FILTERS = ("status", "programme", "office", "nationality")
 SUMMARY_VALUES = ("id", "reference", "status", "destination_country", "intake_date", "version",
                   "registering_office_id", "programme_id", "registration_country", "reception_centre_id",
                   "has_unaccompanied_child", "has_separated_child", "is_incomplete", "programme_code", "office_code",
-                  "principal_name", "member_count")
+                  "principal_name", "member_count", "has_protection_flag", "vulnerability_kinds")
 
 
 def case_list_page(*, user, filters: dict | None = None, before_id: int | None = None, size: int = 25,
@@ -60,7 +60,8 @@ def case_summaries(queryset: QuerySet) -> QuerySet:
         principal_name=Subquery(principal), member_count=Subquery(count),
     ).only("id", "reference", "status", "destination_country", "intake_date", "version", "updated_at",
            "registering_office_id", "programme_id", "registration_country", "reception_centre_id",
-           "has_unaccompanied_child", "has_separated_child", "is_incomplete")
+           "has_unaccompanied_child", "has_separated_child", "is_incomplete", "has_protection_flag",
+           "vulnerability_kinds")
 
 
 def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
@@ -78,6 +79,10 @@ def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
         queryset = queryset.filter(has_unaccompanied_child=True)
     if filters.get("incomplete"):
         queryset = queryset.filter(is_incomplete=True)
+    if filters.get("vulnerability") == "any":
+        queryset = queryset.exclude(vulnerability_kinds=[])
+    elif filters.get("vulnerability"):
+        queryset = queryset.filter(vulnerability_kinds__contains=[filters["vulnerability"]])
     if filters.get("registered_from"):
         queryset = queryset.filter(intake_date__gte=filters["registered_from"])
     if filters.get("registered_to"):

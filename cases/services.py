@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
@@ -15,7 +16,10 @@ from cases.choices import CaseStatus, DuplicateDecisionKind, Relationship
 from cases.dedup import person_keys
 from cases.models import Case, CaseEvent, Consent, DuplicateDecision, Member
 from cases.permissions import case_access
-from cases.transitions import NOTE_REQUIRED, allowed_targets
+from cases.transitions import EFFECTS, NOTE_REQUIRED, Unmet, allowed_targets, unmet_conditions
+
+# The statuses whose events someone must hear about (notifications.tasks.case_event_notify).
+NOTIFIED_STATUSES = {CaseStatus.PENDING_APPROVAL, CaseStatus.APPROVED, CaseStatus.REJECTED}
 
 NEXT_REFERENCE_SQL = """
     INSERT INTO cases_referencecounter (office_id, year, last_number) VALUES (%s, %s, 1)
@@ -64,9 +68,22 @@ class InvalidTransition(Exception):
         self.to_status = to_status
 
 
+class TransitionRefused(Exception):
+    """The move exists but the case does not meet its conditions yet; nothing was changed."""
+
+    def __init__(self, to_status: str, unmet: list[Unmet]):
+        super().__init__(", ".join(u.code for u in unmet))
+        self.to_status = to_status
+        self.unmet = unmet
+
+
 @transaction.atomic
-def case_transition(*, case_id: int, to: str, actor, note: str = "") -> Case:
-    """Move a case to `to` with an event (who, when, from, to, why); a no-op if it is already there."""
+def case_transition(*, case_id: int, to: str, actor, note: str = "", extra: dict | None = None) -> Case:
+    """Move a case to `to` with an event (who, when, from, to, why); a no-op if it is already there.
+
+    The guards registered for `to` are checked under the case's row lock, so two supervisors approving at the same
+    moment, or a screening saved while the case is submitted, are seen in order.
+    """
     case = Case.objects.select_for_update().filter(pk=case_id).first()
     access = case_access(actor, case) if case else None
     if access is None:
@@ -80,12 +97,37 @@ def case_transition(*, case_id: int, to: str, actor, note: str = "") -> Case:
         raise PermissionDenied
     if to in NOTE_REQUIRED and not note.strip():
         raise ValidationError({"note": _("Please say why.")})
+    unmet = unmet_conditions(case, to, actor, extra)
+    if unmet:
+        raise TransitionRefused(to, unmet)
     audit_actor_set(actor=actor)
-    CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=to, note=note.strip())
+    case_status_move(case, to=to, actor=actor, note=note.strip())
+    for action in EFFECTS.get(to, []):
+        action(case, actor, extra or {})
+    if to == CaseStatus.REJECTED:
+        # The supervisor's "no" sends the case back to the caseworker; the rejection stays in the timeline.
+        case_status_move(case, to=CaseStatus.SCREENING, actor=actor, note=_("Returned to screening."))
+    return case
+
+
+def case_status_move(case: Case, *, to: str, actor, note: str) -> CaseEvent:
+    event = CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=to, note=note)
     case.status = to
     case.version += 1
-    case.save(update_fields=["status", "version", "updated_at"])
-    return case
+    fields = ["status", "version", "updated_at"]
+    if to == CaseStatus.PENDING_APPROVAL:
+        case.submitted_by, case.submitted_at = actor, timezone.now()
+        fields += ["submitted_by", "submitted_at"]
+    case.save(update_fields=fields)
+    if to in NOTIFIED_STATUSES:
+        transaction.on_commit(lambda: case_event_notify_enqueue(event.pk))
+    return event
+
+
+def case_event_notify_enqueue(event_id: int) -> None:
+    from notifications.tasks import case_event_notify
+
+    case_event_notify.delay(event_id)
 
 
 class StaleVersion(Exception):

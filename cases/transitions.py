@@ -1,12 +1,17 @@
-"""The case lifecycle as data: which move is allowed from where, and for which roles.
+"""The case lifecycle as data: which move is allowed from where, for which roles, under which guards.
 
-Later issues add their moves (pending_approval, approved, booked, ...) and guards here.
+The apps that own a stage register their guards here (screening: approval; travel: booking; ...), so every door
+(page, API, admin action, bulk approval) goes through the same checks in `cases.services.case_transition`.
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from accounts.choices import Role
 from cases.choices import CaseStatus as S
 
 CASE_TEAM = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+SUPERVISORS = frozenset({Role.SUPERVISOR})
 
 # Withdrawal is open until the household is on its way (DOMAIN.md: "any time before in_transit").
 WITHDRAWABLE = [S.REGISTERED, S.SCREENING, S.PENDING_APPROVAL, S.APPROVED, S.BOOKED, S.ON_HOLD, S.NO_SHOW,
@@ -14,9 +19,57 @@ WITHDRAWABLE = [S.REGISTERED, S.SCREENING, S.PENDING_APPROVAL, S.APPROVED, S.BOO
 
 ALLOWED: dict[str, dict[str, frozenset]] = {status: {S.WITHDRAWN: CASE_TEAM} for status in WITHDRAWABLE}
 ALLOWED[S.REGISTERED][S.SCREENING] = CASE_TEAM
+ALLOWED[S.SCREENING][S.PENDING_APPROVAL] = CASE_TEAM
+ALLOWED[S.PENDING_APPROVAL][S.APPROVED] = SUPERVISORS
+ALLOWED[S.PENDING_APPROVAL][S.REJECTED] = SUPERVISORS
+ALLOWED[S.REJECTED][S.SCREENING] = CASE_TEAM
+# Non-refoulement: a person who fears return leaves the programme for the asylum authority or UNHCR.
+ALLOWED[S.SCREENING][S.REFERRED_OUT] = CASE_TEAM
+ALLOWED[S.PENDING_APPROVAL][S.REFERRED_OUT] = CASE_TEAM
 
 # Moves that must say why.
 NOTE_REQUIRED = {S.WITHDRAWN, S.REJECTED, S.ON_HOLD, S.CLOSED, S.REFERRED_OUT}
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """One condition a move needs and the case does not meet: a stable code, a message, the member if any."""
+
+    code: str
+    message: str
+    member_id: int | None = None
+    context: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": str(self.message), "member": self.member_id}
+
+
+# to_status -> checks(case, actor, extra) returning the unmet conditions; registered by the owning apps.
+GUARDS: dict[str, list[Callable]] = {}
+
+
+def guard(*statuses: str):
+    def register(check: Callable) -> Callable:
+        for status in statuses:
+            GUARDS.setdefault(status, []).append(check)
+        return check
+    return register
+
+
+# to_status -> effects(case, actor, extra) run in the same transaction once the move is made.
+EFFECTS: dict[str, list[Callable]] = {}
+
+
+def effect(*statuses: str):
+    def register(action: Callable) -> Callable:
+        for status in statuses:
+            EFFECTS.setdefault(status, []).append(action)
+        return action
+    return register
+
+
+def unmet_conditions(case, to: str, actor, extra: dict | None = None) -> list[Unmet]:
+    return [unmet for check in GUARDS.get(to, []) for unmet in check(case, actor, extra or {})]
 
 
 def allowed_targets(status: str) -> dict[str, frozenset]:

@@ -26,6 +26,7 @@ from cases.services import (
     EDITABLE_CASE_FIELDS,
     InvalidTransition,
     StaleVersion,
+    TransitionRefused,
     case_member_split,
     case_transition,
     case_update,
@@ -43,7 +44,7 @@ def case_list(request):
     """The cases the user may see, with filters and search; names shown are audited."""
     errors = {}
     try:
-        filters = case_filters_from(request.GET)
+        filters = case_filters_from(request.GET, request.user)
     except FilterError as exc:
         filters, errors = {}, exc.detail
     page, next_before = case_list_page(user=request.user, filters=filters, before_id=keyset_from(request.GET),
@@ -55,10 +56,11 @@ def case_list(request):
     query.pop("cursor", None)
     context = {
         "rows": [{"case": c, "status_label": CaseStatus(c.status).label,
-                  "show_identity": FieldGroup.IDENTITY in access[c.pk].field_groups} for c in page],
+                  "show_identity": FieldGroup.IDENTITY in access[c.pk].field_groups,
+                  "show_vulnerability": FieldGroup.VULNERABILITY in access[c.pk].field_groups} for c in page],
         "filters": filters, "errors": errors, "total": total, "more_than": more_than,
         "next_cursor": keyset_token(next_before) if next_before else None, "query": query.urlencode(),
-        **filter_options(filters),
+        **filter_options(filters), "vulnerabilities": vulnerability_options(request.user, filters),
     }
     return render(request, "cases/case_list.html", context)
 
@@ -78,6 +80,17 @@ def filter_options(filters: dict) -> dict:
     }
 
 
+def vulnerability_options(user, filters: dict) -> list:
+    """The vulnerability filter, for the case team only (the filter itself would tell others who is vulnerable)."""
+    from cases.permissions import CASE_TEAM_ROLES, user_roles
+    from screening.choices import VulnerabilityKind
+
+    if not (user_roles(user) & CASE_TEAM_ROLES):
+        return []
+    choices = [("any", _("Any vulnerability"))] + list(VulnerabilityKind.choices)
+    return [(value, str(label), filters.get("vulnerability") == value) for value, label in choices]
+
+
 @login_required
 def case_detail(request, pk: int):
     """One case, showing only the field groups the user may read."""
@@ -89,18 +102,43 @@ def case_detail(request, pk: int):
         "show_notes": FieldGroup.CASE_NOTES in groups, "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
         "next_steps": case_next_steps_for_user(case=case, access=access),
         "can_edit": bool(access.roles & {Role.CASEWORKER, Role.SUPERVISOR}),
-        "events": case_timeline(case),
+        "events": case_timeline(case), "tab": "household",
+        "show_screening_tab": FieldGroup.VULNERABILITY in groups,
     }
     return render(request, "cases/case_detail.html", context)
+
+
+@login_required
+def case_travel(request, pk: int):
+    """What is known of the journey: country of return, reception centre, travel documents on file."""
+    return case_tab(request, pk, "travel")
+
+
+@login_required
+def case_reception(request, pk: int):
+    """Where and to whom the household is expected to arrive."""
+    return case_tab(request, pk, "reception")
+
+
+def case_tab(request, pk: int, tab: str):
+    case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    groups = access.field_groups
+    return render(request, f"cases/case_{tab}.html", {
+        "case": case, "members": case.members.all(), "tab": tab,
+        "show_identity": FieldGroup.IDENTITY in groups, "show_travel": FieldGroup.TRAVEL in groups,
+        "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
+        "show_screening_tab": FieldGroup.VULNERABILITY in groups,
+    })
 
 
 @login_required
 @require_POST
 def case_transition_view(request, pk: int):
     """A next-step button on the case page."""
+    extra = {"referred_to": request.POST["referred_to"]} if request.POST.get("referred_to") else {}
     return case_action(request, pk, lambda: case_transition(
-        case_id=pk, to=request.POST.get("to", ""), actor=request.user, note=request.POST.get("note", "")),
-        success=lambda case: _("Status changed."))
+        case_id=pk, to=request.POST.get("to", ""), actor=request.user, note=request.POST.get("note", ""),
+        extra=extra), success=lambda case: _("Status changed."))
 
 
 def case_action(request, pk: int, action, *, success):
@@ -109,6 +147,8 @@ def case_action(request, pk: int, action, *, success):
         result = action()
     except InvalidTransition as exc:
         messages.error(request, transition_refusal(exc.from_status, exc.to_status))
+    except TransitionRefused as exc:
+        messages.error(request, _("Not yet: %(missing)s") % {"missing": " ".join(str(u.message) for u in exc.unmet)})
     except ValidationError as exc:
         messages.error(request, " ".join(m for errors in exc.message_dict.values() for m in errors))
     except PermissionDenied:

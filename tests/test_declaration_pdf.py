@@ -18,7 +18,7 @@ from screening.views_pdf import NO_BIRTH_DATE, UNDER_AGE
 from tests.conftest import api_as
 from tests.factories import household
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls_declaration")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -39,7 +39,8 @@ class MemberSerializer(FieldGroupMixin, serializers.ModelSerializer):
 
 class CaseSerializer(FieldGroupMixin, serializers.ModelSerializer):
     field_groups = {"destination_country": FieldGroup.TRAVEL, "reception_centre": FieldGroup.TRAVEL,
-                    "caseworker_notes": FieldGroup.CASE_NOTES, "how_heard": FieldGroup.CASE_NOTES}
+                    "caseworker_notes": FieldGroup.CASE_NOTES, "how_heard": FieldGroup.CASE_NOTES,
+                    "has_protection_flag": FieldGroup.VULNERABILITY, "vulnerability_kinds": FieldGroup.VULNERABILITY}
     programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
     office = serializers.SlugRelatedField(source="registering_office", slug_field="code", read_only=True)
     reception_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -49,13 +50,30 @@ class CaseSerializer(FieldGroupMixin, serializers.ModelSerializer):
         model = Case
         fields = ["id", "reference", "status", "programme", "office", "registration_country", "destination_country",
                   "reception_centre", "intake_date", "how_heard", "caseworker_notes", "is_incomplete",
-                  "has_unaccompanied_child", "has_separated_child", "split_from", "version", "created_at",
-                  "updated_at", "members"]
+                  "has_unaccompanied_child", "has_separated_child", "has_protection_flag", "vulnerability_kinds",
+                  "split_from", "version", "created_at", "updated_at", "members"]
 
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Case._meta.get_field("status").choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    referred_to = serializers.ChoiceField(
+        choices=["asylum_authority", "unhcr"], required=False,
+        help_text="with `to: referred_out`: where the person who fears return is referred")
+
+
+class UnmetConditionSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="stable, e.g. declaration_missing, protection_flag_open, "
+                                           "best_interests_missing, same_person_cannot_approve")
+    message = serializers.CharField()
+    member = serializers.IntegerField(allow_null=True)
+
+
+class TransitionRefusedSerializer(serializers.Serializer):
+    code = serializers.CharField(default="transition_refused")
+    detail = serializers.CharField()
+    to = serializers.CharField()
+    unmet = UnmetConditionSerializer(many=True)
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
@@ -74,8 +92,11 @@ class SplitSerializer(serializers.Serializer):
 class CaseSummarySerializer(FieldGroupMixin, serializers.ModelSerializer):
     """A row of the case list: enough to find the case, the principal's name only if the reader may see it."""
 
-    field_groups = {"principal": FieldGroup.IDENTITY, "destination_country": FieldGroup.TRAVEL}
+    field_groups = {"principal": FieldGroup.IDENTITY, "destination_country": FieldGroup.TRAVEL,
+                    "has_protection_flag": FieldGroup.VULNERABILITY, "vulnerabilities": FieldGroup.VULNERABILITY}
     programme = serializers.CharField(source="programme_code", read_only=True)
+    vulnerabilities = serializers.ListField(source="vulnerability_kinds", child=serializers.CharField(),
+                                            read_only=True)
     office = serializers.CharField(source="office_code", read_only=True)
     principal = serializers.CharField(source="principal_name", read_only=True, default="")
     member_count = serializers.IntegerField(read_only=True, default=0)
@@ -84,4 +105,4 @@ class CaseSummarySerializer(FieldGroupMixin, serializers.ModelSerializer):
         model = Case
         fields = ["id", "reference", "status", "programme", "office", "destination_country", "intake_date",
                   "principal", "member_count", "has_unaccompanied_child", "has_separated_child", "is_incomplete",
-                  "version"]
+                  "has_protection_flag", "vulnerabilities", "version"]

@@ -17,12 +17,13 @@ from cases.api.serializers import (
     CaseSerializer,
     CaseSummarySerializer,
     SplitSerializer,
+    TransitionRefusedSerializer,
     TransitionSerializer,
 )
 from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.permissions import FieldGroup, case_access_batch
 from cases.selectors import case_get_for_user, case_list_page, case_timeline, cases_listed_audit
-from cases.services import InvalidTransition, case_member_split, case_transition
+from cases.services import InvalidTransition, TransitionRefused, case_member_split, case_transition
 from cases.transitions import transition_refusal
 
 LIST_PARAMETERS = [
@@ -31,6 +32,7 @@ LIST_PARAMETERS = [
     OpenApiParameter("nationality", str, description="principal's nationality, ISO code"),
     OpenApiParameter("umc", bool, description="only households with an unaccompanied child"),
     OpenApiParameter("incomplete", bool, description="only quick-mode registrations still incomplete"),
+    OpenApiParameter("vulnerability", str, description="a vulnerability kind, or `any` (case team only)"),
     OpenApiParameter("registered_from", str, description="intake date from (YYYY-MM-DD)"),
     OpenApiParameter("registered_to", str, description="intake date to (YYYY-MM-DD)"),
     OpenApiParameter("q", str, description="reference, document number or name"),
@@ -55,7 +57,7 @@ class CaseList(generics.ListCreateAPIView):
         return register_case(self, request)
 
     def list(self, request, *args, **kwargs):
-        filters = case_filters_from(request.query_params)
+        filters = case_filters_from(request.query_params, request.user)
         size = page_size_from(request.query_params)
         page, next_before = case_list_page(user=request.user, filters=filters,
                                            before_id=keyset_from(request.query_params), size=size, rows_only=True)
@@ -81,6 +83,9 @@ def case_summary_row(case, field_groups: frozenset) -> dict:
         row["destination_country"] = case.destination_country
     if FieldGroup.IDENTITY in field_groups:
         row["principal"] = case.principal_name or ""
+    if FieldGroup.VULNERABILITY in field_groups:
+        row["has_protection_flag"] = case.has_protection_flag
+        row["vulnerabilities"] = case.vulnerability_kinds
     return row
 
 
@@ -119,19 +124,35 @@ def invalid_transition_response(exc: InvalidTransition) -> Response:
                      "from": exc.from_status, "to": exc.to_status}, status=status.HTTP_409_CONFLICT)
 
 
+def transition_refused_response(exc: TransitionRefused) -> Response:
+    from django.utils.translation import gettext as _
+
+    return Response({"code": "transition_refused", "fields": {}, "to": exc.to_status,
+                     "detail": _("The case does not meet the conditions for this step yet."),
+                     "unmet": [u.as_dict() for u in exc.unmet]}, status=status.HTTP_409_CONFLICT)
+
+
 class CaseTransitionCreate(generics.GenericAPIView):
-    """Move a case along its lifecycle; 409 names both statuses when the move is not allowed."""
+    """Move a case along its lifecycle (approval: pending_approval, approved, rejected, referred_out).
+
+    409 `invalid_transition` names both statuses when the move does not exist; 409 `transition_refused` lists the
+    unmet conditions with stable codes. Nobody approves a case they registered or submitted.
+    """
 
     serializer_class = TransitionSerializer
 
-    @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
+    @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer, 409: TransitionRefusedSerializer})
     def post(self, request, pk: int):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        extra = {"referred_to": data.pop("referred_to")} if "referred_to" in data else {}
         try:
-            case_transition(case_id=pk, actor=request.user, **serializer.validated_data)
+            case_transition(case_id=pk, actor=request.user, extra=extra, **data)
         except InvalidTransition as exc:
             return invalid_transition_response(exc)
+        except TransitionRefused as exc:
+            return transition_refused_response(exc)
         case, access = case_get_for_user(user=request.user, case_id=pk, request=request._request)
         return Response(CaseSerializer(case, context={"access": {case.pk: access}, "request": request}).data)
 

@@ -1,0 +1,224 @@
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases.api.registration import stale_response
+from cases.models import Consent
+from cases.services import StaleVersion
+from screening import services
+from screening.api.serializers import (
+    BestInterestsSerializer,
+    BulkApprovalSerializer,
+    BulkResultSerializer,
+    ConsentSerializer,
+    CounsellingSessionSerializer,
+    DeclarationSerializer,
+    MemberScreeningSerializer,
+    ResolutionSerializer,
+    UnmetSerializer,
+    WithdrawalSerializer,
+)
+from screening.approval import cases_bulk_approve
+from screening.models import Declaration
+from screening.selectors import (
+    best_interests_of,
+    case_checklist,
+    case_for_screening_read,
+    declaration_for_scan,
+    member_for_screening_read,
+    member_screening,
+)
+
+
+class CounsellingSessionList(generics.GenericAPIView):
+    """The case's counselling sessions (case team and supervisors); POST records one."""
+
+    serializer_class = CounsellingSessionSerializer
+
+    @extend_schema(responses={200: CounsellingSessionSerializer(many=True)})
+    def get(self, request, pk: int):
+        case, _access = case_for_screening_read(user=request.user, case_id=pk, request=request._request)
+        return Response(CounsellingSessionSerializer(case.counselling_sessions.select_related("counsellor"),
+                                                     many=True).data)
+
+    @extend_schema(responses={201: CounsellingSessionSerializer})
+    def post(self, request, pk: int):
+        serializer = CounsellingSessionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        session = services.counselling_session_record(actor=request.user, case_id=pk,
+                                                      data=dict(serializer.validated_data))
+        return Response(CounsellingSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class MemberScreening(generics.GenericAPIView):
+    """Protection, vulnerabilities and fitness to travel of one member; restricted fields only for the cleared."""
+
+    serializer_class = MemberScreeningSerializer
+
+    def get(self, request, pk: int):
+        member, case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
+        return Response(member_screening(member, access.field_groups))
+
+    def put(self, request, pk: int):
+        serializer = MemberScreeningSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            services.member_screening_save(
+                actor=request.user, member_id=pk, expected_version=data.get("version"),
+                protection=dict(data["protection"]), vulnerabilities=[dict(v) for v in data["vulnerabilities"]],
+                fitness=dict(data["fitness"]) if data.get("fitness") else None,
+                needs_medical_attention=data.get("needs_medical_attention"))
+        except StaleVersion as exc:
+            return screening_stale_response(exc)
+        return self.get(request, pk)
+
+
+def screening_stale_response(exc: StaleVersion) -> Response:
+    response = stale_response(exc, precondition=False)
+    from django.utils.translation import gettext as _
+
+    response.data["detail"] = _("Someone else saved this record after you opened it. Nothing was overwritten: "
+                                "reload it, then make your change again.")
+    return response
+
+
+class MemberBestInterests(generics.GenericAPIView):
+    """The best-interests determination of a child travelling without a parent."""
+
+    serializer_class = BestInterestsSerializer
+
+    def get(self, request, pk: int):
+        member, _case, _access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
+        record = best_interests_of(member)
+        if record is None:
+            return Response({"code": "not_found", "detail": "", "fields": {}}, status=status.HTTP_404_NOT_FOUND)
+        return Response(BestInterestsSerializer(record).data)
+
+    def put(self, request, pk: int):
+        serializer = BestInterestsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        try:
+            record = services.best_interests_save(actor=request.user, member_id=pk, expected_version=version,
+                                                  data=data)
+        except StaleVersion as exc:
+            return screening_stale_response(exc)
+        return Response(BestInterestsSerializer(record).data)
+
+
+class MemberDeclarationList(generics.GenericAPIView):
+    """Declarations of voluntary return of one adult; POST records a signed one (multipart for the scan)."""
+
+    serializer_class = DeclarationSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(responses={200: DeclarationSerializer(many=True)})
+    def get(self, request, pk: int):
+        member, _case, _access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
+        return Response(DeclarationSerializer(member.declarations.all(), many=True).data)
+
+    def post(self, request, pk: int):
+        serializer = DeclarationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        declaration = services.declaration_record(actor=request.user, member_id=pk, signed_on=data["signed_on"],
+                                                  witness=data["witness"], scan=data.get("scan"))
+        return Response(DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+
+
+class DeclarationWithdraw(generics.GenericAPIView):
+    serializer_class = WithdrawalSerializer
+
+    @extend_schema(responses={200: DeclarationSerializer})
+    def post(self, request, pk: int):
+        serializer = WithdrawalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        declaration = services.declaration_withdraw(actor=request.user, declaration_id=pk,
+                                                    reason=serializer.validated_data["reason"])
+        return Response(DeclarationSerializer(declaration).data)
+
+
+class DeclarationScan(generics.GenericAPIView):
+    """The signed scan, to those who may read the member's screening; every download is audited."""
+
+    @extend_schema(responses={200: OpenApiResponse(description="the scan as uploaded")})
+    def get(self, request, pk: int):
+        declaration: Declaration = declaration_for_scan(user=request.user, declaration_id=pk,
+                                                        request=request._request)
+        audit_record(actor=request.user, action=AuditAction.DOWNLOAD, request=request._request, obj=declaration)
+        response = FileResponse(declaration.scan.open("rb"), as_attachment=True,
+                                filename=f"declaration-scan-{declaration.pk}")
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class MemberConsentList(generics.GenericAPIView):
+    """Purpose-bound consents of one member (per recipient and purpose)."""
+
+    serializer_class = ConsentSerializer
+
+    @extend_schema(responses={200: ConsentSerializer(many=True)})
+    def get(self, request, pk: int):
+        member, _case, _access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
+        return Response(ConsentSerializer(member.consents.order_by("id"), many=True).data)
+
+    def post(self, request, pk: int):
+        serializer = ConsentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consent = services.member_consent_record(actor=request.user, member_id=pk,
+                                                 data=dict(serializer.validated_data))
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+
+class ConsentWithdraw(generics.GenericAPIView):
+    serializer_class = ConsentSerializer
+
+    @extend_schema(request=None, responses={200: ConsentSerializer})
+    def post(self, request, pk: int):
+        consent: Consent = services.member_consent_withdraw(actor=request.user, consent_id=pk)
+        return Response(ConsentSerializer(consent).data)
+
+
+class ProtectionFlagResolve(generics.GenericAPIView):
+    """Clear a fear-of-return flag after a protection interview (supervisors and protection-cleared staff)."""
+
+    serializer_class = ResolutionSerializer
+
+    @extend_schema(responses={200: MemberScreeningSerializer})
+    def post(self, request, pk: int):
+        serializer = ResolutionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.protection_flag_resolve(actor=request.user, member_id=pk, note=serializer.validated_data["note"])
+        member, _case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
+        return Response(member_screening(member, access.field_groups))
+
+
+class CaseChecklist(generics.GenericAPIView):
+    """What the case still needs before it can be submitted for approval (empty when it is ready)."""
+
+    serializer_class = UnmetSerializer
+
+    @extend_schema(responses={200: UnmetSerializer(many=True)})
+    def get(self, request, pk: int):
+        case, _access = case_for_screening_read(user=request.user, case_id=pk, request=request._request)
+        return Response(case_checklist(case))
+
+
+class BulkApproval(generics.GenericAPIView):
+    """Approve several cases: each goes through every approval guard; the answer says per case what happened."""
+
+    serializer_class = BulkApprovalSerializer
+
+    @extend_schema(responses={200: BulkResultSerializer(many=True)})
+    def post(self, request):
+        serializer = BulkApprovalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        results = cases_bulk_approve(actor=request.user, case_ids=serializer.validated_data["cases"],
+                                     note=serializer.validated_data["note"])
+        return Response([r.as_dict() for r in results])

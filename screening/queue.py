@@ -1,0 +1,56 @@
+"""The supervisors' approval queue: visible cases waiting for a decision, oldest submission first."""
+
+from django.utils import timezone
+
+from accounts.models import Office, Programme
+from cases.choices import CaseStatus
+from cases.models import Case
+from cases.permissions import cases_visible_to
+from cases.selectors import case_summaries, cases_listed_audit
+from screening.choices import VulnerabilityKind
+
+QUEUE_SIZE = 100
+
+
+def approval_queue_filters(params) -> dict:
+    filters = {}
+    if params.get("office") and Office.objects.filter(code=params["office"]).exists():
+        filters["office"] = params["office"]
+    if params.get("programme") and Programme.objects.filter(code=params["programme"]).exists():
+        filters["programme"] = params["programme"]
+    if params.get("umc") in ("1", "true", "on"):
+        filters["umc"] = True
+    if params.get("vulnerability") in VulnerabilityKind.values or params.get("vulnerability") == "any":
+        filters["vulnerability"] = params["vulnerability"]
+    return filters
+
+
+def approval_queue_cases(user, filters: dict) -> list[Case]:
+    queryset = cases_visible_to(user, Case.objects.filter(status=CaseStatus.PENDING_APPROVAL))
+    if filters.get("office"):
+        queryset = queryset.filter(registering_office__code=filters["office"])
+    if filters.get("programme"):
+        queryset = queryset.filter(programme__code=filters["programme"])
+    if filters.get("umc"):
+        queryset = queryset.filter(has_unaccompanied_child=True)
+    if filters.get("vulnerability") == "any":
+        queryset = queryset.exclude(vulnerability_kinds=[])
+    elif filters.get("vulnerability"):
+        queryset = queryset.filter(vulnerability_kinds__contains=[filters["vulnerability"]])
+    queryset = case_summaries(queryset).select_related("submitted_by").defer(None)
+    return list(queryset.order_by("submitted_at", "id")[:QUEUE_SIZE])
+
+
+def approval_queue_page(*, user, params, request=None) -> dict:
+    filters = approval_queue_filters(params)
+    cases = approval_queue_cases(user, filters)
+    cases_listed_audit(user=user, cases=cases, request=request)
+    now = timezone.now()
+    rows = [{"case": case, "waiting_days": (now - case.submitted_at).days if case.submitted_at else None,
+             "own": user.pk in (case.created_by_id, case.submitted_by_id)} for case in cases]
+    return {
+        "rows": rows, "filters": filters, "full": len(cases) == QUEUE_SIZE,
+        "offices": Office.objects.order_by("code").values_list("code", flat=True),
+        "programmes": Programme.objects.order_by("code").values_list("code", flat=True),
+        "vulnerabilities": [("any", None)] + list(VulnerabilityKind.choices),
+    }
