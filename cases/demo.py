@@ -63,14 +63,37 @@ def demo_cases_ensure(*, offices, programmes) -> int:
                                  destination_country=destination, members=members, how_heard="booth_outreach",
                                  consent=ConsentInput(type="explicit"), intake_date=date(2018, 11, 20))
         case = case_register(actor=caseworkers[office_code], data=data, confirm_duplicates=True).case
+        if status not in (CaseStatus.REGISTERED, CaseStatus.SCREENING):
+            demo_screening_complete(case=case, actor=caseworkers[office_code])
         demo_status_set(case=case, status=status, centre=offices.get(centre), actor=supervisor)
         created += 1
     return created
 
 
+def demo_screening_complete(*, case: Case, actor) -> None:
+    """Counselling, screening and declarations through the real services, then a real submission."""
+    from cases.services import case_transition
+    from screening import services
+    from screening.choices import CounsellingTopic
+    from screening.rules import is_adult
+
+    services.counselling_session_record(actor=actor, case_id=case.pk, data={
+        "held_on": date(2018, 11, 21), "language": "español", "topics": list(CounsellingTopic.values),
+        "outcome": "wishes_to_return", "questions": "", "notes": ""})
+    for member in case.members.all():
+        services.member_screening_save(actor=actor, member_id=member.pk, expected_version=None,
+                                       protection={"fear_of_return": False, "screened_on": date(2018, 11, 21)},
+                                       vulnerabilities=[], fitness=None)
+        if is_adult(member):
+            services.declaration_record(actor=actor, member_id=member.pk, signed_on=date(2018, 11, 22),
+                                        witness="Personal de la OIM")
+    case_transition(case_id=case.pk, to=CaseStatus.PENDING_APPROVAL, actor=actor)
+    case.refresh_from_db()
+
+
 def demo_status_set(*, case: Case, status: str, centre, actor) -> None:
     """Place a demo case at a later stage, with the event that says so (the demo skips the real guards)."""
-    if status == CaseStatus.REGISTERED:
+    if status == case.status:
         return
     CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=status, note="demo data")
     case.status = status

@@ -216,7 +216,8 @@ def case_member_split(*, actor, case_id: int, member_id: int, withdraw: bool, no
     if member is None:
         raise Http404
     if member.relationship == Relationship.PRINCIPAL:
-        raise ValidationError({"member": [_("The principal cannot leave the household; withdraw the case instead.")]})
+        raise ValidationError({"member": [_("The principal cannot leave the household: make another member the "
+                                            "principal first, or withdraw the case.")]})
     if not note.strip():
         raise ValidationError({"note": [_("Please say why.")]})
     if withdraw and CaseStatus.WITHDRAWN not in allowed_targets(case.status):
@@ -250,3 +251,42 @@ def case_member_split(*, actor, case_id: int, member_id: int, withdraw: bool, no
     if withdraw:
         return case_transition(case_id=own.pk, to=CaseStatus.WITHDRAWN, actor=actor, note=note)
     return own
+
+
+@transaction.atomic
+def case_principal_change(*, actor, case_id: int, expected_version: int, principal_id: int,
+                          relationships: dict[int, str]) -> Case:
+    """Make another member the principal; every other member's relationship is restated relative to them."""
+    from cases.registration import household_flags_update
+
+    case = case_for_team_update(case_id=case_id, actor=actor)
+    if case.version != expected_version:
+        raise StaleVersion(case.version)
+    members = {m.pk: m for m in case.members.all()}
+    errors = principal_change_errors(members, principal_id, relationships)
+    if errors:
+        raise ValidationError(errors)
+    audit_actor_set(actor=actor)
+    for member in members.values():
+        member.relationship = Relationship.PRINCIPAL if member.pk == principal_id else relationships[member.pk]
+        member.save(update_fields=["relationship"])
+    household_flags_update(case)
+    CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=case.status,
+                             note=_("%(name)s is now the principal.") % {"name": members[principal_id].full_name})
+    case.version += 1
+    case.save(update_fields=["version", "updated_at"])
+    return case
+
+
+def principal_change_errors(members: dict, principal_id: int, relationships: dict[int, str]) -> dict:
+    if principal_id not in members:
+        return {"member": [_("Choose a member of this household.")]}
+    errors = {}
+    for pk in members:
+        if pk == principal_id:
+            continue
+        value = relationships.get(pk)
+        if value not in Relationship.values or value == Relationship.PRINCIPAL:
+            errors[f"relationship_{pk}"] = [_("Say how %(name)s is related to the new principal.")
+                                            % {"name": members[pk].full_name}]
+    return errors

@@ -28,6 +28,7 @@ from cases.services import (
     StaleVersion,
     TransitionRefused,
     case_member_split,
+    case_principal_change,
     case_transition,
     case_update,
 )
@@ -231,3 +232,38 @@ def member_edit(request, pk: int, member_id: int):
             return redirect("case_detail", pk=pk)
     return render(request, "cases/member_edit.html", {"case": case, "member": member, "form": form,
                                                       "version": version})
+
+
+@login_required
+def principal_change(request, pk: int):
+    """Make another member the principal (e.g. before the principal leaves the household)."""
+    from cases.choices import Relationship
+
+    case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    members = list(case.members.all())
+    posted = request.POST.get("version", "")
+    version = int(posted) if posted.isdigit() else case.version
+    errors = {}
+    if request.method == "POST":
+        chosen = request.POST.get("principal", "")
+        relationships = {m.pk: request.POST.get(f"relationship_{m.pk}", "") for m in members}
+        try:
+            case_principal_change(actor=request.user, case_id=pk, expected_version=version,
+                                  principal_id=int(chosen) if chosen.isdigit() else 0, relationships=relationships)
+        except StaleVersion as exc:
+            messages.error(request, STALE_REFUSAL)
+            version = exc.current
+        except ValidationError as exc:
+            errors = exc.message_dict
+        except PermissionDenied:
+            messages.error(request, ROLE_REFUSAL)
+        else:
+            messages.success(request, _("The principal was changed."))
+            return redirect("case_detail", pk=pk)
+    choices = [(v, label) for v, label in Relationship.choices if v != Relationship.PRINCIPAL]
+    rows = [{"member": m, "error": errors.get(f"relationship_{m.pk}", []),
+             "selected": request.POST.get(f"relationship_{m.pk}", "" if m.relationship == "principal" else
+                                          m.relationship)} for m in members]
+    return render(request, "cases/principal_change.html", {
+        "case": case, "rows": rows, "choices": choices, "version": version, "errors": errors,
+        "principal": request.POST.get("principal", "")})

@@ -130,3 +130,61 @@ def test_a_refused_step_in_the_browser_is_explained_not_a_500(client, caseworker
     assert "alert-danger" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "registered"
+
+
+def family_of_three(caseworker, caravan, tij):
+    from tests.screening_steps import family
+
+    return family(actor=caseworker, programme=caravan, office=tij)
+
+
+def test_another_member_becomes_principal_and_the_former_one_can_then_leave(caseworker, caravan, tij):
+    case = family_of_three(caseworker, caravan, tij)
+    by_name = {m.given_names: m for m in case.members.all()}
+    ana, jorge, kevin = by_name["Ana Lucía"], by_name["Jorge"], by_name["Kevin"]
+    url = f"/api/v1/cases/{case.pk}/principal/"
+
+    refused = api_as(caseworker).post(url, {"member": jorge.pk, "relationships": {str(ana.pk): "spouse"},
+                                            "version": case.version}, format="json")
+    changed = api_as(caseworker).post(url, {"member": jorge.pk, "version": case.version,
+                                            "relationships": {str(ana.pk): "spouse", str(kevin.pk): "child"}},
+                                      format="json")
+    stale = api_as(caseworker).post(url, {"member": ana.pk, "version": case.version,
+                                          "relationships": {str(jorge.pk): "spouse", str(kevin.pk): "child"}},
+                                    format="json")
+
+    assert refused.status_code == 400 and f"relationship_{kevin.pk}" in refused.json()["fields"]
+    assert changed.status_code == 200
+    assert stale.status_code == 409
+    relationships = dict(case.members.values_list("given_names", "relationship"))
+    assert relationships == {"Ana Lucía": "spouse", "Jorge": "principal", "Kevin": "child"}
+    assert "Jorge Mejía Cruz" in case.events.latest("id").note
+    split = api_as(caseworker).post(f"/api/v1/cases/{case.pk}/members/{ana.pk}/split/",
+                                    {"note": "Se queda en México"}, format="json")
+    assert split.status_code == 201
+
+
+def test_the_principal_is_changed_from_the_case_page(client, caseworker, caravan, tij):
+    case = family_of_three(caseworker, caravan, tij)
+    by_name = {m.given_names: m for m in case.members.all()}
+    client.force_login(caseworker)
+
+    bad = client.post(f"/cases/{case.pk}/principal/", {"version": case.version, "principal": by_name["Jorge"].pk})
+    good = client.post(f"/cases/{case.pk}/principal/", {
+        "version": case.version, "principal": by_name["Jorge"].pk,
+        f"relationship_{by_name['Ana Lucía'].pk}": "spouse", f"relationship_{by_name['Kevin'].pk}": "child"})
+
+    assert bad.status_code == 200 and "is-invalid" in bad.content.decode()
+    assert good.status_code == 302
+    assert case.members.get(relationship="principal").given_names == "Jorge"
+
+
+def test_an_outsider_cannot_change_the_principal(outsider, caseworker, caravan, tij):
+    case = family_of_three(caseworker, caravan, tij)
+    jorge = case.members.get(given_names="Jorge")
+
+    response = api_as(outsider).post(f"/api/v1/cases/{case.pk}/principal/", {
+        "member": jorge.pk, "version": case.version, "relationships": {}}, format="json")
+
+    assert response.status_code == 404
+    assert case.members.get(relationship="principal").given_names == "Ana Lucía"

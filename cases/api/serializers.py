@@ -84,6 +84,14 @@ class CaseEventSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "actor", "from_status", "to_status", "note"]
 
 
+class PrincipalChangeSerializer(serializers.Serializer):
+    member = serializers.IntegerField(help_text="the member who becomes the principal")
+    relationships = serializers.DictField(child=serializers.ChoiceField(choices=["spouse", "child", "parent",
+                                                                                  "sibling", "other"]),
+                                          help_text="every other member's id -> relationship to the new principal")
+    version = serializers.IntegerField(required=False)
+
+
 class SplitSerializer(serializers.Serializer):
     withdraw = serializers.BooleanField(default=False)
     note = serializers.CharField(max_length=2000)

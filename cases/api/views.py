@@ -16,6 +16,7 @@ from cases.api.serializers import (
     CaseEventSerializer,
     CaseSerializer,
     CaseSummarySerializer,
+    PrincipalChangeSerializer,
     SplitSerializer,
     TransitionRefusedSerializer,
     TransitionSerializer,
@@ -23,7 +24,14 @@ from cases.api.serializers import (
 from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.permissions import FieldGroup, case_access_batch
 from cases.selectors import case_get_for_user, case_list_page, case_timeline, cases_listed_audit
-from cases.services import InvalidTransition, TransitionRefused, case_member_split, case_transition
+from cases.services import (
+    InvalidTransition,
+    StaleVersion,
+    TransitionRefused,
+    case_member_split,
+    case_principal_change,
+    case_transition,
+)
 from cases.transitions import transition_refusal
 
 LIST_PARAMETERS = [
@@ -185,3 +193,28 @@ class MemberSplit(generics.GenericAPIView):
         case, access = case_get_for_user(user=request.user, case_id=own.pk, request=request._request)
         return Response(CaseSerializer(case, context={"access": {case.pk: access}, "request": request}).data,
                         status=status.HTTP_201_CREATED)
+
+
+class PrincipalChange(generics.GenericAPIView):
+    """Make another member the principal, restating everyone else's relationship; needs the case's version."""
+
+    serializer_class = PrincipalChangeSerializer
+
+    @extend_schema(request=PrincipalChangeSerializer, responses={200: CaseSerializer}, parameters=[ETAG_PARAMETER])
+    def post(self, request, pk: int):
+        from cases.api.registration import expected_version, stale_response, version_required_response
+
+        serializer = PrincipalChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        version, precondition = expected_version(request, data)
+        if version is None:
+            return version_required_response()
+        relationships = {int(k): v for k, v in data["relationships"].items() if str(k).isdigit()}
+        try:
+            case_principal_change(actor=request.user, case_id=pk, expected_version=version,
+                                  principal_id=data["member"], relationships=relationships)
+        except StaleVersion as exc:
+            return stale_response(exc, precondition=precondition)
+        case, access = case_get_for_user(user=request.user, case_id=pk, request=request._request)
+        return Response(CaseSerializer(case, context={"access": {case.pk: access}, "request": request}).data)
