@@ -3,6 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from avr.env import ImproperEnvironment, database_from_url, env_bool, env_int, env_list, env_str
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "screening",
     "travel",
     "reception",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -199,7 +202,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "avr.tasks.worker_heartbeat_task", "schedule": CELERY_WORKER_HEARTBEAT_INTERVAL},
+    "supervisor-digest": {"task": "notifications.tasks.supervisor_digest",
+                          "schedule": crontab(hour=env_int("SUPERVISOR_DIGEST_HOUR", 7), minute=0)},
 }
+# Crontab entries (the digest hour) are read in the site's time zone, not UTC.
+CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
 
 REST_FRAMEWORK = {

@@ -1,0 +1,69 @@
+"""What a notification says and where it leads, rendered in the active language from its kind and parameters.
+
+Only references and counts go in: never a name, a document number, a birth date or a note.
+"""
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from notifications.models import Notification, NotificationKind
+
+
+def notification_text(notification: Notification) -> str:
+    """The one-line message shown in the bell list and at the top of the e-mail."""
+    params = notification.params
+    kind = notification.kind
+    if kind == NotificationKind.CASE_PENDING_APPROVAL:
+        return _("Case %(reference)s waits for your approval.") % params
+    if kind == NotificationKind.CASE_APPROVED:
+        return _("Case %(reference)s was approved.") % params
+    if kind == NotificationKind.CASE_REJECTED:
+        return _("Case %(reference)s was returned to screening by the supervisor.") % params
+    if kind == NotificationKind.APPROVAL_DIGEST:
+        return _digest_text(count=params["count"], days=params["days"])
+    return _("You have a new notification.")
+
+
+def _digest_text(*, count: int, days: int) -> str:
+    waiting = ngettext("%(count)d case waits for your approval.", "%(count)d cases wait for your approval.",
+                       count) % {"count": count}
+    if days < 1:
+        oldest = _("The oldest has waited less than a day.")
+    else:
+        oldest = ngettext("The oldest has waited %(days)d day.", "The oldest has waited %(days)d days.",
+                          days) % {"days": days}
+    return f"{waiting} {oldest}"
+
+
+def notification_subject(notification: Notification) -> str:
+    """The e-mail subject: what happened, without the reference (subjects end up in more places than bodies)."""
+    subjects = {
+        NotificationKind.CASE_PENDING_APPROVAL: _("A case waits for your approval"),
+        NotificationKind.CASE_APPROVED: _("A case was approved"),
+        NotificationKind.CASE_REJECTED: _("A case was returned to screening"),
+        NotificationKind.APPROVAL_DIGEST: _("Cases waiting for your approval"),
+    }
+    return f"[AVR] {subjects.get(notification.kind, _('New notification'))}"
+
+
+def notification_path(notification: Notification) -> str:
+    """Where opening the notification leads: the case page, or the approval queue for the digest."""
+    if notification.kind == NotificationKind.APPROVAL_DIGEST:
+        return _approval_queue_path()
+    if notification.case_id:
+        return reverse("case_detail", args=[notification.case_id])
+    return reverse("case_list")
+
+
+def _approval_queue_path() -> str:
+    try:
+        return reverse("approval_queue")
+    except NoReverseMatch:
+        return reverse("case_list")
+
+
+def notification_url(notification: Notification) -> str:
+    """The absolute link for an e-mail."""
+    return f"{settings.SITE_URL}{notification_path(notification)}"

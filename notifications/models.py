@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    CASE_PENDING_APPROVAL = "case_pending_approval", _("A case waits for approval")
+    CASE_APPROVED = "case_approved", _("A case was approved")
+    CASE_REJECTED = "case_rejected", _("A case was returned to screening")
+    APPROVAL_DIGEST = "approval_digest", _("Daily summary of approvals waiting")
+
+
+class Notification(models.Model):
+    """One message to one member of staff, in the bell and by e-mail.
+
+    Only the kind and non-personal parameters (a case reference, counts) are stored: the text is rendered when it is
+    read or sent, in the reader's language (notifications.messages).
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
+    kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
+    # "case-event:<event>:<user>" or "digest:<date>:<user>": a task that runs twice finds the row it already wrote.
+    dedupe_key = models.CharField(_("deduplication key"), max_length=100, unique=True)
+    case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("case"))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "id"], name="notification_inbox"),
+            # The bell's unread count on every page reads only this small partial index.
+            models.Index(fields=["recipient"], name="notification_unread", condition=models.Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

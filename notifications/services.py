@@ -1,0 +1,158 @@
+"""Writes about notifications: who a case event concerns, the supervisors' daily digest, e-mail exactly once.
+
+Every create is keyed (`dedupe_key`, unique) and every e-mail is claimed under a row lock, so a task that runs
+twice, or is retried after a crash before its acknowledgement, writes one row and sends one e-mail per person.
+"""
+
+from datetime import date
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from accounts.choices import Role
+from accounts.models import Assignment, User
+from accounts.services import user_language
+from cases.choices import CaseStatus
+from cases.models import Case, CaseEvent
+from notifications.messages import notification_subject, notification_text, notification_url
+from notifications.models import Notification, NotificationKind
+
+
+def _supervisor_assignments():
+    """Supervisor assignments of active staff that name a scope (an assignment without one sees nothing)."""
+    return (Assignment.objects.filter(role=Role.SUPERVISOR, user__is_active=True)
+            .exclude(programme__isnull=True, country=""))
+
+
+def case_supervisor_ids(case: Case) -> set[int]:
+    """The supervisors whose programme and country cover the case (the scope rule of cases.permissions)."""
+    matching = (_supervisor_assignments()
+                .filter(Q(programme__isnull=True) | Q(programme_id=case.programme_id))
+                .filter(Q(country="") | Q(country=case.registration_country)))
+    return set(matching.values_list("user_id", flat=True))
+
+
+def case_caseworker_ids(event: CaseEvent) -> set[int]:
+    """Who submitted the case for this decision, and its assigned caseworker."""
+    submitter = (CaseEvent.objects.filter(case_id=event.case_id, to_status=CaseStatus.PENDING_APPROVAL, id__lt=event.pk)
+                 .order_by("-id").values_list("actor_id", flat=True).first())
+    wanted = {submitter, event.case.assigned_caseworker_id} - {None}
+    return set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
+
+
+# What each status a case moves to says, and to whom; other moves notify nobody.
+EVENT_ROUTES = {
+    CaseStatus.PENDING_APPROVAL: (NotificationKind.CASE_PENDING_APPROVAL, lambda event: case_supervisor_ids(event.case)),
+    CaseStatus.APPROVED: (NotificationKind.CASE_APPROVED, case_caseworker_ids),
+    CaseStatus.REJECTED: (NotificationKind.CASE_REJECTED, case_caseworker_ids),
+}
+
+
+def case_event_notifications_create(*, event_id: int) -> list[int]:
+    """One notification per person a case event concerns, never its actor; running it again creates nothing."""
+    event = CaseEvent.objects.select_related("case").filter(pk=event_id).first()
+    route = EVENT_ROUTES.get(event.to_status) if event else None
+    if route is None:
+        return []
+    kind, recipients = route
+    user_ids = recipients(event) - {event.actor_id}
+    return _notifications_create(
+        kind=kind, case=event.case, params={"reference": event.case.reference},
+        keys={user_id: f"case-event:{event.pk}:{user_id}" for user_id in user_ids},
+    )
+
+
+def _notifications_create(*, kind: str, keys: dict[int, str], case: Case | None = None,
+                          params: dict) -> list[int]:
+    """INSERT ... ON CONFLICT DO NOTHING on the dedupe keys, then the ids of every row, new or not."""
+    rows = [Notification(recipient_id=user_id, kind=kind, dedupe_key=key, case=case, params=params)
+            for user_id, key in keys.items()]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(Notification.objects.filter(dedupe_key__in=keys.values()).order_by("id").values_list("pk", flat=True))
+
+
+def _supervisor_scopes() -> dict[int, Q]:
+    """Per active supervisor, the cases their assignments cover, as one filter."""
+    scopes: dict[int, Q] = {}
+    for assignment in _supervisor_assignments():
+        scope = Q()
+        if assignment.programme_id:
+            scope &= Q(programme_id=assignment.programme_id)
+        if assignment.country:
+            scope &= Q(registration_country=assignment.country)
+        scopes[assignment.user_id] = scopes.get(assignment.user_id, Q(pk__in=[])) | scope
+    return scopes
+
+
+def _approvals_waiting(scope: Q) -> dict:
+    """How many cases in the scope wait for approval, and since when the oldest waits (one aggregate query)."""
+    submitted = (CaseEvent.objects.filter(case_id=OuterRef("pk"), to_status=CaseStatus.PENDING_APPROVAL)
+                 .order_by("-at", "-id").values("at")[:1])
+    waiting = Case.objects.filter(scope, status=CaseStatus.PENDING_APPROVAL)
+    return waiting.annotate(waiting_since=Coalesce(Subquery(submitted), F("updated_at"))).aggregate(
+        count=Count("id"), oldest=Min("waiting_since"))
+
+
+def supervisor_digest_create(*, today: date | None = None) -> list[int]:
+    """Today's digest for each supervisor with cases waiting; a second run on the same day creates nothing."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    created = []
+    for user_id, scope in _supervisor_scopes().items():
+        waiting = _approvals_waiting(scope)
+        if not waiting["count"]:
+            continue
+        days = max((now - waiting["oldest"]).days, 0)
+        created += _notifications_create(kind=NotificationKind.APPROVAL_DIGEST,
+                                         params={"count": waiting["count"], "days": days},
+                                         keys={user_id: f"digest:{today.isoformat()}:{user_id}"})
+    return created
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """E-mail one notification unless it went already; True if it was sent now.
+
+    The row stays locked while the message goes out and `emailed_at` commits with it: a second run waits for the
+    first, then finds it sent. If sending fails, nothing is marked and the task's retry sends it.
+    """
+    with transaction.atomic():
+        notification = (Notification.objects.select_for_update(of=("self",)).select_related("recipient")
+                        .get(pk=notification_id))
+        recipient = notification.recipient
+        if notification.emailed_at or not recipient.email or not recipient.is_active:
+            return False
+        with translation.override(user_language(recipient)):
+            message = _email_message(notification)
+        message.send()
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+def _email_message(notification: Notification) -> EmailMessage:
+    body = render_to_string("notifications/email.txt", {
+        "text": notification_text(notification), "url": notification_url(notification),
+    })
+    return EmailMessage(subject=notification_subject(notification), body=body, to=[notification.recipient.email])
+
+
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """E-mail each of these notifications that has not gone yet; how many went now."""
+    return sum(notification_email_send(notification_id=pk) for pk in notification_ids)
+
+
+def notification_open(*, notification: Notification) -> Notification:
+    """Mark a notification the reader has opened as read."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user as read; how many were unread."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

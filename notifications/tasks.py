@@ -1,0 +1,26 @@
+"""Notification tasks: ids only as arguments; every step is safe to run twice."""
+
+from celery import shared_task
+
+from notifications.services import (
+    case_event_notifications_create,
+    notification_emails_send,
+    supervisor_digest_create,
+)
+
+# SMTP errors and lost connections are OSErrors: retried with growing, jittered pauses, far below the broker's
+# visibility timeout.
+RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True,
+         "max_retries": 8}
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def case_event_notify(event_id: int) -> None:
+    """Tell the people a case event concerns, in the bell and by e-mail; enqueue it with on_commit."""
+    notification_emails_send(notification_ids=case_event_notifications_create(event_id=event_id))
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def supervisor_digest() -> None:
+    """Each supervisor's daily summary of the cases waiting for their approval (Celery beat, once a day)."""
+    notification_emails_send(notification_ids=supervisor_digest_create())
