@@ -6,10 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as account_views
 from avr import errors
 from avr.health import health
+from screening import urls_pdf as declaration_pdf_urls
 
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include("screening.api.urls")),
+    path("", include(declaration_pdf_urls.api_patterns)),
     path("", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -25,6 +28,8 @@ urlpatterns = [
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("cases/", include("screening.urls")),
+    path("", include(declaration_pdf_urls.page_patterns)),
     path("cases/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
