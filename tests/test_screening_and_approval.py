@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 from django.contrib.admin.sites import site
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.test import RequestFactory
 
 from accounts.choices import Role
@@ -464,3 +466,21 @@ def test_counselling_in_the_future_is_refused(caseworker, case):
         "outcome": "undecided"}, format="json")
 
     assert response.status_code == 400 and "held_on" in response.json()["fields"]
+
+
+def test_submission_tells_the_supervisors_and_the_decision_tells_the_caseworker(
+        caseworker, supervisor, case, django_capture_on_commit_callbacks, mailoutbox):
+    User.objects.filter(pk__in=[caseworker.pk, supervisor.pk]).update(email=Concat("username", Value("@avr.example")))
+    ready_for_submission(case, caseworker)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        move(caseworker, case, "pending_approval")
+    with django_capture_on_commit_callbacks(execute=True):
+        move(supervisor, case, "approved")
+
+    assert [m.to for m in mailoutbox] == [["sup_mx@avr.example"], ["cw_tij@avr.example"]]
+    case.refresh_from_db()
+    for mail in mailoutbox:
+        assert case.reference in mail.body
+        assert "Reyes" not in mail.body and "Mejía" not in mail.body and "H" + "TIJ0001" not in mail.body
+    assert supervisor.notifications.count() == 1 and caseworker.notifications.count() == 1
