@@ -1,6 +1,6 @@
 from django import template
 
-from screening.choices import CounsellingTopic, VulnerabilityKind
+from screening.choices import CounsellingTopic, FitnessOutcome, Severity, VulnerabilityKind
 
 register = template.Library()
 
@@ -13,3 +13,13 @@ def vulnerability_label(kind: str) -> str:
 @register.filter
 def topic_label(topic: str) -> str:
     return CounsellingTopic(topic).label if topic in CounsellingTopic.values else topic
+
+
+@register.filter
+def severity_label(value: str) -> str:
+    return Severity(value).label if value in Severity.values else value
+
+
+@register.filter
+def fitness_label(value: str) -> str:
+    return FitnessOutcome(value).label if value in FitnessOutcome.values else value
