@@ -31,10 +31,12 @@ class AssignmentInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [AssignmentInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "roles"]
-    list_filter = ["is_active", "assignments__role", "assignments__office"]
+    list_filter = ["is_active", "is_protection_cleared", "is_medical_cleared", "assignments__role",
+                   "assignments__office"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
+        (_("Clearances"), {"fields": ("is_protection_cleared", "is_medical_cleared")}),
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ["last_login", "date_joined"]

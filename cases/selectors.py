@@ -149,7 +149,8 @@ def home_sections_for_user(*, user) -> dict:
             visible.filter(registering_office_id__in=offices, status__in=OPEN_STATUSES).order_by("-id")[:25]
         )
     if Role.SUPERVISOR in roles:
-        sections["approvals"] = list(visible.filter(status=CaseStatus.PENDING_APPROVAL).order_by("updated_at")[:25])
+        sections["approvals"] = list(
+            visible.filter(status=CaseStatus.PENDING_APPROVAL).order_by("submitted_at", "id")[:25])
     if Role.MOVEMENT_OFFICER in roles:
         sections["to_book"] = list(visible.filter(status=CaseStatus.APPROVED).order_by("updated_at")[:25])
     if Role.RECEPTION_STAFF in roles:

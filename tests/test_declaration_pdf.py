@@ -55,9 +55,9 @@ def page_count(content: bytes) -> int:
     return len(pypdf.PdfReader(io.BytesIO(content)).pages)
 
 
-def in_language(language: str, label) -> str:
+def in_language(language: str, label: str) -> str:
     with translation.override(language):
-        return str(label)
+        return translation.gettext(label)
 
 
 def page_url(case, member) -> str:
