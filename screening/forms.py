@@ -25,7 +25,9 @@ def control(widget_class=forms.TextInput, **attrs):
 
 
 def date_field(label, required=True):
-    return forms.DateField(label=label, required=required, widget=control(forms.DateInput, type="date"))
+    # <input type="date"> only takes ISO dates: a localised value (20/11/2018) would show as empty.
+    return forms.DateField(label=label, required=required, widget=forms.DateInput(
+        format="%Y-%m-%d", attrs={"class": "form-control", "type": "date"}))
 
 
 class ScreeningForm(forms.Form):

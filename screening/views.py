@@ -51,6 +51,7 @@ def case_screening(request, pk: int):
                                                                                        Role.SUPERVISOR}),
         "next_steps": case_next_steps_for_user(case=case, access=access),
         "referrals": case.protection_referrals.all(), "today": timezone.localdate(),
+        "show_screening_tab": True,  # the tab bar is shared with the case pages; this page is the tab itself
     })
 
 
@@ -194,6 +195,8 @@ def protection_flag_resolve(request, pk: int, member_id: int):
 
 
 def one_button(request, pk: int, action, success: str):
+    # Movement and reception staff may see the case but not its screening: "not found", like the other pages.
+    case_for_screening_read(user=request.user, case_id=pk)
     try:
         action()
     except ValidationError as exc:
