@@ -80,7 +80,8 @@ def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
     if filters.get("incomplete"):
         queryset = queryset.filter(is_incomplete=True)
     if filters.get("vulnerability") == "any":
-        queryset = queryset.exclude(vulnerability_kinds=[])
+        queryset = queryset.filter(~Q(vulnerability_kinds=[]) | Q(has_unaccompanied_child=True)
+                                   | Q(has_separated_child=True))
     elif filters.get("vulnerability"):
         queryset = queryset.filter(vulnerability_kinds__contains=[filters["vulnerability"]])
     if filters.get("registered_from"):

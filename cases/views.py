@@ -137,13 +137,14 @@ def case_tab(request, pk: int, tab: str):
 def case_transition_view(request, pk: int):
     """A next-step button on the case page."""
     extra = {"referred_to": request.POST["referred_to"]} if request.POST.get("referred_to") else {}
+    back_to = "case_screening" if request.POST.get("tab") == "screening" else "case_detail"
     return case_action(request, pk, lambda: case_transition(
         case_id=pk, to=request.POST.get("to", ""), actor=request.user, note=request.POST.get("note", ""),
-        extra=extra), success=lambda case: _("Status changed."))
+        extra=extra), success=lambda case: _("Status changed."), back_to=back_to)
 
 
-def case_action(request, pk: int, action, *, success):
-    """Run a one-button action of the case page and tell the user how it went, back on the case page."""
+def case_action(request, pk: int, action, *, success, back_to: str = "case_detail"):
+    """Run a one-button action of the case page and tell the user how it went, back on the tab they were on."""
     try:
         result = action()
     except InvalidTransition as exc:
@@ -156,7 +157,7 @@ def case_action(request, pk: int, action, *, success):
         messages.error(request, ROLE_REFUSAL)
     else:
         messages.success(request, success(result))
-    return redirect("case_detail", pk=pk)
+    return redirect(back_to, pk=pk)
 
 
 @login_required

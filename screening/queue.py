@@ -1,5 +1,6 @@
 """The supervisors' approval queue: visible cases waiting for a decision, oldest submission first."""
 
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Office, Programme
@@ -34,7 +35,8 @@ def approval_queue_cases(user, filters: dict) -> list[Case]:
     if filters.get("umc"):
         queryset = queryset.filter(has_unaccompanied_child=True)
     if filters.get("vulnerability") == "any":
-        queryset = queryset.exclude(vulnerability_kinds=[])
+        queryset = queryset.filter(~Q(vulnerability_kinds=[]) | Q(has_unaccompanied_child=True)
+                                   | Q(has_separated_child=True))
     elif filters.get("vulnerability"):
         queryset = queryset.filter(vulnerability_kinds__contains=[filters["vulnerability"]])
     queryset = case_summaries(queryset).select_related("submitted_by").defer(None)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
+from cases.models import Consent, Member
 from cases.permissions import FieldGroup, case_ids_visible_among, user_roles
 from cases.selectors import case_next_steps_for_user
 from cases.services import StaleVersion
@@ -26,6 +27,7 @@ from screening.forms import (
     MemberScreeningForm,
     member_screening_initial,
 )
+from screening.models import Declaration
 from screening.queue import approval_queue_page
 from screening.selectors import (
     best_interests_of,
@@ -150,6 +152,7 @@ def declaration_new(request, pk: int, member_id: int):
 @login_required
 @require_POST
 def declaration_withdraw(request, pk: int, declaration_id: int):
+    in_case(Declaration.objects.filter(pk=declaration_id, member__case_id=pk))
     return one_button(request, pk, lambda: services.declaration_withdraw(
         actor=request.user, declaration_id=declaration_id, reason=request.POST.get("reason", "")),
         _("The declaration was withdrawn."))
@@ -181,6 +184,7 @@ def consent_new(request, pk: int, member_id: int):
 @login_required
 @require_POST
 def consent_withdraw(request, pk: int, consent_id: int):
+    in_case(Consent.objects.filter(pk=consent_id, case_id=pk))
     return one_button(request, pk, lambda: services.member_consent_withdraw(actor=request.user,
                                                                              consent_id=consent_id),
                       _("The consent was withdrawn."))
@@ -189,9 +193,16 @@ def consent_withdraw(request, pk: int, consent_id: int):
 @login_required
 @require_POST
 def protection_flag_resolve(request, pk: int, member_id: int):
+    in_case(Member.objects.filter(pk=member_id, case_id=pk))
     return one_button(request, pk, lambda: services.protection_flag_resolve(
         actor=request.user, member_id=member_id, note=request.POST.get("note", "")),
         _("The protection flag was resolved."))
+
+
+def in_case(records) -> None:
+    """The record named in the address belongs to the case named in it, or the page does not exist."""
+    if not records.exists():
+        raise Http404
 
 
 def one_button(request, pk: int, action, success: str):

@@ -484,3 +484,12 @@ def test_submission_tells_the_supervisors_and_the_decision_tells_the_caseworker(
         assert case.reference in mail.body
         assert "Reyes" not in mail.body and "Mejía" not in mail.body and "H" + "TIJ0001" not in mail.body
     assert supervisor.notifications.count() == 1 and caseworker.notifications.count() == 1
+
+
+def test_any_vulnerability_includes_children_travelling_without_a_parent(caseworker, caravan, tij):
+    child_case = lone_child(actor=caseworker, programme=caravan, office=tij)
+    family(actor=caseworker, programme=caravan, office=tij)
+
+    rows = api_as(caseworker).get("/api/v1/cases/?vulnerability=any").json()["results"]
+
+    assert [row["id"] for row in rows] == [child_case.pk]

@@ -639,3 +639,32 @@ def test_the_date_fields_carry_iso_dates_the_browsers_date_picker_can_show(clien
 
     assert re.search(r'<input type="date" name="screened_on" value="2018-11-20"', screening_form)
     assert re.search(rf'<input type="date" name="held_on" value="{localdate().isoformat()}"', counselling_form)
+
+
+def test_a_next_step_taken_on_the_screening_tab_comes_back_to_it(client, caseworker, caravan, tij):
+    from tests.screening_steps import family
+
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    client.force_login(caseworker)
+
+    response = client.post(f"/cases/{case.pk}/transition/", {"to": "pending_approval", "tab": "screening"})
+
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/screening/"
+
+
+def test_a_record_of_another_case_is_not_found_through_this_cases_address(client, caseworker, supervisor, caravan,
+                                                                           tij):
+    from tests.screening_steps import declare, family
+
+    first = family(actor=caseworker, programme=caravan, office=tij)
+    second = family(actor=caseworker, programme=caravan, office=tij)
+    principal = second.members.get(relationship="principal")
+    declaration = declare(principal, caseworker)
+    client.force_login(supervisor)
+
+    response = client.post(f"/cases/{first.pk}/declarations/{declaration.pk}/withdraw/", {"reason": "x"})
+    flag = client.post(f"/cases/{first.pk}/members/{principal.pk}/protection-flag/resolve/", {"note": "x"})
+
+    assert response.status_code == 404 and flag.status_code == 404
+    declaration.refresh_from_db()
+    assert declaration.withdrawn_on is None
