@@ -39,6 +39,10 @@ class Programme(models.Model):
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    children_fly_only = models.BooleanField(
+        _("children travel only by flight"), default=False, db_default=False,
+        help_text=_("When set, a household with a child can only be booked on a flight."),
+    )
 
     class Meta:
         ordering = ["code"]

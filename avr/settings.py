@@ -231,7 +231,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CountryEnum": "accounts.choices.Country", "CaseStatusEnum": "cases.choices.CaseStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "accounts.choices.Country", "CaseStatusEnum": "cases.choices.CaseStatus",
+        "ConsentTypeEnum": "cases.choices.ConsentType", "TravelDocumentTypeEnum": "travel.choices.TravelDocumentType",
+        "TravelDocumentStatusEnum": "travel.choices.TravelDocumentStatus",
+        "MovementStatusEnum": "travel.choices.MovementStatus", "BookingStatusEnum": "travel.choices.BookingStatus",
+    },
 }
 
 LOGGING = {

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("screening.api.urls")),
+    path("", include("travel.api.urls")),
     path("", include(declaration_pdf_urls.api_patterns)),
     path("", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

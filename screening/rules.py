@@ -107,6 +107,8 @@ def submission_guard(case, actor, extra) -> list[Unmet]:
 @guard(CaseStatus.APPROVED)
 def approval_guard(case, actor, extra) -> list[Unmet]:
     """Four eyes, whatever the approver's roles; and the submission conditions must still hold."""
+    if case.status != CaseStatus.PENDING_APPROVAL:
+        return []  # back to approved after an unbooking or a no-show: no new approval
     found = []
     if actor.pk in (case.created_by_id, case.submitted_by_id):
         found.append(unmet("same_person_cannot_approve"))

@@ -1,0 +1,105 @@
+from rest_framework import serializers
+
+from accounts.models import Office
+from travel.choices import (
+    EscortKind,
+    MovementMode,
+    MovementStatus,
+    SupportKind,
+    TravelDocumentStatus,
+    TravelDocumentType,
+)
+from travel.models import BorderSupport, Escort, Movement, MovementLeg, TravelDocument
+
+
+class LegSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MovementLeg
+        fields = ["order", "crossing_point", "expected_at"]
+        read_only_fields = ["order"]
+
+
+class EscortSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=EscortKind.choices)
+    members = serializers.ListField(child=serializers.IntegerField(), required=False, default=list, write_only=True)
+    escorted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Escort
+        fields = ["id", "name", "kind", "phone", "user", "members", "escorted"]
+        read_only_fields = ["id"]
+
+    def get_escorted(self, obj) -> list[int]:
+        return [m.pk for m in obj.members.all()]
+
+
+class MovementSerializer(serializers.ModelSerializer):
+    mode = serializers.ChoiceField(choices=MovementMode.choices)
+    departure_office = serializers.SlugRelatedField(slug_field="code", queryset=Office.objects.all())
+    reception_centre = serializers.SlugRelatedField(slug_field="code", queryset=Office.objects.all())
+    status = serializers.ChoiceField(choices=MovementStatus.choices, read_only=True)
+    seats_taken = serializers.IntegerField(read_only=True, default=0)
+    legs = LegSerializer(many=True, required=False)
+    escorts = EscortSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Movement
+        fields = ["id", "reference", "mode", "carrier", "vehicle", "departure_office", "departure_place",
+                  "departure_at", "reception_centre", "capacity", "seats_taken", "status", "notes", "legs",
+                  "escorts", "version"]
+        read_only_fields = ["id", "reference", "status", "version"]
+
+
+class MovementUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+    mode = serializers.ChoiceField(choices=MovementMode.choices, required=False)
+    carrier = serializers.CharField(max_length=120, required=False)
+    vehicle = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    departure_place = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    departure_at = serializers.DateTimeField(required=False)
+    capacity = serializers.IntegerField(min_value=1, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    legs = LegSerializer(many=True, required=False)
+
+
+class PassengerSerializer(serializers.Serializer):
+    case = serializers.IntegerField(source="case_id")
+    reference = serializers.CharField(source="case.reference")
+    member = serializers.IntegerField(source="member_id")
+    name = serializers.CharField(source="member.full_name")
+    seat = serializers.IntegerField()
+    status = serializers.CharField()
+    is_child = serializers.BooleanField()
+    is_unaccompanied_child = serializers.BooleanField(source="member.is_unaccompanied_child")
+    needs_medical_attention = serializers.BooleanField(source="member.needs_medical_attention")
+
+
+class BookingRequestSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+
+
+class MovementTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=[MovementStatus.CONFIRMED, MovementStatus.DEPARTED, MovementStatus.ARRIVED,
+                                          MovementStatus.CANCELLED])
+    boarded = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
+                                    help_text="with `to: departed`: the member ids who boarded")
+
+
+class TravelDocumentSerializer(serializers.ModelSerializer):
+    type = serializers.ChoiceField(choices=TravelDocumentType.choices)
+    status = serializers.ChoiceField(choices=TravelDocumentStatus.choices)
+
+    class Meta:
+        model = TravelDocument
+        fields = ["id", "type", "number", "issuing_consulate", "requested_on", "issued_on", "expires_on", "status",
+                  "recorded_at"]
+        read_only_fields = ["id", "recorded_at"]
+
+
+class BorderSupportSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=SupportKind.choices)
+
+    class Meta:
+        model = BorderSupport
+        fields = ["id", "crossing_point", "kind", "count", "given_at"]
+        read_only_fields = ["id"]

@@ -1,0 +1,181 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.response import Response
+
+from cases.api.registration import ETAG_PARAMETER, expected_version, stale_response, version_required_response
+from cases.api.serializers import TransitionRefusedSerializer
+from cases.api.views import invalid_transition_response, transition_refused_response
+from cases.services import InvalidTransition, StaleVersion, TransitionRefused
+from travel import services
+from travel.api.serializers import (
+    BookingRequestSerializer,
+    BorderSupportSerializer,
+    EscortSerializer,
+    MovementSerializer,
+    MovementTransitionSerializer,
+    MovementUpdateSerializer,
+    PassengerSerializer,
+    TravelDocumentSerializer,
+)
+from travel.selectors import member_for_travel_read, movement_get, movement_summary, movements_for_user, passengers
+
+
+def movement_body(request, movement_id: int) -> dict:
+    movement = movement_get(user=request.user, movement_id=movement_id, request=request._request)
+    data = MovementSerializer(movement).data
+    bookings = passengers(movement, request=request._request, user=request.user)
+    data["passengers"] = PassengerSerializer(bookings, many=True).data
+    data["summary"] = movement_summary(movement, bookings)
+    return data
+
+
+@extend_schema_view(get=extend_schema(parameters=[
+    OpenApiParameter("reception_centre", str, description="reception centre code"),
+    OpenApiParameter("status", str, enum=["planned", "confirmed", "departed", "arrived", "cancelled"]),
+    OpenApiParameter("departure_office", str, description="departure office code"),
+]))
+class MovementList(generics.GenericAPIView):
+    """Movements the caller may see, soonest departure first; POST plans one (movement officers of its country)."""
+
+    serializer_class = MovementSerializer
+
+    @extend_schema(responses={200: MovementSerializer(many=True)})
+    def get(self, request):
+        filters = {k: request.query_params.get(k) for k in ("reception_centre", "status", "departure_office")}
+        return Response(MovementSerializer(movements_for_user(user=request.user, filters=filters), many=True).data)
+
+    def post(self, request):
+        serializer = MovementSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        legs = [dict(leg) for leg in data.pop("legs", [])]
+        movement = services.movement_create(actor=request.user, data=data, legs=legs)
+        return Response(movement_body(request, movement.pk), status=status.HTTP_201_CREATED)
+
+
+class MovementDetail(generics.GenericAPIView):
+    """One movement with its passengers (seat, name, child and medical flags: never more), escorts and legs."""
+
+    serializer_class = MovementSerializer
+
+    def get(self, request, pk: int):
+        body = movement_body(request, pk)
+        return Response(body, headers={"ETag": f'"{body["version"]}"'})
+
+    @extend_schema(request=MovementUpdateSerializer, responses={200: MovementSerializer},
+                   parameters=[ETAG_PARAMETER])
+    def patch(self, request, pk: int):
+        serializer = MovementUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version, precondition = expected_version(request, changes)
+        changes.pop("version", None)
+        legs = [dict(leg) for leg in changes.pop("legs")] if "legs" in changes else None
+        if version is None:
+            return version_required_response()
+        try:
+            services.movement_update(actor=request.user, movement_id=pk, expected_version=version, changes=changes,
+                                     legs=legs)
+        except StaleVersion as exc:
+            response = stale_response(exc, precondition=precondition)
+            response.data["detail"] = _("Someone else saved this movement after you opened it. Nothing was "
+                                        "overwritten: reload it, then make your change again.")
+            return response
+        return Response(movement_body(request, pk))
+
+
+class BookingCreate(generics.GenericAPIView):
+    """Book a whole household (an approved case); 409 `transition_refused` lists what is missing."""
+
+    serializer_class = BookingRequestSerializer
+
+    @extend_schema(responses={201: MovementSerializer, 409: TransitionRefusedSerializer})
+    def post(self, request, pk: int):
+        serializer = BookingRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.case_book(actor=request.user, movement_id=pk, case_id=serializer.validated_data["case"])
+        except TransitionRefused as exc:
+            return transition_refused_response(exc)
+        except InvalidTransition as exc:
+            return invalid_transition_response(exc)
+        return Response(movement_body(request, pk), status=status.HTTP_201_CREATED)
+
+
+class BookingDelete(generics.GenericAPIView):
+    """Take a household off the movement before it leaves: the case is approved again."""
+
+    serializer_class = MovementSerializer
+
+    def delete(self, request, pk: int, case_id: int):
+        services.case_unbook(actor=request.user, movement_id=pk, case_id=case_id)
+        return Response(movement_body(request, pk))
+
+
+class MovementTransition(generics.GenericAPIView):
+    """Confirm, depart (`boarded`: who got on; households board whole), mark arrived or cancel."""
+
+    serializer_class = MovementTransitionSerializer
+
+    @extend_schema(responses={200: MovementSerializer})
+    def post(self, request, pk: int):
+        serializer = MovementTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.movement_transition(actor=request.user, movement_id=pk, **serializer.validated_data)
+        except services.InvalidMovementTransition as exc:
+            return Response({"code": "invalid_transition", "fields": {}, "from": exc.from_status, "to": exc.to_status,
+                             "detail": _("A movement cannot go from “%(from)s” to “%(to)s”.")
+                             % {"from": exc.from_status, "to": exc.to_status}}, status=status.HTTP_409_CONFLICT)
+        except services.DepartureRefused as exc:
+            return Response({"code": "partially_boarded", "fields": {}, "cases": exc.references,
+                             "detail": _("Some households boarded only in part (%(references)s): a household "
+                                         "travels together, so move whoever stays to a case of their own first.")
+                             % {"references": ", ".join(exc.references)}}, status=status.HTTP_409_CONFLICT)
+        except TransitionRefused as exc:
+            return transition_refused_response(exc)
+        return Response(movement_body(request, pk))
+
+
+class EscortCreate(generics.GenericAPIView):
+    serializer_class = EscortSerializer
+
+    def post(self, request, pk: int):
+        serializer = EscortSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        escort = services.escort_add(actor=request.user, movement_id=pk, member_ids=data.pop("members", []),
+                                     data=data)
+        return Response(EscortSerializer(escort).data, status=status.HTTP_201_CREATED)
+
+
+class BorderSupportCreate(generics.GenericAPIView):
+    """Counts of support given to the passengers at a crossing (no names)."""
+
+    serializer_class = BorderSupportSerializer
+
+    def post(self, request, pk: int):
+        serializer = BorderSupportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.border_support_record(actor=request.user, movement_id=pk,
+                                                data=dict(serializer.validated_data))
+        return Response(BorderSupportSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class TravelDocumentList(generics.GenericAPIView):
+    """A member's travel documents (passport or consular document) and their status."""
+
+    serializer_class = TravelDocumentSerializer
+
+    @extend_schema(responses={200: TravelDocumentSerializer(many=True)})
+    def get(self, request, pk: int):
+        member = member_for_travel_read(user=request.user, member_id=pk, request=request._request)
+        return Response(TravelDocumentSerializer(member.travel_documents.all(), many=True).data)
+
+    def post(self, request, pk: int):
+        serializer = TravelDocumentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        document = services.travel_document_record(actor=request.user, member_id=pk,
+                                                   data=dict(serializer.validated_data))
+        return Response(TravelDocumentSerializer(document).data, status=status.HTTP_201_CREATED)

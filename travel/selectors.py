@@ -1,0 +1,69 @@
+"""Reading movements: lists for the people who may see them, passengers with what they may see of them."""
+
+from django.db.models import Count, Q
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases.household import age_on
+from travel.choices import SEAT_TAKING
+from travel.models import Booking, Movement
+from travel.permissions import movement_for_user, movements_visible_to
+
+
+def movements_for_user(*, user, filters: dict, limit: int = 100) -> list[Movement]:
+    queryset = movements_visible_to(user).select_related("departure_office", "reception_centre")
+    if filters.get("reception_centre"):
+        queryset = queryset.filter(reception_centre__code=filters["reception_centre"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("departure_office"):
+        queryset = queryset.filter(departure_office__code=filters["departure_office"])
+    queryset = queryset.annotate(seats_taken=Count("bookings", filter=Q(bookings__status__in=SEAT_TAKING)))
+    return list(queryset.order_by("departure_at", "id")[:limit])
+
+
+def movement_get(*, user, movement_id, request=None) -> Movement:
+    """One movement; the passengers it shows are audited as a list of the cases on board."""
+    movement = movement_for_user(user=user, movement_id=movement_id)
+    movement.seats_taken = movement.bookings.filter(status__in=SEAT_TAKING).count()
+    return movement
+
+
+def passengers(movement: Movement, *, request=None, user=None) -> list[Booking]:
+    """Everyone booked (or who boarded or did not), by seat, each with whether they are a child."""
+    bookings = list(movement.bookings.exclude(status="cancelled").select_related("member", "case")
+                    .order_by("seat"))
+    day = movement.departure_at.date()
+    for booking in bookings:
+        member = booking.member
+        booking.is_child = member.date_of_birth is not None and age_on(member.date_of_birth, day) < 18
+    case_ids = sorted({b.case_id for b in bookings})
+    if case_ids and user is not None:
+        audit_record(actor=user, action=AuditAction.LIST, request=request, object_type="cases.case",
+                     object_ids=case_ids)
+    return bookings
+
+
+def movement_summary(movement: Movement, bookings: list[Booking]) -> dict:
+    """Counts for the reception centre: passengers, children, people needing medical attention (a flag only)."""
+    on_board = [b for b in bookings if b.status in SEAT_TAKING]
+    return {"passengers": len(on_board), "children": sum(b.is_child for b in on_board),
+            "unaccompanied_children": sum(b.member.is_unaccompanied_child for b in on_board),
+            "needs_medical_attention": sum(b.member.needs_medical_attention for b in on_board)}
+
+
+def member_for_travel_read(*, user, member_id, request=None):
+    """A member whose travel fields the user may read (through the case's rule), else 404."""
+    from django.http import Http404
+
+    from cases.models import Member
+    from cases.permissions import FieldGroup
+    from cases.selectors import case_get_for_user
+
+    member = Member.objects.filter(pk=member_id).only("case_id").first()
+    if member is None:
+        raise Http404
+    _case, access = case_get_for_user(user=user, case_id=member.case_id, request=request)
+    if FieldGroup.TRAVEL not in access.field_groups:
+        raise Http404
+    return Member.objects.get(pk=member_id)

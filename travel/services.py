@@ -1,0 +1,279 @@
+"""Every write of movements, bookings, escorts, travel documents and border support goes through here."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import OfficeKind, Role
+from accounts.models import Office
+from audit.services import audit_actor_set
+from cases.choices import CaseStatus
+from cases.models import Case, Member
+from cases.permissions import case_access, user_assignments
+from cases.services import StaleVersion, case_transition
+from travel.choices import OPEN_FOR_BOOKING, SEAT_TAKING, BookingStatus, MovementStatus
+from travel.models import BorderSupport, Escort, Movement, MovementLeg, TravelDocument
+from travel.permissions import movement_for_user
+
+EDITABLE_MOVEMENT_FIELDS = ("mode", "carrier", "vehicle", "departure_place", "departure_at", "capacity", "notes")
+
+MOVEMENT_MOVES = {
+    MovementStatus.PLANNED: {MovementStatus.CONFIRMED, MovementStatus.CANCELLED},
+    MovementStatus.CONFIRMED: {MovementStatus.DEPARTED, MovementStatus.CANCELLED},
+    MovementStatus.DEPARTED: {MovementStatus.ARRIVED},
+}
+
+
+class InvalidMovementTransition(Exception):
+    def __init__(self, from_status: str, to_status: str):
+        super().__init__(f"{from_status} -> {to_status}")
+        self.from_status, self.to_status = from_status, to_status
+
+
+def officer_countries(user) -> set[str]:
+    return {a.country for a in user_assignments(user) if a.role == Role.MOVEMENT_OFFICER and a.country}
+
+
+def movement_for_officer(*, movement_id: int, actor, lock: bool = True) -> Movement:
+    """The movement, locked, for a movement officer of its country; 404 for anyone who may not see it."""
+    movement = movement_for_user(user=actor, movement_id=movement_id)
+    if movement.country not in officer_countries(actor):
+        raise PermissionDenied
+    if lock:
+        movement = Movement.objects.select_for_update().select_related("reception_centre").get(pk=movement.pk)
+    audit_actor_set(actor=actor)
+    return movement
+
+
+def movement_errors(data: dict, *, booked: int = 0) -> dict:
+    errors = {}
+    if data.get("departure_office") is not None and data["departure_office"].kind == OfficeKind.RECEPTION_CENTRE:
+        errors["departure_office"] = [_("Movements leave from a booth or a field office.")]
+    if data.get("reception_centre") is not None and data["reception_centre"].kind != OfficeKind.RECEPTION_CENTRE:
+        errors["reception_centre"] = [_("Choose a reception centre.")]
+    if "capacity" in data and (data["capacity"] or 0) < max(booked, 1):
+        errors["capacity"] = [_("At least %(n)s seats: that many are booked.") % {"n": max(booked, 1)}]
+    if data.get("departure_at") and data["departure_at"] < timezone.now():
+        errors["departure_at"] = [_("The departure is in the past.")]
+    return errors
+
+
+@transaction.atomic
+def movement_create(*, actor, data: dict, legs: list[dict] = ()) -> Movement:
+    """Plan a movement from an office of the officer's country to a reception centre."""
+    office: Office = data["departure_office"]
+    if office.country not in officer_countries(actor):
+        raise ValidationError({"departure_office": [_("You plan movements from offices of your country only.")]})
+    errors = movement_errors(data)
+    errors |= legs_errors(legs)
+    if errors:
+        raise ValidationError(errors)
+    audit_actor_set(actor=actor)
+    movement = Movement.objects.create(created_by=actor, country=office.country, reference=f"new-{uuid.uuid4().hex[:24]}",
+                                       **data)
+    movement.reference = f"MOV-{office.code}-{movement.departure_at:%Y}-{movement.pk:05d}"
+    movement.save(update_fields=["reference"])
+    legs_replace(movement, legs)
+    return movement
+
+
+def legs_errors(legs) -> dict:
+    for leg in legs:
+        if not str(leg.get("crossing_point", "")).strip() or not leg.get("expected_at"):
+            return {"legs": [_("Each leg needs a crossing point and an expected time.")]}
+    return {}
+
+
+def legs_replace(movement: Movement, legs) -> None:
+    movement.legs.all().delete()
+    MovementLeg.objects.bulk_create([MovementLeg(movement=movement, order=i, crossing_point=leg["crossing_point"],
+                                                 expected_at=leg["expected_at"]) for i, leg in enumerate(legs, 1)])
+
+
+@transaction.atomic
+def movement_update(*, actor, movement_id: int, expected_version: int, changes: dict,
+                    legs: list[dict] | None = None) -> Movement:
+    movement = movement_for_officer(movement_id=movement_id, actor=actor)
+    if movement.version != expected_version:
+        raise StaleVersion(movement.version)
+    if movement.status not in OPEN_FOR_BOOKING:
+        raise ValidationError({"__all__": [_("A movement that has left or was cancelled cannot be changed.")]})
+    booked = movement.bookings.filter(status__in=SEAT_TAKING).count()
+    errors = movement_errors(changes, booked=booked) | (legs_errors(legs) if legs is not None else {})
+    unknown = set(changes) - set(EDITABLE_MOVEMENT_FIELDS)
+    if unknown:
+        errors["__all__"] = [_("These fields cannot be changed here: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
+    if errors:
+        raise ValidationError(errors)
+    for name, value in changes.items():
+        setattr(movement, name, value)
+    movement.version += 1
+    movement.save()
+    if legs is not None:
+        legs_replace(movement, legs)
+    return movement
+
+
+def case_for_booking(case_id: int, actor) -> Case:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or case_access(actor, case) is None:
+        raise Http404
+    return case
+
+
+@transaction.atomic
+def case_book(*, actor, movement_id: int, case_id: int) -> Movement:
+    """Book a whole household; the movement's row lock makes two officers racing for the last seat take turns."""
+    movement = movement_for_officer(movement_id=movement_id, actor=actor)
+    case_for_booking(case_id, actor)
+    case_transition(case_id=case_id, to=CaseStatus.BOOKED, actor=actor,
+                    note=_("Booked on %(movement)s.") % {"movement": movement.reference},
+                    extra={"movement": movement})
+    return movement
+
+
+@transaction.atomic
+def case_unbook(*, actor, movement_id: int, case_id: int) -> Movement:
+    """Take a household off a movement before it leaves; the case is approved again and its seats free."""
+    movement = movement_for_officer(movement_id=movement_id, actor=actor)
+    case_for_booking(case_id, actor)
+    if not movement.bookings.filter(case_id=case_id, status=BookingStatus.BOOKED).exists():
+        raise Http404
+    case_transition(case_id=case_id, to=CaseStatus.APPROVED, actor=actor,
+                    note=_("Unbooked from %(movement)s.") % {"movement": movement.reference}, extra={"unbook": True})
+    return movement
+
+
+def reception_centre_share(case: Case, movement: Movement) -> None:
+    """The destination centre sees a booked household from the moment its movement is confirmed."""
+    if movement.status != MovementStatus.PLANNED and case.reception_centre_id != movement.reception_centre_id:
+        case.reception_centre_id = movement.reception_centre_id
+        case.save(update_fields=["reception_centre", "updated_at"])
+
+
+class DepartureRefused(Exception):
+    """Some households boarded only in part: split them first, so nobody is listed on a bus they are not on."""
+
+    def __init__(self, references: list[str]):
+        super().__init__(", ".join(references))
+        self.references = references
+
+
+@transaction.atomic
+def movement_transition(*, actor, movement_id: int, to: str, boarded: list[int] | None = None) -> Movement:
+    """Confirm, depart (with who boarded), mark arrived, or cancel a movement, and move its cases with it."""
+    movement = movement_for_officer(movement_id=movement_id, actor=actor)
+    if to == movement.status:
+        return movement
+    if to not in MOVEMENT_MOVES.get(movement.status, set()):
+        raise InvalidMovementTransition(movement.status, to)
+    if to == MovementStatus.DEPARTED:
+        departure_record(movement, actor, set(boarded or []))
+    elif to == MovementStatus.CANCELLED:
+        bookings_cancel(movement, actor)
+    movement.status = to
+    movement.version += 1
+    movement.save(update_fields=["status", "version", "updated_at"])
+    if to == MovementStatus.CONFIRMED:
+        for case in Case.objects.filter(bookings__movement=movement, bookings__status=BookingStatus.BOOKED).distinct():
+            reception_centre_share(case, movement)
+    if to in (MovementStatus.CONFIRMED, MovementStatus.DEPARTED):
+        transaction.on_commit(lambda: movement_event_notify_enqueue(movement.pk, to))
+    return movement
+
+
+def movement_event_notify_enqueue(movement_id: int, status: str) -> None:
+    from notifications.tasks import movement_event_notify
+
+    movement_event_notify.delay(movement_id, status)
+
+
+def departure_record(movement: Movement, actor, boarded: set[int]) -> None:
+    bookings = list(movement.bookings.filter(status=BookingStatus.BOOKED).select_related("case"))
+    by_case: dict[int, list] = {}
+    for booking in bookings:
+        by_case.setdefault(booking.case_id, []).append(booking)
+    partial = [group[0].case.reference for group in by_case.values()
+               if 0 < sum(b.member_id in boarded for b in group) < len(group)]
+    if partial:
+        raise DepartureRefused(partial)
+    now = timezone.now()
+    for case_id, group in by_case.items():
+        on_board = group[0].member_id in boarded
+        for booking in group:
+            booking.status = BookingStatus.BOARDED if on_board else BookingStatus.NO_SHOW
+            booking.boarded_at = now if on_board else None
+            booking.save(update_fields=["status", "boarded_at"])
+        case_transition(case_id=case_id, to=CaseStatus.IN_TRANSIT if on_board else CaseStatus.NO_SHOW, actor=actor,
+                        note=_("Left on %(movement)s.") % {"movement": movement.reference} if on_board
+                        else _("Did not board %(movement)s.") % {"movement": movement.reference},
+                        extra={"departure": True})
+
+
+def bookings_cancel(movement: Movement, actor) -> None:
+    case_ids = set(movement.bookings.filter(status=BookingStatus.BOOKED).values_list("case_id", flat=True))
+    for case_id in case_ids:
+        case_transition(case_id=case_id, to=CaseStatus.APPROVED, actor=actor, extra={"unbook": True},
+                        note=_("Movement %(movement)s was cancelled.") % {"movement": movement.reference})
+
+
+@transaction.atomic
+def escort_add(*, actor, movement_id: int, data: dict, member_ids: list[int] = ()) -> Escort:
+    movement = movement_for_officer(movement_id=movement_id, actor=actor)
+    if movement.status not in OPEN_FOR_BOOKING:
+        raise ValidationError({"__all__": [_("This movement has left or was cancelled.")]})
+    if not str(data.get("name", "")).strip():
+        raise ValidationError({"name": [_("Name the escort.")]})
+    members = list(Member.objects.filter(pk__in=member_ids, bookings__movement=movement,
+                                         bookings__status__in=SEAT_TAKING).distinct())
+    if len(members) != len(set(member_ids)):
+        raise ValidationError({"members": [_("An escort escorts only people booked on this movement.")]})
+    escort = Escort.objects.create(movement=movement, **data)
+    escort.members.set(members)
+    return escort
+
+
+@transaction.atomic
+def travel_document_record(*, actor, member_id: int, data: dict) -> TravelDocument:
+    """Record or follow a member's passport or consular document (movement officers and the case team)."""
+    member = Member.objects.filter(pk=member_id).select_related("case").first()
+    access = case_access(actor, member.case) if member else None
+    if access is None:
+        raise Http404
+    if not access.roles & {Role.MOVEMENT_OFFICER, Role.CASEWORKER, Role.SUPERVISOR}:
+        raise PermissionDenied
+    errors = travel_document_errors(data)
+    if errors:
+        raise ValidationError(errors)
+    audit_actor_set(actor=actor)
+    return TravelDocument.objects.create(member=member, recorded_by=actor, **data)
+
+
+def travel_document_errors(data: dict) -> dict:
+    errors = {}
+    today = timezone.localdate()
+    for name in ("requested_on", "issued_on"):
+        if data.get(name) and data[name] > today:
+            errors[name] = [_("This date is in the future.")]
+    if data.get("issued_on") and data.get("expires_on") and data["expires_on"] <= data["issued_on"]:
+        errors["expires_on"] = [_("A document expires after it is issued.")]
+    if data.get("status") == "ready" and not str(data.get("number", "")).strip():
+        errors["number"] = [_("A document is ready only with its number.")]
+    return errors
+
+
+@transaction.atomic
+def border_support_record(*, actor, movement_id: int, data: dict) -> BorderSupport:
+    """Counts of food or psychosocial support given at a crossing (escorts record them on the way)."""
+    movement = movement_for_officer(movement_id=movement_id, actor=actor, lock=False)
+    if movement.status not in (MovementStatus.CONFIRMED, MovementStatus.DEPARTED, MovementStatus.ARRIVED):
+        raise ValidationError({"__all__": [_("Support is recorded once the movement is confirmed.")]})
+    if data.get("given_at") and data["given_at"] > timezone.now():
+        raise ValidationError({"given_at": [_("This time is in the future.")]})
+    if not str(data.get("crossing_point", "")).strip():
+        raise ValidationError({"crossing_point": [_("Name the crossing point.")]})
+    return BorderSupport.objects.create(movement=movement, recorded_by=actor, **data)
