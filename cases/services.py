@@ -220,6 +220,8 @@ def case_member_split(*, actor, case_id: int, member_id: int, withdraw: bool, no
                                             "principal first, or withdraw the case.")]})
     if not note.strip():
         raise ValidationError({"note": [_("Please say why.")]})
+    if case.status in (CaseStatus.BOOKED, CaseStatus.IN_TRANSIT):
+        raise ValidationError({"member": [_("Take the household off its movement before someone leaves it.")]})
     if withdraw and CaseStatus.WITHDRAWN not in allowed_targets(case.status):
         raise InvalidTransition(case.status, CaseStatus.WITHDRAWN)
     audit_actor_set(actor=actor)

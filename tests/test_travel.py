@@ -324,3 +324,15 @@ def test_an_unaccompanied_child_travels_with_a_child_escort(caseworker, supervis
     child_escort(movement_officer, bus)
     assert book(movement_officer, bus, case).status_code == 201
     _ = OfficeFactory
+
+
+def test_nobody_leaves_a_booked_household_until_it_is_unbooked(movement_officer, supervisor, bus, ready_family):
+    child_escort(movement_officer, bus)
+    book(movement_officer, bus, ready_family)
+    jorge = ready_family.members.get(given_names="Jorge")
+
+    response = api_as(supervisor).post(f"/api/v1/cases/{ready_family.pk}/members/{jorge.pk}/split/",
+                                       {"note": "Se queda", "withdraw": True}, format="json")
+
+    assert response.status_code == 400 and "member" in response.json()["fields"]
+    assert ready_family.members.count() == 3
