@@ -7,10 +7,10 @@ from notifications.models import Notification
 class NotificationAdmin(admin.ModelAdmin):
     """Read-only: notifications are written by the tasks, never by hand."""
 
-    list_display = ["id", "recipient", "kind", "case", "created_at", "read_at", "emailed_at"]
+    list_display = ["id", "recipient", "kind", "case", "movement", "created_at", "read_at", "emailed_at"]
     list_filter = ["kind"]
-    list_select_related = ["recipient", "case"]
-    raw_id_fields = ["recipient", "case"]
+    list_select_related = ["recipient", "case", "movement"]
+    raw_id_fields = ["recipient", "case", "movement"]
     show_full_result_count = False
 
     def has_add_permission(self, request):

@@ -3,8 +3,11 @@
 Only references and counts go in: never a name, a document number, a birth date or a note.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,7 +26,30 @@ def notification_text(notification: Notification) -> str:
         return _("Case %(reference)s was returned to screening by the supervisor.") % params
     if kind == NotificationKind.APPROVAL_DIGEST:
         return _digest_text(count=params["count"], days=params["days"])
+    if kind in (NotificationKind.MOVEMENT_CONFIRMED, NotificationKind.MOVEMENT_DEPARTED):
+        return _movement_text(kind, params)
     return _("You have a new notification.")
+
+
+def _movement_text(kind: str, params: dict) -> str:
+    values = {"reference": params["reference"], "passengers": _passengers(params),
+              "date": formats.date_format(date.fromisoformat(params["expected"]), "SHORT_DATE_FORMAT")}
+    if kind == NotificationKind.MOVEMENT_CONFIRMED:
+        return _("Movement %(reference)s is confirmed: %(passengers)s expected on %(date)s.") % values
+    return _("Movement %(reference)s has departed: %(passengers)s on board, expected on %(date)s.") % values
+
+
+def _passengers(params: dict) -> str:
+    """The passengers, e.g. "38 passengers (6 children, 2 unaccompanied)"; the brackets only with children."""
+    passengers = ngettext("%(count)d passenger", "%(count)d passengers", params["passengers"]) % {
+        "count": params["passengers"]}
+    if not params["children"]:
+        return passengers
+    among = [ngettext("%(count)d child", "%(count)d children", params["children"]) % {"count": params["children"]}]
+    if params["unaccompanied"]:
+        among.append(ngettext("%(count)d unaccompanied", "%(count)d unaccompanied", params["unaccompanied"]) % {
+            "count": params["unaccompanied"]})
+    return f"{passengers} ({', '.join(among)})"
 
 
 def _digest_text(*, count: int, days: int) -> str:
@@ -44,14 +70,18 @@ def notification_subject(notification: Notification) -> str:
         NotificationKind.CASE_APPROVED: _("A case was approved"),
         NotificationKind.CASE_REJECTED: _("A case was returned to screening"),
         NotificationKind.APPROVAL_DIGEST: _("Cases waiting for your approval"),
+        NotificationKind.MOVEMENT_CONFIRMED: _("A movement to your centre is confirmed"),
+        NotificationKind.MOVEMENT_DEPARTED: _("A movement to your centre has departed"),
     }
     return f"[AVR] {subjects.get(notification.kind, _('New notification'))}"
 
 
 def notification_path(notification: Notification) -> str:
-    """Where opening the notification leads: the case page, or the approval queue for the digest."""
+    """Where opening the notification leads: the case or movement page, or the approval queue for the digest."""
     if notification.kind == NotificationKind.APPROVAL_DIGEST:
         return _approval_queue_path()
+    if notification.movement_id:
+        return _movement_path(notification.movement_id)
     if notification.case_id:
         return reverse("case_detail", args=[notification.case_id])
     return reverse("case_list")
@@ -60,6 +90,13 @@ def notification_path(notification: Notification) -> str:
 def _approval_queue_path() -> str:
     try:
         return reverse("approval_queue")
+    except NoReverseMatch:
+        return reverse("case_list")
+
+
+def _movement_path(movement_id: int) -> str:
+    try:
+        return reverse("movement_detail", args=[movement_id])
     except NoReverseMatch:
         return reverse("case_list")
 

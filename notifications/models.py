@@ -8,22 +8,27 @@ class NotificationKind(models.TextChoices):
     CASE_APPROVED = "case_approved", _("A case was approved")
     CASE_REJECTED = "case_rejected", _("A case was returned to screening")
     APPROVAL_DIGEST = "approval_digest", _("Daily summary of approvals waiting")
+    MOVEMENT_CONFIRMED = "movement_confirmed", _("A movement to the reception centre was confirmed")
+    MOVEMENT_DEPARTED = "movement_departed", _("A movement to the reception centre has departed")
 
 
 class Notification(models.Model):
     """One message to one member of staff, in the bell and by e-mail.
 
-    Only the kind and non-personal parameters (a case reference, counts) are stored: the text is rendered when it is
-    read or sent, in the reader's language (notifications.messages).
+    Only the kind and non-personal parameters (a case or movement reference, counts, dates) are stored: the text is
+    rendered when it is read or sent, in the reader's language (notifications.messages).
     """
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
     kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
-    # "case-event:<event>:<user>" or "digest:<date>:<user>": a task that runs twice finds the row it already wrote.
+    # "case-event:<event>:<user>", "digest:<date>:<user>" or "movement:<movement>:<status>:<user>": a task that runs
+    # twice finds the row it already wrote.
     dedupe_key = models.CharField(_("deduplication key"), max_length=100, unique=True)
     case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                              verbose_name=_("case"))
+    movement = models.ForeignKey("travel.Movement", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("movement"))
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)

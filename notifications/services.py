@@ -1,4 +1,5 @@
-"""Writes about notifications: who a case event concerns, the supervisors' daily digest, e-mail exactly once.
+"""Writes about notifications: who a case event concerns, the supervisors' daily digest, the reception centre's
+notice of a movement coming its way, e-mail exactly once.
 
 Every create is keyed (`dedupe_key`, unique) and every e-mail is claimed under a row lock, so a task that runs
 twice, or is retried after a crash before its acknowledgement, writes one row and sends one e-mail per person.
@@ -17,9 +18,12 @@ from accounts.choices import Role
 from accounts.models import Assignment, User
 from accounts.services import user_language
 from cases.choices import CaseStatus
+from cases.household import ADULT_AGE
 from cases.models import Case, CaseEvent
 from notifications.messages import notification_subject, notification_text, notification_url
 from notifications.models import Notification, NotificationKind
+from travel.choices import SEAT_TAKING, BookingStatus, MovementStatus
+from travel.models import Booking, Movement
 
 
 def _supervisor_assignments():
@@ -67,12 +71,73 @@ def case_event_notifications_create(*, event_id: int) -> list[int]:
 
 
 def _notifications_create(*, kind: str, keys: dict[int, str], case: Case | None = None,
-                          params: dict) -> list[int]:
+                          movement: Movement | None = None, params: dict) -> list[int]:
     """INSERT ... ON CONFLICT DO NOTHING on the dedupe keys, then the ids of every row, new or not."""
-    rows = [Notification(recipient_id=user_id, kind=kind, dedupe_key=key, case=case, params=params)
+    rows = [Notification(recipient_id=user_id, kind=kind, dedupe_key=key, case=case, movement=movement, params=params)
             for user_id, key in keys.items()]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return list(Notification.objects.filter(dedupe_key__in=keys.values()).order_by("id").values_list("pk", flat=True))
+
+
+# What a movement's move says to its reception centre, which bookings it counts, and the statuses in which it still
+# holds (a notice of confirmation that runs only after the movement was cancelled would announce people who never come).
+# At confirmation every seat is `booked`; counting `boarded` too keeps the numbers right if the task runs late.
+MOVEMENT_ROUTES = {
+    MovementStatus.CONFIRMED: (NotificationKind.MOVEMENT_CONFIRMED, SEAT_TAKING,
+                               {MovementStatus.CONFIRMED, MovementStatus.DEPARTED, MovementStatus.ARRIVED}),
+    MovementStatus.DEPARTED: (NotificationKind.MOVEMENT_DEPARTED, [BookingStatus.BOARDED],
+                              {MovementStatus.DEPARTED, MovementStatus.ARRIVED}),
+}
+
+
+def movement_reception_staff_ids(movement: Movement) -> set[int]:
+    """The active reception staff of the movement's destination centre."""
+    return set(Assignment.objects.filter(role=Role.RECEPTION_STAFF, office_id=movement.reception_centre_id,
+                                         user__is_active=True).values_list("user_id", flat=True))
+
+
+def _adult_born_by(day: date) -> date:
+    """The latest birth date of someone 18 on `day` (cases.household.age_on, 29 February included)."""
+    try:
+        return day.replace(year=day.year - ADULT_AGE)
+    except ValueError:
+        return day.replace(year=day.year - ADULT_AGE, day=28)
+
+
+def movement_passenger_counts(movement: Movement, statuses) -> dict:
+    """Passengers, children on the day of departure and unaccompanied children among them (one aggregate query)."""
+    adult_born_by = _adult_born_by(timezone.localtime(movement.departure_at).date())
+    child = Q(member__date_of_birth__gt=adult_born_by)
+    return Booking.objects.filter(movement=movement, status__in=statuses).aggregate(
+        passengers=Count("id"), children=Count("id", filter=child),
+        unaccompanied=Count("id", filter=child & Q(member__is_unaccompanied_child=True)))
+
+
+def movement_expected_on(movement: Movement) -> date:
+    """The day the movement is expected at the centre: its last leg's expected time, else its departure."""
+    last_leg = movement.legs.order_by("-order").values_list("expected_at", flat=True).first()
+    return timezone.localtime(last_leg or movement.departure_at).date()
+
+
+def movement_event_notifications_create(*, movement_id: int, status: str, actor_id: int | None = None) -> list[int]:
+    """Tell the destination centre's staff that a movement was confirmed or left: counts and dates, never names.
+
+    Never the actor; running it again creates nothing.
+    """
+    if status not in MOVEMENT_ROUTES:
+        return []
+    kind, counted, holds_in = MOVEMENT_ROUTES[status]
+    movement = Movement.objects.filter(pk=movement_id).first()
+    if movement is None or movement.status not in holds_in:
+        return []
+    user_ids = movement_reception_staff_ids(movement) - {actor_id}
+    if not user_ids:
+        return []
+    params = {"reference": movement.reference, **movement_passenger_counts(movement, counted),
+              "departure": timezone.localtime(movement.departure_at).date().isoformat(),
+              "expected": movement_expected_on(movement).isoformat()}
+    return _notifications_create(kind=kind, movement=movement, params=params,
+                                 keys={user_id: f"movement:{movement.pk}:{status}:{user_id}" for user_id in user_ids})
 
 
 def _supervisor_scopes() -> dict[int, Q]:

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from notifications.services import (
     case_event_notifications_create,
+    movement_event_notifications_create,
     notification_emails_send,
     supervisor_digest_create,
 )
@@ -24,3 +25,10 @@ def case_event_notify(event_id: int) -> None:
 def supervisor_digest() -> None:
     """Each supervisor's daily summary of the cases waiting for their approval (Celery beat, once a day)."""
     notification_emails_send(notification_ids=supervisor_digest_create())
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def movement_event_notify(movement_id: int, status: str, actor_id: int | None = None) -> None:
+    """Tell the destination centre's staff that a movement was confirmed or has departed; enqueue it with on_commit."""
+    notification_emails_send(notification_ids=movement_event_notifications_create(
+        movement_id=movement_id, status=status, actor_id=actor_id))

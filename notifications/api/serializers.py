@@ -8,7 +8,7 @@ from notifications.models import Notification
 class NotificationSerializer(serializers.ModelSerializer):
     text = serializers.SerializerMethodField(help_text="The message, in the caller's language; never personal data.")
     url = serializers.SerializerMethodField(help_text="Where the notification leads (a path on this site).")
-    reference = serializers.SerializerMethodField(help_text="The case reference, when it is about one case.")
+    reference = serializers.SerializerMethodField(help_text="The case or movement reference, when it is about one.")
 
     class Meta:
         model = Notification
