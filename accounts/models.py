@@ -43,6 +43,10 @@ class Programme(models.Model):
         _("children travel only by flight"), default=False, db_default=False,
         help_text=_("When set, a household with a child can only be booked on a flight."),
     )
+    follow_up_months = models.PositiveSmallIntegerField(
+        _("follow-up after (months)"), null=True, blank=True,
+        help_text=_("1 to 3 to phone returnees who agreed to be contacted; empty for no follow-up."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -55,6 +59,8 @@ class Programme(models.Model):
     def clean(self):
         if self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+        if self.follow_up_months is not None and not 1 <= self.follow_up_months <= 3:
+            raise ValidationError({"follow_up_months": _("Follow up between one and three months after return.")})
 
 
 class User(AbstractUser):

@@ -58,6 +58,8 @@ class Case(models.Model):
         verbose_name=_("submitted for approval by"),
     )
     submitted_at = models.DateTimeField(_("submitted for approval"), null=True, blank=True, editable=False)
+    closure_reason = models.CharField(_("why the case was closed"), max_length=16, blank=True, db_default="",
+                                      editable=False)
     intake_date = models.DateField(_("intake date"), default=date.today)
     split_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="splits",
                                    verbose_name=_("split from"))
@@ -195,6 +197,8 @@ class Consent(models.Model):
     scope = models.CharField(_("scope"), max_length=20, choices=ConsentScope.choices)
     recipient = models.CharField(_("recipient"), max_length=160, blank=True)
     purpose = models.CharField(_("purpose"), max_length=160, blank=True)
+    # The referral service this sharing is for (reception.choices.Service), when it was recorded for a referral.
+    service = models.CharField(_("service"), max_length=16, blank=True, db_default="")
     type = models.CharField(_("type"), max_length=10, choices=ConsentType.choices)
     reason = models.TextField(_("why not explicit"), blank=True)
     given_on = models.DateField(_("date"))

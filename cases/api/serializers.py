@@ -60,6 +60,9 @@ class TransitionSerializer(serializers.Serializer):
     referred_to = serializers.ChoiceField(
         choices=["asylum_authority", "unhcr"], required=False,
         help_text="with `to: referred_out`: where the person who fears return is referred")
+    closure_reason = serializers.ChoiceField(
+        choices=["completed", "referred_out", "withdrew", "lost_contact", "other"], required=False,
+        help_text="with `to: closed`: why the case is closed")
 
 
 class UnmetConditionSerializer(serializers.Serializer):

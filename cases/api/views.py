@@ -154,7 +154,7 @@ class CaseTransitionCreate(generics.GenericAPIView):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        extra = {"referred_to": data.pop("referred_to")} if "referred_to" in data else {}
+        extra = {name: data.pop(name) for name in ("referred_to", "closure_reason") if name in data}
         try:
             case_transition(case_id=pk, actor=request.user, extra=extra, **data)
         except InvalidTransition as exc:

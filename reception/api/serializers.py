@@ -1,0 +1,105 @@
+from rest_framework import serializers
+
+from reception.choices import AssistanceKind, ChildAuthority, Currency, HandoverTo, ReferralStatus, Service
+from reception.models import Assistance, CheckIn, FollowUp, Handover, Institution, Referral
+
+
+class CheckInRequestSerializer(serializers.Serializer):
+    member = serializers.IntegerField(required=False)
+    qr = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                               help_text="the text of the manifest's boarding code, as scanned")
+    arrived = serializers.BooleanField(default=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+    def validate(self, data):
+        if not data.get("member") and not data.get("qr", "").strip():
+            raise serializers.ValidationError({"member": ["Send `member` or `qr`."]})
+        return data
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CheckIn
+        fields = ["id", "member", "arrived", "at", "by", "reason"]
+
+
+class CheckInResultSerializer(serializers.Serializer):
+    check_in = CheckInSerializer()
+    replayed = serializers.BooleanField()
+    case_status = serializers.CharField()
+    missing = serializers.ListField(child=serializers.DictField(), help_text="what the household's arrival waits for")
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    authority = serializers.ChoiceField(choices=ChildAuthority.choices)
+    goes_to = serializers.ChoiceField(choices=HandoverTo.choices)
+
+    class Meta:
+        model = Handover
+        fields = ["id", "authority", "authority_other", "official_name", "official_position", "handed_over_at",
+                  "goes_to", "goes_to_name", "recorded_at"]
+        read_only_fields = ["id", "recorded_at"]
+        extra_kwargs = {"official_name": {"allow_blank": True}, "official_position": {"allow_blank": True},
+                        "goes_to_name": {"allow_blank": True}}
+
+
+class AssistanceSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=AssistanceKind.choices)
+    currency = serializers.ChoiceField(choices=Currency.choices, required=False, allow_blank=True, default="")
+    given_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Assistance
+        fields = ["id", "member", "kind", "amount", "currency", "note", "given_at", "given_by"]
+        read_only_fields = ["id", "member", "given_at", "given_by"]
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Institution
+        fields = ["id", "name", "country", "municipality", "services", "address", "phone", "email",
+                  "contact_person"]
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    service = serializers.ChoiceField(choices=Service.choices)
+    status = serializers.ChoiceField(choices=ReferralStatus.choices, read_only=True)
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Referral
+        fields = ["id", "member", "institution", "service", "status", "sent_on", "due_on", "answered_on",
+                  "completed_on", "note", "is_overdue", "version"]
+        read_only_fields = ["id", "member", "institution", "status", "sent_on", "answered_on", "completed_on",
+                            "version"]
+
+    def get_is_overdue(self, obj) -> bool:
+        from django.utils import timezone
+
+        return obj.status in (ReferralStatus.SENT, ReferralStatus.ACCEPTED) and obj.due_on < timezone.localdate()
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    institution = serializers.IntegerField()
+    service = serializers.ChoiceField(choices=Service.choices)
+    due_on = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReferralUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+    status = serializers.ChoiceField(choices=ReferralStatus.choices, required=False)
+    due_on = serializers.DateField(required=False)
+    answered_on = serializers.DateField(required=False)
+    completed_on = serializers.DateField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = ["id", "due_on", "done_on", "reached", "safe", "working", "needs", "intends_to_migrate_again"]
+        read_only_fields = ["id", "due_on", "done_on"]

@@ -1,0 +1,70 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AssistanceKind(models.TextChoices):
+    HYGIENE_KIT = "hygiene_kit", _("Hygiene kit")
+    TRANSPORT_MONEY = "transport_money", _("Transport money")
+    FOOD = "food", _("Food")
+    MEDICAL = "medical_attention", _("Medical attention")
+    PSYCHOSOCIAL = "psychosocial_support", _("Psychosocial support")
+    LODGING = "lodging", _("Lodging")
+    PHONE_CALL = "phone_call", _("Phone call")
+    OTHER = "other", _("Other assistance")
+
+
+# Given once per return: a second one is refused even with a new request.
+ONCE_PER_RETURN = [AssistanceKind.HYGIENE_KIT, AssistanceKind.TRANSPORT_MONEY]
+
+
+class Currency(models.TextChoices):
+    HNL = "HNL", _("Honduran lempira (HNL)")
+    GTQ = "GTQ", _("Guatemalan quetzal (GTQ)")
+    USD = "USD", _("US dollar (USD)")
+    MXN = "MXN", _("Mexican peso (MXN)")
+    NIO = "NIO", _("Nicaraguan córdoba (NIO)")
+
+
+class Service(models.TextChoices):
+    HEALTH = "health", _("Health")
+    PROTECTION = "protection", _("Protection against intra-family violence")
+    EMPLOYMENT = "employment", _("Employment")
+    EDUCATION = "education", _("Education")
+    LEGAL_AID = "legal_aid", _("Legal aid")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial care")
+    SHELTER = "shelter", _("Shelter")
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    COMPLETED = "completed", _("Completed")
+    DECLINED = "declined", _("Declined")
+
+
+REFERRAL_MOVES = {
+    ReferralStatus.SENT: {ReferralStatus.ACCEPTED, ReferralStatus.DECLINED},
+    ReferralStatus.ACCEPTED: {ReferralStatus.COMPLETED, ReferralStatus.DECLINED},
+}
+
+
+class ChildAuthority(models.TextChoices):
+    DINAF = "dinaf", _("DINAF (Honduras)")
+    CONNA = "conna", _("CONNA (El Salvador)")
+    ISNA = "isna", _("ISNA (El Salvador)")
+    SBS = "sbs", _("SBS (Guatemala)")
+    PGN = "pgn", _("PGN (Guatemala)")
+    OTHER = "other", _("Other authority")
+
+
+class HandoverTo(models.TextChoices):
+    FAMILY = "family", _("A family member")
+    SHELTER = "shelter", _("A shelter")
+
+
+class ClosureReason(models.TextChoices):
+    COMPLETED = "completed", _("Return completed")
+    REFERRED_OUT = "referred_out", _("Referred out")
+    WITHDREW = "withdrew", _("Withdrew")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    OTHER = "other", _("Other")
