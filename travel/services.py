@@ -182,14 +182,14 @@ def movement_transition(*, actor, movement_id: int, to: str, boarded: list[int] 
         for case in Case.objects.filter(bookings__movement=movement, bookings__status=BookingStatus.BOOKED).distinct():
             reception_centre_share(case, movement)
     if to in (MovementStatus.CONFIRMED, MovementStatus.DEPARTED):
-        transaction.on_commit(lambda: movement_event_notify_enqueue(movement.pk, to))
+        transaction.on_commit(lambda: movement_event_notify_enqueue(movement.pk, to, actor.pk))
     return movement
 
 
-def movement_event_notify_enqueue(movement_id: int, status: str) -> None:
+def movement_event_notify_enqueue(movement_id: int, status: str, actor_id: int) -> None:
     from notifications.tasks import movement_event_notify
 
-    movement_event_notify.delay(movement_id, status)
+    movement_event_notify.delay(movement_id, status, actor_id=actor_id)
 
 
 def departure_record(movement: Movement, actor, boarded: set[int]) -> None:
