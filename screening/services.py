@@ -70,8 +70,9 @@ def counselling_session_record(*, actor, case_id: int, data: dict) -> Counsellin
         errors["topics"] = [_("Unknown topic: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
     if errors:
         raise ValidationError(errors)
-    session = CounsellingSession.objects.create(case=case, recorded_by=actor, **{
-        "counsellor": data.get("counsellor") or actor, **{k: v for k, v in data.items() if k != "counsellor"}})
+    fields = {name: value for name, value in data.items() if name != "counsellor"}
+    session = CounsellingSession.objects.create(case=case, recorded_by=actor,
+                                                counsellor=data.get("counsellor") or actor, **fields)
     if case.status == "registered":
         case_transition(case_id=case.pk, to="screening", actor=actor)
     return session
