@@ -1,4 +1,5 @@
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -133,8 +134,6 @@ def invalid_transition_response(exc: InvalidTransition) -> Response:
 
 
 def transition_refused_response(exc: TransitionRefused) -> Response:
-    from django.utils.translation import gettext as _
-
     return Response({"code": "transition_refused", "fields": {}, "to": exc.to_status,
                      "detail": _("The case does not meet the conditions for this step yet."),
                      "unmet": [u.as_dict() for u in exc.unmet]}, status=status.HTTP_409_CONFLICT)

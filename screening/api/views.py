@@ -1,4 +1,5 @@
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -80,8 +81,6 @@ class MemberScreening(generics.GenericAPIView):
 
 def screening_stale_response(exc: StaleVersion) -> Response:
     response = stale_response(exc, precondition=False)
-    from django.utils.translation import gettext as _
-
     response.data["detail"] = _("Someone else saved this record after you opened it. Nothing was overwritten: "
                                 "reload it, then make your change again.")
     return response
@@ -96,7 +95,8 @@ class MemberBestInterests(generics.GenericAPIView):
         member, _case, _access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
         record = best_interests_of(member)
         if record is None:
-            return Response({"code": "not_found", "detail": "", "fields": {}}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"code": "not_found", "detail": _("No best-interests determination is recorded."),
+                             "fields": {}}, status=status.HTTP_404_NOT_FOUND)
         return Response(BestInterestsSerializer(record).data)
 
     def put(self, request, pk: int):
