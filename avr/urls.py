@@ -7,6 +7,7 @@ from accounts import views as account_views
 from avr import errors
 from avr.health import health
 from screening import urls_pdf as declaration_pdf_urls
+from travel import urls as travel_page_urls
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -32,6 +33,8 @@ urlpatterns = [
     path("cases/", include("screening.urls")),
     path("", include(declaration_pdf_urls.page_patterns)),
     path("cases/", include("cases.urls")),
+    path("cases/", include(travel_page_urls.case_patterns)),
+    path("movements/", include("travel.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

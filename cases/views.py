@@ -111,8 +111,10 @@ def case_detail(request, pk: int):
 
 @login_required
 def case_travel(request, pk: int):
-    """What is known of the journey: country of return, reception centre, travel documents on file."""
-    return case_tab(request, pk, "travel")
+    """What is known of the journey: country of return, reception centre, seats on movements, travel documents."""
+    from travel.views import case_travel_context
+
+    return case_tab(request, pk, "travel", extra=case_travel_context)
 
 
 @login_required
@@ -121,15 +123,18 @@ def case_reception(request, pk: int):
     return case_tab(request, pk, "reception")
 
 
-def case_tab(request, pk: int, tab: str):
+def case_tab(request, pk: int, tab: str, extra=None):
     case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
     groups = access.field_groups
-    return render(request, f"cases/case_{tab}.html", {
+    context = {
         "case": case, "members": case.members.all(), "tab": tab,
         "show_identity": FieldGroup.IDENTITY in groups, "show_travel": FieldGroup.TRAVEL in groups,
         "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
         "show_screening_tab": FieldGroup.VULNERABILITY in groups,
-    })
+    }
+    if extra is not None:
+        context |= extra(request, case, access)
+    return render(request, f"cases/case_{tab}.html", context)
 
 
 @login_required
