@@ -1,0 +1,214 @@
+"""The manifest of a movement: what carriers and authorities need of each passenger, and nothing more.
+
+Name, sex, date of birth, nationality, travel document, seat, the unaccompanied-child marker and a boarding code.
+Never counselling, protection, vulnerability or medical detail: the rows are built from an explicit list of columns,
+and the query loads only those columns, so nothing else can slip into a PDF, a CSV or a spreadsheet.
+"""
+
+import csv
+import io
+
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from accounts.choices import Country
+from cases.choices import DocumentType, Sex
+from cases.household import ADULT_AGE, age_on
+from travel.choices import SEAT_TAKING, EscortKind, MovementMode, TravelDocumentStatus, TravelDocumentType
+from travel.models import Booking, Movement, TravelDocument
+from travel.qr import boarding_code, boarding_qr_png
+
+MANIFEST_LANGUAGES = ("es", "en")
+
+# (row key, header) for the CSV and the spreadsheet: airlines read English headers.
+EXPORT_COLUMNS = [
+    ("seat", "Seat"), ("family_names", "Family names"), ("given_names", "Given names"), ("sex", "Sex"),
+    ("date_of_birth", "Date of birth"), ("nationality", "Nationality"), ("document_type", "Document type"),
+    ("document_number", "Document number"), ("unaccompanied_child", "Unaccompanied child (UMC)"),
+    ("case_reference", "Case reference"), ("boarding_code", "Boarding code"),
+]
+EXPORT_SEX = {Sex.MALE: "M", Sex.FEMALE: "F"}
+XLSX_WIDTHS = {"seat": 6, "family_names": 24, "given_names": 22, "sex": 5, "date_of_birth": 13, "nationality": 11,
+               "document_type": 28, "document_number": 18, "unaccompanied_child": 12, "case_reference": 18,
+               "boarding_code": 62}
+
+# Only these columns are read: the case's notes and flags never leave the database for a manifest.
+PASSENGER_FIELDS = (
+    "seat", "movement", "member", "case", "case__reference",
+    "member__given_names", "member__family_names", "member__sex", "member__date_of_birth", "member__nationality",
+    "member__document_type", "member__document_number", "member__is_unaccompanied_child",
+)
+
+
+def manifest_bookings(movement: Movement) -> list[Booking]:
+    """Who is on board (booked or boarded), by seat, with their ready travel documents: two queries."""
+    ready = TravelDocument.objects.filter(status=TravelDocumentStatus.READY).only(
+        "member_id", "type", "number", "recorded_at").order_by("-recorded_at", "-id")
+    return list(movement.bookings.filter(status__in=SEAT_TAKING).select_related("member", "case")
+                .only(*PASSENGER_FIELDS)
+                .prefetch_related(Prefetch("member__travel_documents", queryset=ready, to_attr="ready_documents"))
+                .order_by("seat"))
+
+
+def manifest_rows(movement: Movement) -> list[dict]:
+    """One row per passenger on board, by seat, with only what carriers and authorities need."""
+    day = timezone.localtime(movement.departure_at).date()
+    return [passenger_row(booking, day) for booking in manifest_bookings(movement)]
+
+
+def passenger_row(booking: Booking, day) -> dict:
+    member = booking.member
+    document_type, document_number = travel_document_of(member)
+    born = member.date_of_birth
+    return {
+        "seat": booking.seat, "name": member.full_name,
+        "given_names": member.given_names, "family_names": member.family_names,
+        "sex": member.sex, "date_of_birth": born, "nationality": member.nationality,
+        "document_type": document_type, "document_number": document_number,
+        "is_child": born is not None and age_on(born, day) < ADULT_AGE,
+        "unaccompanied_child": member.is_unaccompanied_child,
+        "case_reference": booking.case.reference, "boarding_code": boarding_code(booking),
+    }
+
+
+def travel_document_of(member) -> tuple[str, str]:
+    """The latest ready travel document, else the identity document the member registered with."""
+    if member.ready_documents:
+        document = member.ready_documents[0]
+        return document.type, document.number
+    return member.document_type, member.document_number
+
+
+def manifest_case_ids(movement: Movement) -> list[int]:
+    """The cases on the manifest, for the audit log of a download."""
+    return sorted(set(movement.bookings.filter(status__in=SEAT_TAKING).values_list("case_id", flat=True)))
+
+
+def manifest_filename(movement: Movement, extension: str) -> str:
+    return f"manifest-{movement.reference}.{extension}"
+
+
+# PDF
+
+
+QR_SCHEME = "boarding-qr:"
+
+
+class BoardingQrOnly(URLFetcher):
+    """Serve the passengers' QR codes, drawn as the layout asks for them; refuse every other URL."""
+
+    def fetch(self, url, headers=None):
+        if not url.startswith(QR_SCHEME):
+            raise ValueError(f"The manifest fetches nothing but its QR codes: {url}")
+        return URLFetcherResponse(url, body=boarding_qr_png(url.removeprefix(QR_SCHEME)),
+                                  headers={"Content-Type": "image/png"})
+
+
+def manifest_pdf(movement: Movement) -> bytes:
+    """A4 landscape, Spanish and English side by side, a QR code per passenger; fetches nothing from anywhere."""
+    html = render_to_string("travel/manifest/manifest.html", manifest_context(movement))
+    # PNG, not inline SVG: WeasyPrint draws an SVG path in Python, ~4 ms a code, more than a whole table row.
+    return HTML(string=html, base_url=None, url_fetcher=BoardingQrOnly()).write_pdf()
+
+
+def manifest_context(movement: Movement) -> dict:
+    rows = manifest_rows(movement)
+    label = BilingualLabels()
+    for row in rows:
+        row["sex_label"] = label(Sex, row["sex"])
+        row["nationality_label"] = label(Country, row["nationality"])
+        row["document_type_label"] = label(document_choices(row["document_type"]), row["document_type"])
+        row["qr_url"] = QR_SCHEME + row["boarding_code"]
+    escorts = [{"name": e.name, "kind": label(EscortKind, e.kind)} for e in movement.escorts.all()]
+    return {
+        "movement": movement, "rows": rows, "escorts": escorts, "legs": list(movement.legs.all()),
+        "mode": label(MovementMode, movement.mode),
+        "departure_at": timezone.localtime(movement.departure_at),
+        "generated_at": timezone.localtime(),
+        "counts": {"passengers": len(rows), "children": sum(r["is_child"] for r in rows),
+                   "unaccompanied_children": sum(r["unaccompanied_child"] for r in rows)},
+    }
+
+
+def document_choices(value: str):
+    return TravelDocumentType if value in TravelDocumentType.values else DocumentType
+
+
+class BilingualLabels:
+    """A choice's label as "Spanish / English" (once when both read alike), each label translated once per manifest."""
+
+    def __init__(self):
+        self.seen = {}
+
+    def __call__(self, choices, value: str) -> str:
+        if not value:
+            return ""
+        key = (choices, value)
+        if key not in self.seen:
+            labels = []
+            for language in MANIFEST_LANGUAGES:
+                with translation.override(language):
+                    text = str(choices(value).label) if value in choices.values else value
+                if text not in labels:
+                    labels.append(text)
+            self.seen[key] = " / ".join(labels)
+        return self.seen[key]
+
+
+# CSV and spreadsheet
+
+
+def export_values(rows: list[dict]) -> list[list]:
+    """The rows as airlines read them: English labels, M/F, ISO country codes and dates."""
+    with translation.override("en"):
+        return [[export_value(key, row) for key, _header in EXPORT_COLUMNS] for row in rows]
+
+
+def export_value(key: str, row: dict):
+    value = row[key]
+    if key == "sex":
+        return EXPORT_SEX.get(value, "")
+    if key == "document_type":
+        choices = document_choices(value)
+        return str(choices(value).label) if value in choices.values else value
+    if key == "unaccompanied_child":
+        return "Y" if value else "N"
+    return value
+
+
+def manifest_csv(movement: Movement) -> str:
+    """The manifest as CSV for Excel: UTF-8 with a byte-order mark, English header, ISO dates."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([header for _key, header in EXPORT_COLUMNS])
+    for values in export_values(manifest_rows(movement)):
+        writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values])
+    return out.getvalue()
+
+
+def manifest_xlsx(movement: Movement) -> bytes:
+    """The manifest as one spreadsheet: bold header, widths to fit, real dates."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = movement.reference[:31]
+    sheet.append([header for _key, header in EXPORT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for values in export_values(manifest_rows(movement)):
+        sheet.append(values)
+    for index, (key, _header) in enumerate(EXPORT_COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS[key]
+        if key == "date_of_birth":
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
