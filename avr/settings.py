@@ -204,6 +204,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "avr.tasks.worker_heartbeat_task", "schedule": CELERY_WORKER_HEARTBEAT_INTERVAL},
     "supervisor-digest": {"task": "notifications.tasks.supervisor_digest",
                           "schedule": crontab(hour=env_int("SUPERVISOR_DIGEST_HOUR", 7), minute=0)},
+    "follow-ups-due": {"task": "reception.tasks.follow_ups_due_notify", "schedule": crontab(hour=7, minute=15)},
 }
 # Crontab entries (the digest hour) are read in the site's time zone, not UTC.
 CELERY_TIMEZONE = TIME_ZONE
@@ -236,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "ConsentTypeEnum": "cases.choices.ConsentType", "TravelDocumentTypeEnum": "travel.choices.TravelDocumentType",
         "TravelDocumentStatusEnum": "travel.choices.TravelDocumentStatus",
         "MovementStatusEnum": "travel.choices.MovementStatus", "BookingStatusEnum": "travel.choices.BookingStatus",
+        "ReferralStatusEnum": "reception.choices.ReferralStatus", "ServiceEnum": "reception.choices.Service",
     },
 }
 

@@ -8,13 +8,16 @@ from avr import errors
 from avr.health import health
 from screening import urls_pdf as declaration_pdf_urls
 from travel import urls as travel_page_urls
+from travel import urls_manifest
 
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("screening.api.urls")),
     path("", include("travel.api.urls")),
+    path("", include("reception.api.urls")),
     path("", include(declaration_pdf_urls.api_patterns)),
+    path("", include(urls_manifest.api_patterns)),
     path("", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -32,6 +35,7 @@ urlpatterns = [
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("cases/", include("screening.urls")),
     path("", include(declaration_pdf_urls.page_patterns)),
+    path("", include(urls_manifest.page_patterns)),
     path("cases/", include("cases.urls")),
     path("cases/", include(travel_page_urls.case_patterns)),
     path("movements/", include("travel.urls")),

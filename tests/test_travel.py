@@ -336,3 +336,15 @@ def test_nobody_leaves_a_booked_household_until_it_is_unbooked(movement_officer,
 
     assert response.status_code == 400 and "member" in response.json()["fields"]
     assert ready_family.members.count() == 3
+
+
+def test_a_household_already_booked_is_not_booked_again(movement_officer, tij, sps, bus, ready_family):
+    child_escort(movement_officer, bus)
+    book(movement_officer, bus, ready_family)
+    other = convoy(movement_officer, tij, sps)
+    child_escort(movement_officer, other)
+
+    response = book(movement_officer, other, ready_family)
+
+    assert response.status_code == 400 and "case" in response.json()["fields"]
+    assert set(Booking.objects.filter(status="booked").values_list("movement", flat=True)) == {bus.pk}

@@ -129,7 +129,9 @@ def case_for_booking(case_id: int, actor) -> Case:
 def case_book(*, actor, movement_id: int, case_id: int) -> Movement:
     """Book a whole household; the movement's row lock makes two officers racing for the last seat take turns."""
     movement = movement_for_officer(movement_id=movement_id, actor=actor)
-    case_for_booking(case_id, actor)
+    case = case_for_booking(case_id, actor)
+    if case.status == CaseStatus.BOOKED:
+        raise ValidationError({"case": [_("This household is already booked on a movement.")]})
     case_transition(case_id=case_id, to=CaseStatus.BOOKED, actor=actor,
                     note=_("Booked on %(movement)s.") % {"movement": movement.reference},
                     extra={"movement": movement})

@@ -99,7 +99,7 @@ def test_a_caseworker_counsels_screens_and_submits_a_family_and_the_supervisor_a
     expect(main.get_by_test_id("checklist-complete")).to_be_visible()
     expect(main.locator("[data-testid=checklist] [data-code]")).to_have_count(0)
     press_next_step(page, "pending_approval")
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    page.wait_for_url(f"**/cases/{case.pk}/screening/")
     expect(page.locator("main").get_by_test_id("case-status")).to_have_text(status_label("pending_approval"))
     assert CounsellingSession.objects.get(case=case).topics == TOPICS
     assert ProtectionScreening.objects.filter(member__case=case, fear_of_return=False).count() == len(people)
@@ -138,7 +138,7 @@ def test_the_caseworker_who_submitted_cannot_approve_even_with_a_supervisor_role
     # when they submit it from the screening tab
     open_screening_tab(page, case)
     press_next_step(page, "pending_approval")
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    page.wait_for_url(f"**/cases/{case.pk}/screening/")
     assert status_of(case) == "pending_approval"
     events = CaseEvent.objects.filter(case=case).count()
 
@@ -152,7 +152,7 @@ def test_the_caseworker_who_submitted_cannot_approve_even_with_a_supervisor_role
     main = open_screening_tab(page, case)
     expect(main.locator("button[data-to=approved]")).to_be_visible()
     press_next_step(page, "approved")
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    page.wait_for_url(f"**/cases/{case.pk}/screening/")
     expect(page.locator("main .alert-danger")).to_contain_text(refusal("same_person_cannot_approve"))
     expect(page.locator("main").get_by_test_id("case-status")).to_have_text(status_label("pending_approval"))
     assert status_of(case) == "pending_approval"
@@ -181,7 +181,7 @@ def test_a_principal_who_fears_return_blocks_submission_and_the_case_is_referred
     # and submitting is refused, saying why
     events = CaseEvent.objects.filter(case=case).count()
     press_next_step(page, "pending_approval")
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    page.wait_for_url(f"**/cases/{case.pk}/screening/")
     expect(page.locator("main .alert-danger")).to_contain_text(
         refusal("protection_flag_open", name=principal.full_name))
     assert status_of(case) == "screening"
@@ -193,7 +193,7 @@ def test_a_principal_who_fears_return_blocks_submission_and_the_case_is_referred
     step.locator("select[name=referred_to]").select_option("unhcr")
     step.locator("input[name=note]").fill("Teme a la pandilla de su colonia")
     press_next_step(page, "referred_out")
-    page.wait_for_url(f"**/cases/{case.pk}/")
+    page.wait_for_url(f"**/cases/{case.pk}/screening/")
 
     # then the case has left the programme for UNHCR
     expect(page.locator("main").get_by_test_id("case-status")).to_have_text(status_label("referred_out"))
