@@ -8,7 +8,8 @@ NAV_BY_ROLE = {
     Role.CASEWORKER: [("case_list", _("Cases")), ("case_register", _("Register a household"))],
     Role.SUPERVISOR: [("case_list", _("Cases")), ("approval_queue", _("Approvals"))],
     Role.MOVEMENT_OFFICER: [("case_list", _("Approved cases")), ("movement_list", _("Movements"))],
-    Role.RECEPTION_STAFF: [("case_list", _("Expected arrivals"))],
+    Role.RECEPTION_STAFF: [("arrivals", _("Arrivals")), ("case_list", _("Expected arrivals")),
+                           ("referral_list", _("Referrals"))],
     Role.ADMIN: [("admin:index", _("Administration")), ("admin:audit_auditevent_changelist", _("Audit log"))],
 }
 

@@ -39,6 +39,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("cases/", include(travel_page_urls.case_patterns)),
     path("movements/", include("travel.urls")),
+    path("reception/", include("reception.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -119,8 +119,10 @@ def case_travel(request, pk: int):
 
 @login_required
 def case_reception(request, pk: int):
-    """Where and to whom the household is expected to arrive."""
-    return case_tab(request, pk, "reception")
+    """Where and to whom the household is expected; its check-ins, handovers, assistance, referrals and closure."""
+    from reception.views import case_reception_context
+
+    return case_tab(request, pk, "reception", extra=case_reception_context)
 
 
 def case_tab(request, pk: int, tab: str, extra=None):
@@ -141,7 +143,7 @@ def case_tab(request, pk: int, tab: str, extra=None):
 @require_POST
 def case_transition_view(request, pk: int):
     """A next-step button on the case page."""
-    extra = {"referred_to": request.POST["referred_to"]} if request.POST.get("referred_to") else {}
+    extra = {name: request.POST[name] for name in ("referred_to", "closure_reason") if request.POST.get(name)}
     back_to = "case_screening" if request.POST.get("tab") == "screening" else "case_detail"
     return case_action(request, pk, lambda: case_transition(
         case_id=pk, to=request.POST.get("to", ""), actor=request.user, note=request.POST.get("note", ""),

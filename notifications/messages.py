@@ -28,6 +28,9 @@ def notification_text(notification: Notification) -> str:
         return _digest_text(count=params["count"], days=params["days"])
     if kind in (NotificationKind.MOVEMENT_CONFIRMED, NotificationKind.MOVEMENT_DEPARTED):
         return _movement_text(kind, params)
+    if kind == NotificationKind.FOLLOW_UPS_DUE:
+        return ngettext("%(count)d follow-up call is due", "%(count)d follow-up calls are due",
+                        params["count"]) % {"count": params["count"]}
     return _("You have a new notification.")
 
 
@@ -72,14 +75,18 @@ def notification_subject(notification: Notification) -> str:
         NotificationKind.APPROVAL_DIGEST: _("Cases waiting for your approval"),
         NotificationKind.MOVEMENT_CONFIRMED: _("A movement to your centre is confirmed"),
         NotificationKind.MOVEMENT_DEPARTED: _("A movement to your centre has departed"),
+        NotificationKind.FOLLOW_UPS_DUE: _("Follow-up calls are due"),
     }
     return f"[AVR] {subjects.get(notification.kind, _('New notification'))}"
 
 
 def notification_path(notification: Notification) -> str:
-    """Where opening the notification leads: the case or movement page, or the approval queue for the digest."""
+    """Where opening the notification leads: the case or movement page, the approval queue for the digest, the
+    follow-up list for the calls due."""
     if notification.kind == NotificationKind.APPROVAL_DIGEST:
         return _approval_queue_path()
+    if notification.kind == NotificationKind.FOLLOW_UPS_DUE:
+        return _named_path("follow_up_list")
     if notification.movement_id:
         return _movement_path(notification.movement_id)
     if notification.case_id:
@@ -90,6 +97,13 @@ def notification_path(notification: Notification) -> str:
 def _approval_queue_path() -> str:
     try:
         return reverse("approval_queue")
+    except NoReverseMatch:
+        return reverse("case_list")
+
+
+def _named_path(name: str) -> str:
+    try:
+        return reverse(name)
     except NoReverseMatch:
         return reverse("case_list")
 

@@ -1,5 +1,5 @@
 """Writes about notifications: who a case event concerns, the supervisors' daily digest, the reception centre's
-notice of a movement coming its way, e-mail exactly once.
+notice of a movement coming its way and of the follow-up calls due, e-mail exactly once.
 
 Every create is keyed (`dedupe_key`, unique) and every e-mail is claimed under a row lock, so a task that runs
 twice, or is retried after a crash before its acknowledgement, writes one row and sends one e-mail per person.
@@ -138,6 +138,24 @@ def movement_event_notifications_create(*, movement_id: int, status: str, actor_
               "expected": movement_expected_on(movement).isoformat()}
     return _notifications_create(kind=kind, movement=movement, params=params,
                                  keys={user_id: f"movement:{movement.pk}:{status}:{user_id}" for user_id in user_ids})
+
+
+def follow_ups_due_notifications_create(*, today: date | None = None) -> list[int]:
+    """Tell each centre's reception staff how many follow-up calls are due: a count and a link, once a day each."""
+    from reception.services import follow_ups_due
+
+    today = today or timezone.localdate()
+    due_by_centre = {row["member__case__reception_centre"]: row["due"] for row in follow_ups_due(today=today)}
+    staff = (Assignment.objects.filter(role=Role.RECEPTION_STAFF, office_id__in=[c for c in due_by_centre if c],
+                                       user__is_active=True).values_list("user_id", "office_id").distinct())
+    counts: dict[int, int] = {}
+    for user_id, centre_id in staff:
+        counts[user_id] = counts.get(user_id, 0) + due_by_centre[centre_id]
+    created = []
+    for user_id, count in counts.items():
+        created += _notifications_create(kind=NotificationKind.FOLLOW_UPS_DUE, params={"count": count},
+                                         keys={user_id: f"follow-ups:{today.isoformat()}:{user_id}"})
+    return created
 
 
 def _supervisor_scopes() -> dict[int, Q]:

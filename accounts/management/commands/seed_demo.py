@@ -11,6 +11,7 @@ from accounts.models import Assignment, Office, Programme, User
 from accounts.services import role_groups_ensure, user_role_groups_sync
 from audit.services import audit_actor_set
 from cases.demo import demo_cases_ensure
+from reception.demo import demo_reception_ensure
 from travel.demo import demo_travel_ensure
 
 OFFICES = [
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         for username, first, last, roles in USERS:
             self.user(username, first, last, password, roles, offices, programmes)
         created = demo_cases_ensure(offices=offices, programmes=programmes)
+        demo_reception_ensure(offices=offices)
         demo_travel_ensure(offices=offices)
         self.stdout.write(f"demo data ready ({created} demo case(s) created)")
 
