@@ -169,6 +169,8 @@ def assistance_give(*, actor, member_id: int, kind: str, request_key: str, amoun
     errors = assistance_errors(member, kind, amount, currency)
     if kind in ONCE_PER_RETURN and Assistance.objects.filter(member=member, kind=kind).exists():
         errors["kind"] = [_("%(name)s already received this.") % {"name": member.full_name}]
+    elif kind == AssistanceKind.HYGIENE_KIT and not kits_left(case.reception_centre):
+        errors["kind"] = [_("No hygiene kit is left in stock: record the delivery of kits first.")]
     if errors:
         raise ValidationError(errors)
     try:
@@ -209,6 +211,15 @@ def kit_stock_level(centre) -> KitStockLevel:
     given = Assistance.objects.filter(centre=centre, kind=AssistanceKind.HYGIENE_KIT).count()
     settings_row = KitStock.objects.filter(centre=centre).first()
     return KitStockLevel(received, given, settings_row.low_threshold if settings_row else 20)
+
+
+def kits_left(centre) -> bool:
+    """Whether a kit can be given, counted under the centre's stock row lock so two desks never give the last one."""
+    from reception.models import KitStock
+
+    KitStock.objects.get_or_create(centre=centre)
+    KitStock.objects.select_for_update().get(centre=centre)
+    return kit_stock_level(centre).remaining > 0
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cases.models import Case
-from reception.models import Assistance, CheckIn, FollowUp, Handover, Institution, Referral
+from reception.models import Assistance, CheckIn, FollowUp, Handover, Institution, KitDelivery, Referral
 from tests.conftest import api_as
 from tests.reception_steps import approved, child_alone, convoy, departed, documents_ready
 from tests.screening_steps import family
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def arrival(caseworker, supervisor, movement_officer, caravan, tij, sps):
+def arrival(caseworker, supervisor, movement_officer, reception, caravan, tij, sps):
     """A family of three and a girl travelling alone, on a bus that left Tijuana for San Pedro Sula."""
     the_family = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
     girl = child_alone(caseworker=caseworker, supervisor=supervisor, programme=caravan, office=tij)
@@ -30,6 +30,7 @@ def arrival(caseworker, supervisor, movement_officer, caravan, tij, sps):
     bus = convoy(movement_officer, tij, sps)
     travel_services.escort_add(actor=movement_officer, movement_id=bus.pk, data={"name": "Lucía", "kind": "child"})
     departed(bus, movement_officer, [the_family, girl])
+    KitDelivery.objects.create(centre=sps, quantity=50, received_on=timezone.localdate(), recorded_by=reception)
     return bus, the_family, girl
 
 
@@ -318,3 +319,15 @@ def test_staff_of_another_centre_can_do_nothing_here(other_reception, arrival, e
     assert api_as(other_reception).post("/api/v1/referrals/", {
         "member": ana.pk, "institution": employment.pk, "service": "employment"}, format="json").status_code == 404
     assert not CheckIn.objects.exists() and not Assistance.objects.exists()
+
+
+def test_no_kit_is_given_from_an_empty_stock(reception, arrival, sps):
+    bus, the_family, _girl = arrival
+    KitDelivery.objects.all().delete()
+    ana = the_family.members.first()
+    check_in(reception, bus, member=ana.pk)
+
+    response = give(reception, ana, "k-1", kind="hygiene_kit")
+
+    assert response.status_code == 400 and "kind" in response.json()["fields"]
+    assert not Assistance.objects.exists()

@@ -84,8 +84,9 @@ def with_secrets(case, caseworker, supervisor):
 
 
 @pytest.fixture
-def arrival(caseworker, supervisor, movement_officer, caravan, tij, sps):
-    """A family of three (the mother's file full of confidential notes) and a girl alone, on a departed bus."""
+def arrival(caseworker, supervisor, movement_officer, reception, caravan, tij, sps):
+    """A family of three (the mother's file full of confidential notes) and a girl alone, on a departed bus; the
+    centre holds five hygiene kits."""
     the_family = with_secrets(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
     girl = child_alone(caseworker=caseworker, supervisor=supervisor, programme=caravan, office=tij)
     for case in (the_family, girl):
@@ -93,6 +94,7 @@ def arrival(caseworker, supervisor, movement_officer, caravan, tij, sps):
     bus = convoy(movement_officer, tij, sps)
     travel_services.escort_add(actor=movement_officer, movement_id=bus.pk, data={"name": "Lucía", "kind": "child"})
     departed(bus, movement_officer, [the_family, girl])
+    KitDelivery.objects.create(centre=sps, quantity=5, received_on=date.today(), recorded_by=reception)
     return bus, the_family, girl
 
 
@@ -502,12 +504,12 @@ def test_kit_stock_counts_deliveries_and_kits_given_and_warns_when_low(client, r
     delivered = client.post(reverse("kit_stock"), {"quantity": "100", "received_on": date.today().isoformat()},
                             follow=True)
 
-    assert 'data-level="given">1<' in html(low) and 'data-level="remaining">-1<' in html(low)
+    assert 'data-level="given">1<' in html(low) and 'data-level="remaining">4<' in html(low)
     assert 'data-testid="kits-low"' in html(low)
     assert "This date is in the future." in html(refused)
-    assert 'data-level="received">100<' in html(delivered) and 'data-level="remaining">99<' in html(delivered)
+    assert 'data-level="received">105<' in html(delivered) and 'data-level="remaining">104<' in html(delivered)
     assert 'data-testid="kits-low"' not in html(delivered)
-    assert KitDelivery.objects.filter(centre=sps).count() == 1
+    assert KitDelivery.objects.filter(centre=sps).count() == 2
 
 
 def test_follow_ups_due_are_listed_and_a_call_is_recorded_only_with_consent(client, reception, caseworker, people):

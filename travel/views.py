@@ -265,6 +265,9 @@ def movement_book(request, pk: int):
     except Http404:
         form.add_error("case", _("There is no approved case with this number among yours."))
         return detail_page(request, pk, booking_form=form)
+    except ValidationError as exc:
+        form.add_error("case", [m for errors in exc.message_dict.values() for m in errors])
+        return detail_page(request, pk, booking_form=form)
     else:
         reference = Case.objects.values_list("reference", flat=True).get(pk=form.cleaned_data["case"])
         messages.success(request, _("%(reference)s booked on %(movement)s.") % {

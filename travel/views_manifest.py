@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
@@ -74,24 +74,24 @@ class MovementManifest(APIView):
         return manifest_download(request=request._request, movement=movement, kind=self.kind)
 
 
-@extend_schema(operation_id="movements_manifest_pdf",
-               responses={(200, "application/pdf"): OpenApiTypes.BINARY, **MANIFEST_ERRORS})
+@extend_schema_view(get=extend_schema(operation_id="movements_manifest_pdf",
+               responses={(200, "application/pdf"): OpenApiTypes.BINARY, **MANIFEST_ERRORS}))
 class MovementManifestPdf(MovementManifest):
     """The bilingual manifest PDF: movement, escorts, passengers with a boarding QR code each."""
 
     kind = "pdf"
 
 
-@extend_schema(operation_id="movements_manifest_csv",
-               responses={(200, "text/csv"): OpenApiTypes.STR, **MANIFEST_ERRORS})
+@extend_schema_view(get=extend_schema(operation_id="movements_manifest_csv",
+               responses={(200, "text/csv"): OpenApiTypes.STR, **MANIFEST_ERRORS}))
 class MovementManifestCsv(MovementManifest):
     """The passengers as CSV for airlines (UTF-8 with BOM, English header, ISO dates)."""
 
     kind = "csv"
 
 
-@extend_schema(operation_id="movements_manifest_xlsx",
-               responses={(200, MANIFEST_FORMATS["xlsx"][1]): OpenApiTypes.BINARY, **MANIFEST_ERRORS})
+@extend_schema_view(get=extend_schema(operation_id="movements_manifest_xlsx",
+               responses={(200, MANIFEST_FORMATS["xlsx"][1]): OpenApiTypes.BINARY, **MANIFEST_ERRORS}))
 class MovementManifestXlsx(MovementManifest):
     """The passengers as one spreadsheet."""
 
