@@ -43,6 +43,10 @@ class Programme(models.Model):
         _("children travel only by flight"), default=False, db_default=False,
         help_text=_("When set, a household with a child can only be booked on a flight."),
     )
+    suppression_threshold = models.PositiveSmallIntegerField(
+        _("smallest count shown in donor reports"), null=True, blank=True,
+        help_text=_("Counts below it are shown as “<N”. Empty: the site's default (5)."),
+    )
     follow_up_months = models.PositiveSmallIntegerField(
         _("follow-up after (months)"), null=True, blank=True,
         help_text=_("1 to 3 to phone returnees who agreed to be contacted; empty for no follow-up."),

@@ -17,6 +17,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# Donor exports show counts below this as "<N" (a programme may set its own).
+REPORT_SUPPRESSION_THRESHOLD = env_int("REPORT_SUPPRESSION_THRESHOLD", 5)
 SITE_URL = (env_str("SITE_URL", "http://localhost:8000") or "").rstrip("/")
 
 INSTALLED_APPS = [
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "screening",
     "travel",
     "reception",
+    "reports",
     "notifications",
 ]
 

@@ -1,0 +1,146 @@
+"""Asking for a report, making it in the background, and handing it out."""
+
+import json
+import logging
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.models import Programme
+from audit.models import AuditAction
+from audit.services import audit_record
+from cases.permissions import user_assignments
+from reports.choices import ReportFormat, ReportKind, ReportStatus
+from reports.data import donor_report_data, report_json
+from reports.models import Report
+
+logger = logging.getLogger(__name__)
+
+
+def report_programmes(user) -> list | None:
+    """The programmes the user may report on: None means all (admins); [] means none."""
+    roles = {a.role for a in user_assignments(user)}
+    if Role.ADMIN in roles:
+        return None
+    return sorted({a.programme_id for a in user_assignments(user) if a.role == Role.SUPERVISOR and a.programme_id})
+
+
+def may_request(user, programme) -> bool:
+    allowed = report_programmes(user)
+    if allowed is None:
+        return True
+    return programme is not None and programme.pk in allowed
+
+
+def report_errors(*, programme_code, period_start, period_end, fmt) -> tuple[dict, Programme | None]:
+    errors, programme = {}, None
+    if programme_code:
+        programme = Programme.objects.filter(code=programme_code).first()
+        if programme is None:
+            errors["programme"] = [_("No programme has the code “%(value)s”.") % {"value": programme_code}]
+    if period_start and period_end and period_end < period_start:
+        errors["period_end"] = [_("The period ends before it starts.")]
+    if period_start and period_start > timezone.localdate():
+        errors["period_start"] = [_("The period starts in the future.")]
+    if fmt not in ReportFormat.values:
+        errors["format"] = [_("Choose PDF, XLSX, CSV or JSON.")]
+    return errors, programme
+
+
+@transaction.atomic
+def report_request(*, actor, programme_code: str | None, period_start, period_end, fmt: str,
+                   language: str | None = None) -> Report:
+    """Queue the donor report; asking again for the same one replaces it (never a second copy)."""
+    errors, programme = report_errors(programme_code=programme_code, period_start=period_start,
+                                      period_end=period_end, fmt=fmt)
+    if errors:
+        raise ValidationError(errors)
+    if not may_request(actor, programme):
+        raise Http404
+    report, _created = Report.objects.select_for_update().get_or_create(
+        requested_by=actor, kind=ReportKind.DONOR, programme=programme, period_start=period_start,
+        period_end=period_end, format=fmt, language=language or translation.get_language() or "es")
+    if report.file:
+        report.file.delete(save=False)
+    report.status, report.progress, report.error, report.finished_at = ReportStatus.QUEUED, 0, "", None
+    report.save()
+    transaction.on_commit(lambda: report_build_enqueue(report.pk))
+    return report
+
+
+def report_build_enqueue(report_id: int) -> None:
+    from reports.tasks import report_build
+
+    report_build.delay(report_id)
+
+
+def report_progress(report_id: int, share: float) -> None:
+    Report.objects.filter(pk=report_id).update(progress=min(99, int(share * 90)))
+
+
+def report_build(report_id: int) -> Report | None:
+    """Compute and render the report; a task delivered twice finds it ready and does nothing."""
+    report = Report.objects.filter(pk=report_id).select_related("programme").first()
+    if report is None or report.status == ReportStatus.READY:
+        return report
+    Report.objects.filter(pk=report_id).update(status=ReportStatus.RUNNING, progress=1)
+    try:
+        with translation.override(report.language):
+            data = donor_report_data(programme=report.programme, period_start=report.period_start,
+                                     period_end=report.period_end, generated_at=timezone.now(),
+                                     progress=lambda share: report_progress(report_id, share))
+            content, extension = report_render(data, report.format)
+    except Exception:
+        logger.exception("report %s failed", report_id)
+        Report.objects.filter(pk=report_id).update(status=ReportStatus.FAILED, error=_("The report could not be "
+                                                                                       "made; ask again."))
+        raise
+    report.file.save(report_filename(report, extension), ContentFile(content), save=False)
+    report.status, report.progress, report.finished_at = ReportStatus.READY, 100, timezone.now()
+    report.save(update_fields=["file", "status", "progress", "finished_at"])
+    report_ready_announce(report)
+    return report
+
+
+def report_ready_announce(report: Report) -> None:
+    """Tell the requester (or, for a monthly report, the programme's admins and supervisors) it is ready."""
+    from notifications.services import notification_emails_send, report_ready_notifications_create
+
+    notification_emails_send(notification_ids=report_ready_notifications_create(report_id=report.pk))
+
+
+def report_render(data, fmt: str) -> tuple[bytes, str]:
+    if fmt == ReportFormat.JSON:
+        return json.dumps(report_json(data), ensure_ascii=False, indent=1, default=str).encode(), "json"
+    from reports import formats
+
+    return formats.render(data, fmt)
+
+
+def report_filename(report: Report, extension: str) -> str:
+    scope = report.programme.code if report.programme else "all"
+    return f"donor-report-{scope}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.{extension}"
+
+
+def report_for_user(*, user, report_id) -> Report:
+    """The requester and admins may see a report; anyone else gets 404."""
+    report = Report.objects.filter(pk=report_id).select_related("programme").first()
+    if report is None:
+        raise Http404
+    is_admin = Role.ADMIN in {a.role for a in user_assignments(user)}
+    if not (is_admin or report.requested_by_id == user.pk):
+        raise Http404
+    return report
+
+
+def report_download(*, user, report_id, request=None) -> Report:
+    report = report_for_user(user=user, report_id=report_id)
+    if report.status != ReportStatus.READY or not report.file:
+        raise Http404
+    audit_record(actor=user, action=AuditAction.DOWNLOAD, request=request, obj=report)
+    return report
