@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("screening.api.urls")),
     path("", include("travel.api.urls")),
     path("", include("reception.api.urls")),
+    path("", include("reports.api.urls")),
     path("", include(declaration_pdf_urls.api_patterns)),
     path("", include(urls_manifest.api_patterns)),
     path("", include("notifications.api.urls")),
