@@ -200,8 +200,8 @@ def exits_table(period: Period) -> Table:
 
 
 def weekly_table(period: Period) -> Table:
-    return Table("returns_per_week", ["week"], [{"week": week, "count": n} for week, n in fetch(WEEKLY_SQL, period)],
-                 has_total=False)
+    # The weeks add up to the people returned, which the pipeline shows: a total to protect.
+    return Table("returns_per_week", ["week"], [{"week": week, "count": n} for week, n in fetch(WEEKLY_SQL, period)])
 
 
 def median_days(period: Period) -> tuple[float | None, int]:

@@ -46,11 +46,13 @@ def donor_report_data(*, programme, period_start: date, period_end: date, genera
 
 def report_json(data: ReportData) -> dict:
     """The JSON format: each table a list of rows with the dimension values, `count` and `percent`."""
-    from reports.suppression import shown_count
+    from reports.suppression import shown_count, shown_people
 
     def row_json(row: dict) -> dict:
         shown = {key: value for key, value in row.items() if key not in ("suppressed",)}
         shown["count"] = shown_count(row, data.threshold)
+        if "people" in shown:
+            shown["people"] = shown_people(row, data.threshold)
         if "amount" in shown:
             shown["amount"] = None if row.get("suppressed") else str(row["amount"])
         if isinstance(shown.get("week"), date):

@@ -29,8 +29,17 @@ def complementary_suppress(rows: list[dict]) -> None:
 
 
 def with_percentages(table: Table) -> Table:
-    """Each row's share of the table's total (or, for the pipeline, of the people registered), whole percent."""
-    base = table.rows[0]["count"] if table.name == "pipeline" and table.rows else getattr(table, "total", 0)
+    """Each row's share, in whole percent, only where it cannot give a hidden count away.
+
+    Rows of one population share the table's total; the pipeline's stages are shares of the people registered;
+    tables whose rows overlap (vulnerabilities, assistance, exits) get no percentages at all, since a share of a
+    sum that includes a hidden cell would reveal it.
+    """
+    if table.name == "pipeline":
+        first = table.rows[0] if table.rows else None
+        base = 0 if first is None or first.get("suppressed") else first["count"]
+    else:
+        base = 0 if not table.has_total or getattr(table, "total_suppressed", False) else getattr(table, "total", 0)
     for row in table.rows:
         row["percent"] = None if row.get("suppressed") or not base else round(100 * row["count"] / base)
     return table
@@ -38,3 +47,9 @@ def with_percentages(table: Table) -> Table:
 
 def shown_count(row: dict, threshold: int):
     return SUPPRESSED.format(threshold=threshold) if row.get("suppressed") else row["count"]
+
+
+def shown_people(row: dict, threshold: int):
+    """How many people were assisted: hidden with the row, or when they are few even if the items are many."""
+    people = row["people"]
+    return SUPPRESSED.format(threshold=threshold) if row.get("suppressed") or 0 < people < threshold else people

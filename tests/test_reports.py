@@ -103,3 +103,31 @@ def test_the_report_counts_only_its_programme_and_period(returned, nicaragua):
 
     assert rows(other, "pipeline", "stage")["registered"] == 0
     assert rows(before, "pipeline", "stage")["returned"] == 0
+
+
+def test_no_share_or_head_count_gives_a_hidden_cell_away():
+    from reports.aggregates import Table
+    from reports.suppression import suppress, with_percentages
+
+    vulnerabilities = with_percentages(suppress(Table("vulnerabilities", ["vulnerability"], [
+        {"vulnerability": "trafficking", "count": 1}, {"vulnerability": "pregnant", "count": 9}], has_total=False), 5))
+    pipeline = with_percentages(suppress(Table("pipeline", ["stage"], [
+        {"stage": "registered", "count": 3}, {"stage": "returned", "count": 7}], has_total=False), 5))
+
+    assert [r["percent"] for r in vulnerabilities.rows] == [None, None]  # overlapping rows: no shares at all
+    assert [r["percent"] for r in pipeline.rows] == [None, None]  # the base itself is hidden
+
+
+def test_few_people_assisted_many_times_are_not_counted_in_the_json(returned, caravan):
+    from reception.models import Assistance
+
+    Assistance.objects.filter(kind="hygiene_kit").update(kind="food")
+    for key in range(8):
+        Assistance.objects.create(member_id=Assistance.objects.first().member_id, centre_id=Assistance.objects.first(
+        ).centre_id, kind="food", given_at=timezone.now(), given_by_id=Assistance.objects.first().given_by_id,
+            request_key=f"food-{key}")
+
+    body = report_json(donor_report_data(programme=caravan, generated_at=timezone.now(), **PERIOD))
+
+    food = next(row for row in body["tables"]["assistance"] if row["assistance"] == "food")
+    assert (food["count"], food["people"]) == (9, "<5")
