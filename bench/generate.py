@@ -134,7 +134,7 @@ def _load(start: int, end: int, *, log, rng) -> dict:
             cases_buf.write("\t".join(_esc(v) for v in (
                 case_id, f"{office}-{intake.year}-{n:07d}", programme, office_obj.pk, office_obj.country,
                 destination, centre, None, status, "", intake.isoformat(), creators[office],
-                created.isoformat(), updated.isoformat(), 1,
+                created.isoformat(), updated.isoformat(), 1, "{}",
             )) + "\n")
             size = rng.choices(size_vals, cum_weights=size_cum)[0]
             nationality = destination
@@ -175,7 +175,7 @@ def _load(start: int, end: int, *, log, rng) -> dict:
                 with cur.copy(
                     "COPY cases_case (id, reference, programme_id, registering_office_id, registration_country, "
                     "destination_country, reception_centre_id, assigned_caseworker_id, status, caseworker_notes, "
-                    "intake_date, created_by_id, created_at, updated_at, version) FROM STDIN"
+                    "intake_date, created_by_id, created_at, updated_at, version, vulnerability_kinds) FROM STDIN"
                 ) as copy:
                     copy.write(cases_buf.getvalue())
                 with cur.copy(
