@@ -3,14 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from cases.permissions import user_roles
+from reports.services import report_programmes
 
 NAV_BY_ROLE = {
     Role.CASEWORKER: [("case_list", _("Cases")), ("case_register", _("Register a household"))],
-    Role.SUPERVISOR: [("case_list", _("Cases")), ("approval_queue", _("Approvals"))],
+    Role.SUPERVISOR: [("case_list", _("Cases")), ("approval_queue", _("Approvals")),
+                      ("report_list", _("Donor reports"))],
     Role.MOVEMENT_OFFICER: [("case_list", _("Approved cases")), ("movement_list", _("Movements"))],
     Role.RECEPTION_STAFF: [("arrivals", _("Arrivals")), ("case_list", _("Expected arrivals")),
                            ("referral_list", _("Referrals"))],
-    Role.ADMIN: [("admin:index", _("Administration")), ("admin:audit_auditevent_changelist", _("Audit log"))],
+    Role.ADMIN: [("report_list", _("Donor reports")), ("admin:index", _("Administration")),
+                 ("admin:audit_auditevent_changelist", _("Audit log"))],
 }
 
 
@@ -21,6 +24,9 @@ def navigation(request):
         return {"nav_items": [], "user_roles": []}
     roles = [r for r in Role.values if r in user_roles(user)]
     items, seen = [], set()
+    # A supervisor of a country without a programme has no report to ask for: no menu item leading to a 404.
+    if report_programmes(user) == []:
+        seen.add("report_list")
     for role in roles:
         for url_name, label in NAV_BY_ROLE[role]:
             if url_name not in seen:

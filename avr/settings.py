@@ -208,6 +208,9 @@ CELERY_BEAT_SCHEDULE = {
     "supervisor-digest": {"task": "notifications.tasks.supervisor_digest",
                           "schedule": crontab(hour=env_int("SUPERVISOR_DIGEST_HOUR", 7), minute=0)},
     "follow-ups-due": {"task": "reception.tasks.follow_ups_due_notify", "schedule": crontab(hour=7, minute=15)},
+    # Each programme's donor report of the month before, in PDF, e-mailed as a link to its admins and supervisors.
+    "monthly-donor-reports": {"task": "reports.tasks.monthly_reports_request",
+                              "schedule": crontab(day_of_month=1, hour=6, minute=0)},
 }
 # Crontab entries (the digest hour) are read in the site's time zone, not UTC.
 CELERY_TIMEZONE = TIME_ZONE

@@ -42,6 +42,7 @@ urlpatterns = [
     path("movements/", include("travel.urls")),
     path("reception/", include("reception.urls")),
     path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("health/", health, name="health"),

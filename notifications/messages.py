@@ -31,6 +31,12 @@ def notification_text(notification: Notification) -> str:
     if kind == NotificationKind.FOLLOW_UPS_DUE:
         return ngettext("%(count)d follow-up call is due", "%(count)d follow-up calls are due",
                         params["count"]) % {"count": params["count"]}
+    if kind == NotificationKind.REPORT_READY:
+        return _("Your donor report is ready.")
+    if kind == NotificationKind.MONTHLY_REPORT_READY:
+        month = formats.date_format(date.fromisoformat(params["month"]), "YEAR_MONTH_FORMAT")
+        return _("The monthly donor report of %(programme)s for %(month)s is ready.") % {
+            "programme": params["programme"], "month": month}
     return _("You have a new notification.")
 
 
@@ -76,17 +82,21 @@ def notification_subject(notification: Notification) -> str:
         NotificationKind.MOVEMENT_CONFIRMED: _("A movement to your centre is confirmed"),
         NotificationKind.MOVEMENT_DEPARTED: _("A movement to your centre has departed"),
         NotificationKind.FOLLOW_UPS_DUE: _("Follow-up calls are due"),
+        NotificationKind.REPORT_READY: _("Your donor report is ready"),
+        NotificationKind.MONTHLY_REPORT_READY: _("A monthly donor report is ready"),
     }
     return f"[AVR] {subjects.get(notification.kind, _('New notification'))}"
 
 
 def notification_path(notification: Notification) -> str:
     """Where opening the notification leads: the case or movement page, the approval queue for the digest, the
-    follow-up list for the calls due."""
+    follow-up list for the calls due, the report's page for a report."""
     if notification.kind == NotificationKind.APPROVAL_DIGEST:
         return _approval_queue_path()
     if notification.kind == NotificationKind.FOLLOW_UPS_DUE:
         return _named_path("follow_up_list")
+    if notification.kind in (NotificationKind.REPORT_READY, NotificationKind.MONTHLY_REPORT_READY):
+        return _report_path(notification.params["report"])
     if notification.movement_id:
         return _movement_path(notification.movement_id)
     if notification.case_id:
@@ -106,6 +116,13 @@ def _named_path(name: str) -> str:
         return reverse(name)
     except NoReverseMatch:
         return reverse("case_list")
+
+
+def _report_path(report_id: int) -> str:
+    try:
+        return reverse("report_detail", args=[report_id])
+    except NoReverseMatch:
+        return reverse("home")
 
 
 def _movement_path(movement_id: int) -> str:

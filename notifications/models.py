@@ -11,6 +11,8 @@ class NotificationKind(models.TextChoices):
     MOVEMENT_CONFIRMED = "movement_confirmed", _("A movement to the reception centre was confirmed")
     MOVEMENT_DEPARTED = "movement_departed", _("A movement to the reception centre has departed")
     FOLLOW_UPS_DUE = "follow_ups_due", _("Follow-up calls are due")
+    REPORT_READY = "report_ready", _("A donor report is ready")
+    MONTHLY_REPORT_READY = "monthly_report_ready", _("A monthly donor report is ready")
 
 
 class Notification(models.Model):
@@ -23,8 +25,9 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
     kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
-    # "case-event:<event>:<user>", "digest:<date>:<user>", "movement:<movement>:<status>:<user>" or
-    # "follow-ups:<date>:<user>": a task that runs twice finds the row it already wrote.
+    # "case-event:<event>:<user>", "digest:<date>:<user>", "movement:<movement>:<status>:<user>",
+    # "follow-ups:<date>:<user>" or "report:<report>:<finished at>:<user>": a task that runs twice finds the row it
+    # already wrote (a report made again finishes at another time, so it is announced again).
     dedupe_key = models.CharField(_("deduplication key"), max_length=100, unique=True)
     case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                              verbose_name=_("case"))

@@ -1,5 +1,5 @@
 """Writes about notifications: who a case event concerns, the supervisors' daily digest, the reception centre's
-notice of a movement coming its way and of the follow-up calls due, e-mail exactly once.
+notice of a movement coming its way and of the follow-up calls due, a donor report being ready, e-mail exactly once.
 
 Every create is keyed (`dedupe_key`, unique) and every e-mail is claimed under a row lock, so a task that runs
 twice, or is retried after a crash before its acknowledgement, writes one row and sends one e-mail per person.
@@ -22,6 +22,8 @@ from cases.household import ADULT_AGE
 from cases.models import Case, CaseEvent
 from notifications.messages import notification_subject, notification_text, notification_url
 from notifications.models import Notification, NotificationKind
+from reports.choices import ReportStatus
+from reports.models import Report
 from travel.choices import SEAT_TAKING, BookingStatus, MovementStatus
 from travel.models import Booking, Movement
 
@@ -156,6 +158,37 @@ def follow_ups_due_notifications_create(*, today: date | None = None) -> list[in
         created += _notifications_create(kind=NotificationKind.FOLLOW_UPS_DUE, params={"count": count},
                                          keys={user_id: f"follow-ups:{today.isoformat()}:{user_id}"})
     return created
+
+
+def report_reader_ids(report: Report) -> set[int]:
+    """Who hears that a report is ready: its requester; for a monthly report (requested by nobody), the active admins
+    and the supervisors of its programme (the people reports.services lets read it)."""
+    if report.requested_by_id is not None:
+        return set(User.objects.filter(pk=report.requested_by_id, is_active=True).values_list("pk", flat=True))
+    readers = Q(role=Role.ADMIN)
+    if report.programme_id is not None:
+        readers |= Q(role=Role.SUPERVISOR, programme_id=report.programme_id)
+    return set(Assignment.objects.filter(readers, user__is_active=True).values_list("user_id", flat=True))
+
+
+def report_ready_notifications_create(*, report_id: int) -> list[int]:
+    """Tell whoever may read a report that it is ready: a link, never a figure; once per build of the report.
+
+    The key holds the moment the build finished: a task delivered twice writes nothing new, a report asked for again
+    and made again is announced again.
+    """
+    report = Report.objects.select_related("programme").filter(pk=report_id).first()
+    if report is None or report.status != ReportStatus.READY or report.finished_at is None:
+        return []
+    if report.requested_by_id is not None:
+        kind, params = NotificationKind.REPORT_READY, {"report": report.pk}
+    else:
+        kind = NotificationKind.MONTHLY_REPORT_READY
+        params = {"report": report.pk, "programme": report.programme.code if report.programme else "",
+                  "month": report.period_start.replace(day=1).isoformat()}
+    finished = report.finished_at.isoformat()
+    return _notifications_create(kind=kind, params=params, keys={
+        user_id: f"report:{report.pk}:{finished}:{user_id}" for user_id in report_reader_ids(report)})
 
 
 def _supervisor_scopes() -> dict[int, Q]:

@@ -2,10 +2,14 @@
 
 import json
 import logging
+from datetime import date, timedelta
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -140,6 +144,62 @@ def report_for_user(*, user, report_id) -> Report:
 
 def report_download(*, user, report_id, request=None) -> Report:
     report = report_for_user(user=user, report_id=report_id)
+    if report.status != ReportStatus.READY or not report.file:
+        raise Http404
+    audit_record(actor=user, action=AuditAction.DOWNLOAD, request=request, obj=report)
+    return report
+
+
+def monthly_period(today: date) -> tuple[date, date]:
+    """The calendar month before the one `today` is in."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+@transaction.atomic
+def monthly_reports_request(*, today: date | None = None, fmt: str = ReportFormat.PDF) -> list[Report]:
+    """Queue last month's donor report of every programme that ran in it, requested by nobody.
+
+    Beat firing twice (or the task delivered twice) queues nothing more: the row is unique per request, and only a
+    new or failed one is (re)built.
+    """
+    period_start, period_end = monthly_period(today or timezone.localdate())
+    programmes = (Programme.objects.filter(start_date__lte=period_end)
+                  .filter(Q(end_date__isnull=True) | Q(end_date__gte=period_start)).order_by("code"))
+    reports = []
+    for programme in programmes:
+        report, created = Report.objects.select_for_update().get_or_create(
+            requested_by=None, kind=ReportKind.DONOR, programme=programme, period_start=period_start,
+            period_end=period_end, format=fmt, language=settings.LANGUAGE_CODE)
+        if created or report.status == ReportStatus.FAILED:
+            report.status, report.progress, report.error, report.finished_at = ReportStatus.QUEUED, 0, "", None
+            report.save()
+            transaction.on_commit(partial(report_build_enqueue, report.pk))
+        reports.append(report)
+    return reports
+
+
+def reports_for_user(*, user):
+    """The reports the pages list: admins all; others their own, and the monthly reports of the programmes they
+    supervise (their notification links there)."""
+    reports = Report.objects.select_related("programme", "requested_by")
+    allowed = report_programmes(user)
+    if allowed is None:
+        return reports
+    return reports.filter(Q(requested_by=user) | Q(requested_by__isnull=True, programme_id__in=allowed))
+
+
+def report_for_reader(*, user, report_id) -> Report:
+    """report_for_user, and also a monthly report for the supervisors of its programme; anyone else gets 404."""
+    report = reports_for_user(user=user).filter(pk=report_id).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def report_reader_download(*, user, report_id, request=None) -> Report:
+    """A ready report's file for someone report_for_reader lets read it; every download is audited."""
+    report = report_for_reader(user=user, report_id=report_id)
     if report.status != ReportStatus.READY or not report.file:
         raise Http404
     audit_record(actor=user, action=AuditAction.DOWNLOAD, request=request, obj=report)

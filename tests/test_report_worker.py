@@ -1,0 +1,77 @@
+"""The monthly donor reports through the real broker and a real worker: beat's task delivered twice makes one PDF per
+programme and e-mails each reader once."""
+
+import os
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from avr.celery import app as celery_app
+from notifications.models import Notification
+from reports.choices import ReportStatus
+from reports.models import Report
+from reports.tasks import monthly_reports_request
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def worker(transactional_db, media, tmp_path):
+    """A real `celery worker` on the configured broker and the test database, writing report files where the test
+    reads them and printing its e-mails to a file."""
+    parts = urlsplit(settings.DATABASE_URL)
+    test_database = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "avr.settings", "DATABASE_URL": test_database,
+           "MEDIA_ROOT": str(media), "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    output = tmp_path / "worker.out"
+    with output.open("wb") as stdout:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "avr", "worker", "--loglevel", "WARNING", "--concurrency", "1",
+             "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=settings.BASE_DIR, env=env, stdout=stdout, stderr=subprocess.STDOUT,
+        )
+    process.output = output
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def mailable(user):
+    user.email = f"{user.username}@example.org"
+    user.save(update_fields=["email"])
+    return user
+
+
+@pytest.mark.broker
+def test_beat_firing_twice_makes_one_monthly_pdf_per_programme_and_mails_each_reader_once(
+        worker, caravan, admin_user, supervisor):
+    readers = [mailable(admin_user), mailable(supervisor)]
+    celery_app.conf.task_always_eager = False
+
+    monthly_reports_request.delay()
+    monthly_reports_request.delay()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and Notification.objects.filter(emailed_at__isnull=False).count() < 2:
+        assert worker.poll() is None, worker.output.read_text()
+        time.sleep(0.3)
+    time.sleep(1)  # anything a second delivery would still do
+
+    report = Report.objects.get()
+    assert (report.programme, report.requested_by, report.status) == (caravan, None, ReportStatus.READY)
+    with report.file.open("rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(u.pk for u in readers)
+    sent = worker.output.read_text()
+    assert sent.count("\nTo: ") == 2, sent
