@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
         "TravelDocumentStatusEnum": "travel.choices.TravelDocumentStatus",
         "MovementStatusEnum": "travel.choices.MovementStatus", "BookingStatusEnum": "travel.choices.BookingStatus",
         "ReferralStatusEnum": "reception.choices.ReferralStatus", "ServiceEnum": "reception.choices.Service",
+        "ReportKindEnum": "reports.choices.ReportKind", "ReportStatusEnum": "reports.choices.ReportStatus",
     },
 }
 

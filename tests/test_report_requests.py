@@ -480,3 +480,22 @@ def test_beat_asks_for_the_monthly_reports_on_the_first_at_six():
     assert entry["task"] in celery_app.tasks
     assert isinstance(entry["schedule"], crontab)
     assert (entry["schedule"].day_of_month, entry["schedule"].hour, entry["schedule"].minute) == ({1}, {6}, {0})
+
+
+def test_the_api_gives_a_programmes_supervisor_its_monthly_report_like_the_page_does(supervisor, caravan):
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from reports.choices import ReportStatus
+    from reports.models import Report
+
+    report = Report.objects.create(programme=caravan, period_start=date(2018, 11, 1), period_end=date(2018, 11, 30),
+                                   format="json", status=ReportStatus.READY)
+    report.file.save("monthly.json", ContentFile(b'{"tables": {}}'))
+
+    status_body = api_as(supervisor).get(f"/api/v1/reports/{report.pk}/")
+    download = api_as(supervisor).get(f"/api/v1/reports/{report.pk}/download/")
+
+    assert status_body.status_code == 200 and download.status_code == 200
+    assert download.json() == {"tables": {}}

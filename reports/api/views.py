@@ -40,7 +40,7 @@ class ReportDetail(generics.GenericAPIView):
     serializer_class = ReportSerializer
 
     def get(self, request, pk: int):
-        report = services.report_for_user(user=request.user, report_id=pk)
+        report = services.report_for_reader(user=request.user, report_id=pk)
         return Response(ReportSerializer(report, context={"request": request}).data)
 
 
@@ -50,7 +50,7 @@ class ReportDownload(generics.GenericAPIView):
     @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="the report in its format"),
                               404: OpenApiResponse(description="not yours, or not ready yet")})
     def get(self, request, pk: int):
-        report = services.report_download(user=request.user, report_id=pk, request=request._request)
+        report = services.report_reader_download(user=request.user, report_id=pk, request=request._request)
         if report.format == ReportFormat.JSON:
             with report.file.open("rb") as handle:
                 return Response(json.load(handle))
