@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Language
+from accounts.dashboard import dashboard_for_user
 from accounts.middleware import LANGUAGE, LOGIN_AT
 from accounts.services import user_language_set
 from audit.services import audit_login, audit_login_failed, audit_logout
@@ -67,7 +68,8 @@ def home(request):
     sections = home_sections_for_user(user=request.user)
     shown = [c for key in ("office_cases", "approvals", "to_book", "arrivals") for c in sections.get(key, [])]
     cases_listed_audit(user=request.user, cases=shown, request=request)
-    return render(request, "accounts/home.html", {"sections": sections})
+    dashboard = dashboard_for_user(user=request.user)  # counts only: nothing to write to the audit log
+    return render(request, "accounts/home.html", {"sections": sections, "dashboard": dashboard})
 
 
 @require_POST
