@@ -30,6 +30,12 @@ from tests.test_reports import returned  # noqa: F401  (the dataset with known n
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def english_speaking_staff(settings):
+    """The assertions read the English source text; staff in these countries would otherwise get Spanish."""
+    settings.SPANISH_DEFAULT_COUNTRIES = []
+
 TODAY = timezone.localdate()
 START, END = TODAY - timedelta(days=30), TODAY
 PERIOD = {"period_start": START.isoformat(), "period_end": END.isoformat()}
