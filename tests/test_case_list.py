@@ -41,6 +41,17 @@ def test_search_by_name_or_document_ignores_accents_case_and_order(caseworker, l
     assert references(response) == {listed[name].reference for name in expected}
 
 
+@pytest.mark.parametrize("listed_at_most", [1000, 0])
+def test_a_name_found_in_many_people_is_searched_the_same_way(caseworker, outsider, listed, monkeypatch,
+                                                              listed_at_most):
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "NAME_SEARCH_LISTED", listed_at_most)  # 0: the subquery taken for common names
+
+    assert references(api_as(caseworker).get("/api/v1/cases/", {"q": "jose nunez"})) == {listed["nunez"].reference}
+    assert api_as(outsider).get("/api/v1/cases/", {"q": "nunez"}).json()["results"] == []
+
+
 def test_search_by_reference(caseworker, listed):
     response = api_as(caseworker).get("/api/v1/cases/", {"q": listed["nunez"].reference.lower()})
 
