@@ -141,3 +141,16 @@ def test_list_rows_have_exactly_the_fields_the_schema_documents(caseworker, list
     row = api_as(caseworker).get("/api/v1/cases/").json()["results"][0]
 
     assert set(row) == set(CaseSummarySerializer.Meta.fields)
+
+
+def test_the_page_rows_show_the_flags_of_flagged_households_only(client, caseworker, listed):
+    from cases.models import Case
+
+    Case.objects.filter(pk=listed["nunez"].pk).update(has_unaccompanied_child=True)
+    client.force_login(caseworker)
+    page = client.get("/cases/").content.decode()
+
+    rows = {ref: page.split(f'data-case="{ref}"')[1].split("</tr>")[0] for ref in (c.reference for c in listed.values())}
+    assert 'data-flag="umc"' in rows[listed["nunez"].reference]
+    assert "data-flag" not in rows[listed["pineda"].reference]
+    assert "Pineda Cruz" in rows[listed["pineda"].reference]
