@@ -115,41 +115,48 @@ def _view_case() -> dict:
     return {"permission_id": Subquery(permission)}
 
 
-def _shared_case_ids(user):
+def _shared_case_ids(user, group_ids: list[int] | None = None):
     """Subqueries of the cases shared with the user or one of their teams (guardian direct-FK tables)."""
     by_user = CaseUserObjectPermission.objects.filter(user_id=user.pk, **_view_case())
+    if group_ids is None:
+        group_ids = list(user.groups.through.objects.filter(user_id=user.pk).values_list("group_id", flat=True))
     # Literal group ids, not a subquery: with a subquery the planner hash-joins the whole grant table.
-    group_ids = list(user.groups.through.objects.filter(user_id=user.pk).values_list("group_id", flat=True))
     by_group = CaseGroupObjectPermission.objects.filter(group_id__in=group_ids, **_view_case())
     return by_user.values("content_object_id"), by_group.values("content_object_id")
 
 
-HAS_SHARES_SQL = """
+SHARES_SQL = """
     WITH view_case AS (SELECT p.id FROM auth_permission p JOIN django_content_type t ON t.id = p.content_type_id
                        WHERE p.codename = 'view_case' AND t.app_label = 'cases')
     SELECT EXISTS (SELECT 1 FROM cases_caseuserobjectpermission
                    WHERE user_id = %(user)s AND permission_id = (SELECT id FROM view_case)),
-           EXISTS (SELECT 1 FROM cases_casegroupobjectpermission g
-                   JOIN accounts_user_groups ug ON ug.group_id = g.group_id
-                   WHERE ug.user_id = %(user)s AND g.permission_id = (SELECT id FROM view_case))
+           ARRAY (SELECT ug.group_id FROM accounts_user_groups ug
+                  CROSS JOIN LATERAL (SELECT 1 FROM cases_casegroupobjectpermission g
+                                      WHERE g.group_id = ug.group_id AND g.permission_id = (SELECT id FROM view_case)
+                                      ORDER BY g.content_object_id LIMIT 1) AS has_shares
+                  WHERE ug.user_id = %(user)s ORDER BY ug.group_id)
 """
 
 
-def _share_kinds(user) -> tuple[bool, bool]:
-    """Is anything shared with the user, and with one of their teams? One small query (it runs on every list)."""
+def _share_kinds(user) -> tuple[bool, list[int]]:
+    """Is anything shared with the user, and which of their teams have shares? One small query, on every list.
+
+    A probe per team on the grant index (LATERAL, ORDER BY its last column, LIMIT 1): as EXISTS, or without the
+    ORDER BY, the planner may read every team grant when one team holds most of them.
+    """
     with connection.cursor() as cursor:
-        cursor.execute(HAS_SHARES_SQL, {"user": user.pk})
-        by_user, by_group = cursor.fetchone()
-        return bool(by_user), bool(by_group)
+        cursor.execute(SHARES_SQL, {"user": user.pk})
+        by_user, group_ids = cursor.fetchone()
+        return bool(by_user), list(group_ids)
 
 
 def _share_branches(user) -> list[Q]:
     """A branch per kind of share the user actually has."""
-    with_user, with_group = _share_kinds(user)
-    if not (with_user or with_group):
+    with_user, group_ids = _share_kinds(user)
+    if not (with_user or group_ids):
         return []
-    by_user, by_group = _shared_case_ids(user)
-    return [Q(pk__in=ids) for ids, present in ((by_user, with_user), (by_group, with_group)) if present]
+    by_user, by_group = _shared_case_ids(user, group_ids)
+    return [Q(pk__in=ids) for ids, present in ((by_user, with_user), (by_group, bool(group_ids))) if present]
 
 
 def _branches(user) -> list[tuple[Q, bool]]:
@@ -165,9 +172,9 @@ def visibility_branches(user) -> list[Q]:
     return [q for q, _ in _branches(user)]
 
 
-def _shared_among(user, ids) -> set[int]:
+def _shared_among(user, ids, group_ids: list[int] | None = None) -> set[int]:
     """Which of these case ids are shared with the user or one of their teams."""
-    by_user, by_group = _shared_case_ids(user)
+    by_user, by_group = _shared_case_ids(user, group_ids)
     shared = set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
     return shared | set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
 
@@ -242,6 +249,8 @@ def case_ids_visible_among(user, cases) -> set[int]:
     assignments = user_assignments(user)
     visible = {case.pk for case in cases if any(_matches(a, case) for a in assignments)}
     rest = [case.pk for case in cases if case.pk not in visible]
-    if rest and any(_share_kinds(user)):
-        visible |= _shared_among(user, rest)
+    if rest:
+        with_user, group_ids = _share_kinds(user)
+        if with_user or group_ids:
+            visible |= _shared_among(user, rest, group_ids)
     return visible
