@@ -159,7 +159,7 @@ def _share_branches(user) -> list[Q]:
     return [Q(pk__in=ids) for ids, present in ((by_user, with_user), (by_group, bool(group_ids))) if present]
 
 
-def _branches(user) -> list[tuple[Q, bool]]:
+def marked_branches(user) -> list[tuple[Q, bool]]:
     """The user's visibility as separate conditions, each served by its own index, marked when it is a share."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
@@ -169,7 +169,7 @@ def _branches(user) -> list[tuple[Q, bool]]:
 
 def visibility_branches(user) -> list[Q]:
     """The user's visibility as separate conditions (see `case_page`)."""
-    return [q for q, _ in _branches(user)]
+    return [q for q, _ in marked_branches(user)]
 
 
 def _shared_among(user, ids, group_ids: list[int] | None = None) -> set[int]:
@@ -189,18 +189,19 @@ def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, oldest_first: bool = False,
-              values: tuple[str, ...] = ()) -> list:
+              values: tuple[str, ...] = (), branches: list[tuple[Q, bool]] | None = None) -> list:
     """One page of visible cases, newest first (or oldest first), after the keyset `before_id`.
 
     An OR of scopes (two assignments, or a scope plus shared cases) makes PostgreSQL collect every matching row
     and sort it; one ordered query per branch, each stopping after `size` rows, then a merge, stays constant.
+    `branches` are the user's `marked_branches`, when the caller already has them.
     """
     if before_id is not None:
         queryset = queryset.filter(id__gt=before_id) if oldest_first else queryset.filter(id__lt=before_id)
     order = "id" if oldest_first else "-id"
     found: dict[int, Case] = {}
     shared: set[int] = set()
-    for branch, is_share in _branches(user):
+    for branch, is_share in marked_branches(user) if branches is None else branches:
         for case in _branch_rows(queryset.filter(branch).order_by(order), size, values):
             found.setdefault(case.pk, case)
             if is_share:

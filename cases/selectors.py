@@ -4,11 +4,13 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 
 from accounts.choices import Role
+from accounts.models import Office, Programme
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import OPEN_STATUSES, CaseStatus
@@ -20,8 +22,8 @@ from cases.permissions import (
     case_ids_visible_among,
     case_page,
     cases_visible_to,
+    marked_branches,
     user_assignments,
-    visibility_branches,
 )
 from cases.transitions import NOTE_REQUIRED, allowed_targets
 
@@ -35,15 +37,16 @@ SUMMARY_VALUES = ("id", "reference", "status", "destination_country", "intake_da
 
 
 def case_list_page(*, user, filters: dict | None = None, before_id: int | None = None, size: int = 25,
-                   rows_only: bool = False):
+                   rows_only: bool = False, branches: list | None = None):
     """One page of the cases the user may see (newest or oldest first) and the keyset of the next page, if any.
 
-    `rows_only` returns light rows with the summary's attributes instead of models (the API list needs no more).
+    `rows_only` returns light rows with the summary's attributes instead of models (the API list needs no more);
+    `branches`, the user's `marked_branches` when the caller also counts the total.
     """
     queryset = case_summaries(case_filtered(Case.objects.all(), filters or {}))
     page = case_page(user, queryset, before_id=before_id, size=size + 1,
                      oldest_first=(filters or {}).get("sort") == "oldest",
-                     values=SUMMARY_VALUES if rows_only else ())
+                     values=SUMMARY_VALUES if rows_only else (), branches=branches)
     has_more = len(page) > size
     page = page[:size]
     return page, (page[-1].pk if has_more else None)
@@ -110,15 +113,24 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     return queryset.filter(Exists(members.filter(name_tokens__contains=tokens)))
 
 
-def case_list_total(*, user, filters: dict, cap: int = 1000) -> tuple[int, bool]:
+def case_list_total(*, user, filters: dict, cap: int = 1000, branches: list | None = None) -> tuple[int, bool]:
     """How many cases match, counted up to `cap` ("1,000+"), never a COUNT over the whole table."""
     queryset = case_filtered(Case.objects.all(), filters)
     ids = set()
-    for branch in visibility_branches(user):
+    for branch, _ in marked_branches(user) if branches is None else branches:
         ids.update(queryset.filter(branch).values_list("id", flat=True)[: cap + 1])
         if len(ids) > cap:
             break  # the other branches can only add to a total already shown as "1,000+"
     return min(len(ids), cap), len(ids) > cap
+
+
+def office_and_programme_codes() -> tuple[list[str], list[str]]:
+    """Every office code and every programme code, sorted, in one round trip (the list page's filters)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ARRAY(SELECT code FROM {Office._meta.db_table} ORDER BY code), "
+                       f"ARRAY(SELECT code FROM {Programme._meta.db_table} ORDER BY code)")
+        offices, programmes = cursor.fetchone()
+        return list(offices), list(programmes)
 
 
 def case_get_for_user(*, user, case_id, request=None) -> tuple[Case, CaseAccess]:

@@ -10,11 +10,10 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as FilterError
 
 from accounts.choices import Country, Role
-from accounts.models import Office, Programme
 from cases.choices import CaseStatus
 from cases.forms import CaseEditForm, MemberForm
 from cases.list_params import case_filters_from, keyset_from, keyset_token
-from cases.permissions import FieldGroup, case_access_batch
+from cases.permissions import FieldGroup, case_access_batch, marked_branches
 from cases.registration import RegistrationInvalid, member_as_input, member_update
 from cases.selectors import (
     case_get_for_user,
@@ -23,6 +22,7 @@ from cases.selectors import (
     case_next_steps_for_user,
     case_timeline,
     cases_listed_audit,
+    office_and_programme_codes,
 )
 from cases.services import (
     EDITABLE_CASE_FIELDS,
@@ -49,11 +49,12 @@ def case_list(request):
         filters = case_filters_from(request.GET)
     except FilterError as exc:
         filters, errors = {}, exc.detail
+    branches = marked_branches(request.user)  # one share lookup for the page and the total
     page, next_before = case_list_page(user=request.user, filters=filters, before_id=keyset_from(request.GET),
-                                       size=PAGE_SIZE, rows_only=True)
+                                       size=PAGE_SIZE, rows_only=True, branches=branches)
     cases_listed_audit(user=request.user, cases=page, request=request)
     access = case_access_batch(request.user, page)
-    total, more_than = case_list_total(user=request.user, filters=filters)
+    total, more_than = case_list_total(user=request.user, filters=filters, branches=branches)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -81,13 +82,11 @@ def filter_options(filters: dict) -> dict:
         return format_html_join("", '<option value="{}"{}>{}</option>', (
             (value, SELECTED if filters.get(name) == value else "", label) for value, label in choices))
 
-    codes = {
-        "offices": Office.objects.order_by("code").values_list("code", "code"),
-        "programmes": Programme.objects.order_by("code").values_list("code", "code"),
-    }
+    offices, programmes = office_and_programme_codes()
     return {
         "statuses": options(CaseStatus.choices, "status"), "countries": options(Country.choices, "nationality"),
-        "offices": options(codes["offices"], "office"), "programmes": options(codes["programmes"], "programme"),
+        "offices": options(((code, code) for code in offices), "office"),
+        "programmes": options(((code, code) for code in programmes), "programme"),
     }
 
 
