@@ -1,11 +1,13 @@
+from functools import lru_cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as FilterError
 
@@ -78,16 +80,28 @@ def case_list_row(case, field_groups: frozenset) -> dict:
 
 def filter_options(filters: dict) -> dict:
     """The filter selects' options as markup, built here: a template loop over them costs more than the table."""
-    def options(choices, name):
-        return format_html_join("", '<option value="{}"{}>{}</option>', (
-            (value, SELECTED if filters.get(name) == value else "", label) for value, label in choices))
-
     offices, programmes = office_and_programme_codes()
+    language = get_language()
     return {
-        "statuses": options(CaseStatus.choices, "status"), "countries": options(Country.choices, "nationality"),
-        "offices": options(((code, code) for code in offices), "office"),
-        "programmes": options(((code, code) for code in programmes), "programme"),
+        "statuses": fixed_options("status", filters.get("status"), language),
+        "countries": fixed_options("nationality", filters.get("nationality"), language),
+        "offices": options_markup(((code, code) for code in offices), filters.get("office")),
+        "programmes": options_markup(((code, code) for code in programmes), filters.get("programme")),
     }
+
+
+def options_markup(choices, selected: str | None) -> str:
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (value, SELECTED if value == selected else "", label) for value, label in choices))
+
+
+FIXED_CHOICES = {"status": CaseStatus.choices, "nationality": Country.choices}
+
+
+@lru_cache(maxsize=None)  # bounded: the filters hold only valid codes, and there are two languages
+def fixed_options(name: str, selected: str | None, language: str) -> str:
+    """Options of a select whose choices are in the code; `language` keys the cache, the labels are translated."""
+    return options_markup(FIXED_CHOICES[name], selected)
 
 
 @login_required

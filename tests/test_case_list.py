@@ -154,3 +154,15 @@ def test_the_page_rows_show_the_flags_of_flagged_households_only(client, casewor
     assert 'data-flag="umc"' in rows[listed["nunez"].reference]
     assert "data-flag" not in rows[listed["pineda"].reference]
     assert "Pineda Cruz" in rows[listed["pineda"].reference]
+
+
+def test_the_filters_keep_the_choice_and_speak_the_users_language(client, caseworker, listed):
+    client.force_login(caseworker)
+    for language, label in (("es", "Otro o desconocido"), ("en", "Other or unknown")):
+        caseworker.language = language
+        caseworker.save()
+        client.post("/i18n/setlang/", {"language": language})
+        page = client.get("/cases/", {"nationality": "XX"}).content.decode()
+
+        assert f'<option value="XX" selected>{label}</option>' in page
+        assert '<option value="HN">' in page
