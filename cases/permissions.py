@@ -172,11 +172,15 @@ def visibility_branches(user) -> list[Q]:
     return [q for q, _ in marked_branches(user)]
 
 
-def _shared_among(user, ids, group_ids: list[int] | None = None) -> set[int]:
-    """Which of these case ids are shared with the user or one of their teams."""
+def _shared_among(user, ids, *, with_user: bool = True, group_ids: list[int] | None = None) -> set[int]:
+    """Which of these case ids are shared with the user or one of their teams (kinds known to be absent skipped)."""
     by_user, by_group = _shared_case_ids(user, group_ids)
-    shared = set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
-    return shared | set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    shared = set()
+    if with_user:
+        shared |= set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    if group_ids is None or group_ids:
+        shared |= set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    return shared
 
 
 def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -253,5 +257,5 @@ def case_ids_visible_among(user, cases) -> set[int]:
     if rest:
         with_user, group_ids = _share_kinds(user)
         if with_user or group_ids:
-            visible |= _shared_among(user, rest, group_ids)
+            visible |= _shared_among(user, rest, with_user=with_user, group_ids=group_ids)
     return visible
