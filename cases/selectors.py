@@ -37,13 +37,16 @@ SUMMARY_VALUES = ("id", "reference", "status", "destination_country", "intake_da
 
 
 def case_list_page(*, user, filters: dict | None = None, before_id: int | None = None, size: int = 25,
-                   rows_only: bool = False, branches: list | None = None):
+                   rows_only: bool = False, branches: list | None = None, filtered: QuerySet | None = None):
     """One page of the cases the user may see (newest or oldest first) and the keyset of the next page, if any.
 
-    `rows_only` returns light rows with the summary's attributes instead of models (the API list needs no more);
-    `branches`, the user's `marked_branches` when the caller also counts the total.
+    `rows_only` returns light rows with the summary's attributes instead of models (the API list needs no more).
+    A caller that also counts the total passes the user's `marked_branches` and the `case_filtered` cases, so the
+    share lookup and a name search run once.
     """
-    queryset = case_summaries(case_filtered(Case.objects.all(), filters or {}))
+    if filtered is None:
+        filtered = case_filtered(Case.objects.all(), filters or {})
+    queryset = case_summaries(filtered)
     page = case_page(user, queryset, before_id=before_id, size=size + 1,
                      oldest_first=(filters or {}).get("sort") == "oldest",
                      values=SUMMARY_VALUES if rows_only else (), branches=branches)
@@ -113,9 +116,10 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     return queryset.filter(Exists(members.filter(name_tokens__contains=tokens)))
 
 
-def case_list_total(*, user, filters: dict, cap: int = 1000, branches: list | None = None) -> tuple[int, bool]:
+def case_list_total(*, user, filters: dict, cap: int = 1000, branches: list | None = None,
+                    filtered: QuerySet | None = None) -> tuple[int, bool]:
     """How many cases match, counted up to `cap` ("1,000+"), never a COUNT over the whole table."""
-    queryset = case_filtered(Case.objects.all(), filters)
+    queryset = case_filtered(Case.objects.all(), filters) if filtered is None else filtered
     ids = set()
     for branch, _ in marked_branches(user) if branches is None else branches:
         ids.update(queryset.filter(branch).values_list("id", flat=True)[: cap + 1])
