@@ -166,3 +166,16 @@ def test_the_filters_keep_the_choice_and_speak_the_users_language(client, casewo
 
         assert f'<option value="XX" selected>{label}</option>' in page
         assert '<option value="HN">' in page
+
+
+def test_the_page_searches_by_name_and_counts_what_it_found(client, caseworker, outsider, listed):
+    caseworker.language = "en"
+    caseworker.save()
+    client.force_login(caseworker)
+    page = client.get("/cases/", {"q": "josé NÚÑEZ"}).content.decode()
+
+    assert f'data-case="{listed["nunez"].reference}"' in page
+    assert f'data-case="{listed["pineda"].reference}"' not in page
+    assert page.split('data-testid="case-total">')[1].split("<")[0] == "1 case"
+    client.force_login(outsider)
+    assert f'data-case="{listed["nunez"].reference}"' not in client.get("/cases/", {"q": "nunez"}).content.decode()
