@@ -109,7 +109,7 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     if not tokens:
         return queryset.none()
     named = Member.objects.filter(name_tokens__contains=tokens)
-    case_ids = list(named.values_list("case_id", flat=True)[:NAME_SEARCH_LISTED + 1])
+    case_ids = list(named.order_by().values_list("case_id", flat=True)[:NAME_SEARCH_LISTED + 1])
     if len(case_ids) <= NAME_SEARCH_LISTED:
         # The GIN scan is the dear part: once here, not again in every visibility branch and in the total.
         return queryset.filter(id__in=case_ids)
