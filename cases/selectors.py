@@ -4,8 +4,21 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Concat
 from django.http import Http404
 
@@ -93,8 +106,16 @@ def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
     return queryset
 
 
-NAME_SEARCH_LISTED = 1000  # people found by a name search, beyond which the search stays a subquery
+NAME_SEARCH_LISTED = 2000  # people found by a name search, beyond which the search stays a subquery
 REFERENCE_LIKE = re.compile(r"^[A-Za-z]{2,6}(-[A-Za-z]{2,3})?-\d{4}-\d+$")
+
+
+class EqualsAny(Func):
+    """`expression = ANY(array)`: a long list as one parameter, where `__in` gives every value a placeholder."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
 
 
 def case_searched(queryset: QuerySet, text: str) -> QuerySet:
@@ -112,7 +133,7 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     case_ids = list(named.order_by().values_list("case_id", flat=True)[:NAME_SEARCH_LISTED + 1])
     if len(case_ids) <= NAME_SEARCH_LISTED:
         # The GIN scan is the dear part: once here, not again in every visibility branch and in the total.
-        return queryset.filter(id__in=case_ids)
+        return queryset.filter(EqualsAny(F("id"), Value(case_ids, output_field=ArrayField(BigIntegerField()))))
     return queryset.filter(Exists(members.filter(name_tokens__contains=tokens)))
 
 

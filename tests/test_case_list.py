@@ -41,7 +41,7 @@ def test_search_by_name_or_document_ignores_accents_case_and_order(caseworker, l
     assert references(response) == {listed[name].reference for name in expected}
 
 
-@pytest.mark.parametrize("listed_at_most", [1000, 0])
+@pytest.mark.parametrize("listed_at_most", [2000, 0])
 def test_a_name_found_in_many_people_is_searched_the_same_way(caseworker, outsider, listed, monkeypatch,
                                                               listed_at_most):
     from cases import selectors
