@@ -135,8 +135,11 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         indexes = [
-            models.Index(fields=["nationality", "family_initials", "birth_year"], name="member_name_block"),
-            GinIndex(fields=["name_tokens"], name="member_name_tokens"),
+            # name_key and id included: the given-name test of a block is answered from the index alone.
+            models.Index(fields=["nationality", "family_initials", "birth_year"], include=["name_key", "id"],
+                         name="member_name_block_covering"),
+            # No pending list: every search would scan it unindexed, and the insert that fills it would flush it.
+            GinIndex(fields=["name_tokens"], name="member_name_tokens", fastupdate=False),
             models.Index(fields=["document_key"], name="member_document_block", condition=~models.Q(document_key="")),
             models.Index(fields=["phone_key"], name="member_phone_block", condition=~models.Q(phone_key="")),
         ]

@@ -128,44 +128,51 @@ def _view_case() -> dict:
     return {"permission_id": Subquery(permission)}
 
 
-def _shared_case_ids(user):
+def _shared_case_ids(user, group_ids: list[int] | None = None):
     """Subqueries of the cases shared with the user or one of their teams (guardian direct-FK tables)."""
     by_user = CaseUserObjectPermission.objects.filter(user_id=user.pk, **_view_case())
+    if group_ids is None:
+        group_ids = list(user.groups.through.objects.filter(user_id=user.pk).values_list("group_id", flat=True))
     # Literal group ids, not a subquery: with a subquery the planner hash-joins the whole grant table.
-    group_ids = list(user.groups.through.objects.filter(user_id=user.pk).values_list("group_id", flat=True))
     by_group = CaseGroupObjectPermission.objects.filter(group_id__in=group_ids, **_view_case())
     return by_user.values("content_object_id"), by_group.values("content_object_id")
 
 
-HAS_SHARES_SQL = """
+SHARES_SQL = """
     WITH view_case AS (SELECT p.id FROM auth_permission p JOIN django_content_type t ON t.id = p.content_type_id
                        WHERE p.codename = 'view_case' AND t.app_label = 'cases')
     SELECT EXISTS (SELECT 1 FROM cases_caseuserobjectpermission
                    WHERE user_id = %(user)s AND permission_id = (SELECT id FROM view_case)),
-           EXISTS (SELECT 1 FROM cases_casegroupobjectpermission g
-                   JOIN accounts_user_groups ug ON ug.group_id = g.group_id
-                   WHERE ug.user_id = %(user)s AND g.permission_id = (SELECT id FROM view_case))
+           ARRAY (SELECT ug.group_id FROM accounts_user_groups ug
+                  CROSS JOIN LATERAL (SELECT 1 FROM cases_casegroupobjectpermission g
+                                      WHERE g.group_id = ug.group_id AND g.permission_id = (SELECT id FROM view_case)
+                                      ORDER BY g.content_object_id LIMIT 1) AS has_shares
+                  WHERE ug.user_id = %(user)s ORDER BY ug.group_id)
 """
 
 
-def _share_kinds(user) -> tuple[bool, bool]:
-    """Is anything shared with the user, and with one of their teams? One small query (it runs on every list)."""
+def _share_kinds(user) -> tuple[bool, list[int]]:
+    """Is anything shared with the user, and which of their teams have shares? One small query, on every list.
+
+    A probe per team on the grant index (LATERAL, ORDER BY its last column, LIMIT 1): as EXISTS, or without the
+    ORDER BY, the planner may read every team grant when one team holds most of them.
+    """
     with connection.cursor() as cursor:
-        cursor.execute(HAS_SHARES_SQL, {"user": user.pk})
-        by_user, by_group = cursor.fetchone()
-        return bool(by_user), bool(by_group)
+        cursor.execute(SHARES_SQL, {"user": user.pk})
+        by_user, group_ids = cursor.fetchone()
+        return bool(by_user), list(group_ids)
 
 
 def _share_branches(user) -> list[Q]:
     """A branch per kind of share the user actually has."""
-    with_user, with_group = _share_kinds(user)
-    if not (with_user or with_group):
+    with_user, group_ids = _share_kinds(user)
+    if not (with_user or group_ids):
         return []
-    by_user, by_group = _shared_case_ids(user)
-    return [Q(pk__in=ids) for ids, present in ((by_user, with_user), (by_group, with_group)) if present]
+    by_user, by_group = _shared_case_ids(user, group_ids)
+    return [Q(pk__in=ids) for ids, present in ((by_user, with_user), (by_group, bool(group_ids))) if present]
 
 
-def _branches(user) -> list[tuple[Q, bool]]:
+def marked_branches(user) -> list[tuple[Q, bool]]:
     """The user's visibility as separate conditions, each served by its own index, marked when it is a share."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
@@ -175,14 +182,18 @@ def _branches(user) -> list[tuple[Q, bool]]:
 
 def visibility_branches(user) -> list[Q]:
     """The user's visibility as separate conditions (see `case_page`)."""
-    return [q for q, _ in _branches(user)]
+    return [q for q, _ in marked_branches(user)]
 
 
-def _shared_among(user, ids) -> set[int]:
-    """Which of these case ids are shared with the user or one of their teams."""
-    by_user, by_group = _shared_case_ids(user)
-    shared = set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
-    return shared | set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+def _shared_among(user, ids, *, with_user: bool = True, group_ids: list[int] | None = None) -> set[int]:
+    """Which of these case ids are shared with the user or one of their teams (kinds known to be absent skipped)."""
+    by_user, by_group = _shared_case_ids(user, group_ids)
+    shared = set()
+    if with_user:
+        shared |= set(by_user.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    if group_ids is None or group_ids:
+        shared |= set(by_group.filter(content_object_id__in=ids).values_list("content_object_id", flat=True))
+    return shared
 
 
 def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -195,18 +206,19 @@ def cases_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, oldest_first: bool = False,
-              values: tuple[str, ...] = ()) -> list:
+              values: tuple[str, ...] = (), branches: list[tuple[Q, bool]] | None = None) -> list:
     """One page of visible cases, newest first (or oldest first), after the keyset `before_id`.
 
     An OR of scopes (two assignments, or a scope plus shared cases) makes PostgreSQL collect every matching row
     and sort it; one ordered query per branch, each stopping after `size` rows, then a merge, stays constant.
+    `branches` are the user's `marked_branches`, when the caller already has them.
     """
     if before_id is not None:
         queryset = queryset.filter(id__gt=before_id) if oldest_first else queryset.filter(id__lt=before_id)
     order = "id" if oldest_first else "-id"
     found: dict[int, Case] = {}
     shared: set[int] = set()
-    for branch, is_share in _branches(user):
+    for branch, is_share in marked_branches(user) if branches is None else branches:
         for case in _branch_rows(queryset.filter(branch).order_by(order), size, values):
             found.setdefault(case.pk, case)
             if is_share:
@@ -256,6 +268,8 @@ def case_ids_visible_among(user, cases) -> set[int]:
     assignments = user_assignments(user)
     visible = {case.pk for case in cases if any(_matches(a, case) for a in assignments)}
     rest = [case.pk for case in cases if case.pk not in visible]
-    if rest and any(_share_kinds(user)):
-        visible |= _shared_among(user, rest)
+    if rest:
+        with_user, group_ids = _share_kinds(user)
+        if with_user or group_ids:
+            visible |= _shared_among(user, rest, with_user=with_user, group_ids=group_ids)
     return visible

@@ -4,15 +4,30 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Concat
 from django.http import Http404
 
 from accounts.choices import Role
+from accounts.models import Office, Programme
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import OPEN_STATUSES, CaseStatus
-from cases.dedup import candidate_filter, document_key, match, name_tokens, person_keys
+from cases.dedup import candidate_blocks, document_key, match, name_tokens, person_keys
 from cases.models import Case, CaseEvent, DuplicateDecision, Member
 from cases.permissions import (
     CaseAccess,
@@ -20,8 +35,8 @@ from cases.permissions import (
     case_ids_visible_among,
     case_page,
     cases_visible_to,
+    marked_branches,
     user_assignments,
-    visibility_branches,
 )
 from cases.transitions import NOTE_REQUIRED, allowed_targets
 
@@ -35,15 +50,19 @@ SUMMARY_VALUES = ("id", "reference", "status", "destination_country", "intake_da
 
 
 def case_list_page(*, user, filters: dict | None = None, before_id: int | None = None, size: int = 25,
-                   rows_only: bool = False):
+                   rows_only: bool = False, branches: list | None = None, filtered: QuerySet | None = None):
     """One page of the cases the user may see (newest or oldest first) and the keyset of the next page, if any.
 
     `rows_only` returns light rows with the summary's attributes instead of models (the API list needs no more).
+    A caller that also counts the total passes the user's `marked_branches` and the `case_filtered` cases, so the
+    share lookup and a name search run once.
     """
-    queryset = case_summaries(case_filtered(Case.objects.all(), filters or {}))
+    if filtered is None:
+        filtered = case_filtered(Case.objects.all(), filters or {})
+    queryset = case_summaries(filtered)
     page = case_page(user, queryset, before_id=before_id, size=size + 1,
                      oldest_first=(filters or {}).get("sort") == "oldest",
-                     values=SUMMARY_VALUES if rows_only else ())
+                     values=SUMMARY_VALUES if rows_only else (), branches=branches)
     has_more = len(page) > size
     page = page[:size]
     return page, (page[-1].pk if has_more else None)
@@ -93,7 +112,16 @@ def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
     return queryset
 
 
+NAME_SEARCH_LISTED = 2000  # people found by a name search, beyond which the search stays a subquery
 REFERENCE_LIKE = re.compile(r"^[A-Za-z]{2,6}(-[A-Za-z]{2,3})?-\d{4}-\d+$")
+
+
+class EqualsAny(Func):
+    """`expression = ANY(array)`: a long list as one parameter, where `__in` gives every value a placeholder."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
 
 
 def case_searched(queryset: QuerySet, text: str) -> QuerySet:
@@ -107,16 +135,33 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     tokens = name_tokens(text)
     if not tokens:
         return queryset.none()
+    named = Member.objects.filter(name_tokens__contains=tokens)
+    case_ids = list(named.order_by().values_list("case_id", flat=True)[:NAME_SEARCH_LISTED + 1])
+    if len(case_ids) <= NAME_SEARCH_LISTED:
+        # The GIN scan is the dear part: once here, not again in every visibility branch and in the total.
+        return queryset.filter(EqualsAny(F("id"), Value(case_ids, output_field=ArrayField(BigIntegerField()))))
     return queryset.filter(Exists(members.filter(name_tokens__contains=tokens)))
 
 
-def case_list_total(*, user, filters: dict, cap: int = 1000) -> tuple[int, bool]:
+def case_list_total(*, user, filters: dict, cap: int = 1000, branches: list | None = None,
+                    filtered: QuerySet | None = None) -> tuple[int, bool]:
     """How many cases match, counted up to `cap` ("1,000+"), never a COUNT over the whole table."""
-    queryset = case_filtered(Case.objects.all(), filters)
+    queryset = case_filtered(Case.objects.all(), filters) if filtered is None else filtered
     ids = set()
-    for branch in visibility_branches(user):
+    for branch, _ in marked_branches(user) if branches is None else branches:
         ids.update(queryset.filter(branch).values_list("id", flat=True)[: cap + 1])
+        if len(ids) > cap:
+            break  # the other branches can only add to a total already shown as "1,000+"
     return min(len(ids), cap), len(ids) > cap
+
+
+def office_and_programme_codes() -> tuple[list[str], list[str]]:
+    """Every office code and every programme code, sorted, in one round trip (the list page's filters)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ARRAY(SELECT code FROM {Office._meta.db_table} ORDER BY code), "
+                       f"ARRAY(SELECT code FROM {Programme._meta.db_table} ORDER BY code)")
+        offices, programmes = cursor.fetchone()
+        return list(offices), list(programmes)
 
 
 def case_get_for_user(*, user, case_id, request=None) -> tuple[Case, CaseAccess]:
@@ -196,16 +241,27 @@ def possible_duplicates_for_household(*, user, people: list, exclude_case_id: in
     """`possible_duplicates_for` for several people at once: one candidate query, one visibility query."""
     keys = [person_keys(given_names=p.given_names, family_names=p.family_names, date_of_birth=p.date_of_birth,
                         document_number=p.document_number, phone=p.phone) for p in people]
-    blocks = Q(pk__in=[])
-    for person, person_key in zip(people, keys):
-        blocks |= candidate_filter(person_key, person.nationality)
-    rows = (Member.objects.filter(blocks).exclude(case_id=exclude_case_id or 0)
-            .values_list(*Candidate.COLUMNS)[: 200 * len(people)])
-    candidates = [Candidate(*row) for row in rows]  # tuples, not models: a block can hold hundreds of people
+    blocks = [block for person, person_key in zip(people, keys)
+              for block in candidate_blocks(person_key, person.nationality)]
+    candidates = _candidates_in(blocks, exclude_case_id, limit=200 * len(people))
     found_per_person = [_matches_for(p, k, candidates, limit) for p, k in zip(people, keys)]
     shown = {c.case_id: c.scope for found in found_per_person for _, c in found}
     visible_ids = case_ids_visible_among(user, list(shown.values()))
     return [[_candidate_row(result, c, visible_ids) for result, c in found] for found in found_per_person]
+
+
+def _candidates_in(blocks: list[Q], exclude_case_id: int | None, *, limit: int) -> list["Candidate"]:
+    """The people in any of the blocks, as tuples (not models: a block can hold hundreds of people).
+
+    One query, but each block a separate arm read from its own index: as an OR, PostgreSQL reads every person of
+    the name blocks from the table to test the given name, where the block index holds name_key (index-only).
+    """
+    if not blocks:
+        return []
+    arms = [Member.objects.filter(block).order_by().values("pk") for block in blocks]
+    rows = (Member.objects.filter(pk__in=arms[0].union(*arms[1:], all=True)).exclude(case_id=exclude_case_id or 0)
+            .values_list(*Candidate.COLUMNS)[:limit])
+    return [Candidate(*row) for row in rows]
 
 
 def _matches_for(person, keys, candidates, limit: int) -> list:

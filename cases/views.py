@@ -1,26 +1,32 @@
+from functools import lru_cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as FilterError
 
 from accounts.choices import Country, Role
-from accounts.models import Office, Programme
 from cases.choices import CaseStatus
 from cases.forms import CaseEditForm, MemberForm
 from cases.list_params import case_filters_from, keyset_from, keyset_token
-from cases.permissions import FieldGroup, case_access_batch
+from cases.models import Case
+from cases.permissions import FieldGroup, case_access_batch, marked_branches
 from cases.registration import RegistrationInvalid, member_as_input, member_update
 from cases.selectors import (
+    case_filtered,
     case_get_for_user,
     case_list_page,
     case_list_total,
     case_next_steps_for_user,
     case_timeline,
     cases_listed_audit,
+    office_and_programme_codes,
 )
 from cases.services import (
     EDITABLE_CASE_FIELDS,
@@ -35,6 +41,7 @@ from cases.services import (
 from cases.transitions import transition_refusal
 
 PAGE_SIZE = 25
+SELECTED = mark_safe(" selected")
 ROLE_REFUSAL = gettext_lazy("Your role cannot make this change.")
 STALE_REFUSAL = gettext_lazy("Someone else saved this case after you opened it. Nothing was overwritten: "
                              "check the current values below, then make your change again.")
@@ -48,17 +55,17 @@ def case_list(request):
         filters = case_filters_from(request.GET, request.user)
     except FilterError as exc:
         filters, errors = {}, exc.detail
+    # Worked out once for the page and the total: the share lookup, and a name search's index scan.
+    listing = {"branches": marked_branches(request.user), "filtered": case_filtered(Case.objects.all(), filters)}
     page, next_before = case_list_page(user=request.user, filters=filters, before_id=keyset_from(request.GET),
-                                       size=PAGE_SIZE, rows_only=True)
+                                       size=PAGE_SIZE, rows_only=True, **listing)
     cases_listed_audit(user=request.user, cases=page, request=request)
     access = case_access_batch(request.user, page)
-    total, more_than = case_list_total(user=request.user, filters=filters)
+    total, more_than = case_list_total(user=request.user, filters=filters, **listing)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
-        "rows": [{"case": c, "status_label": CaseStatus(c.status).label,
-                  "show_identity": FieldGroup.IDENTITY in access[c.pk].field_groups,
-                  "show_vulnerability": FieldGroup.VULNERABILITY in access[c.pk].field_groups} for c in page],
+        "rows": [case_list_row(c, access[c.pk].field_groups) for c in page],
         "filters": filters, "errors": errors, "total": total, "more_than": more_than,
         "next_cursor": keyset_token(next_before) if next_before else None, "query": query.urlencode(),
         **filter_options(filters), "vulnerabilities": vulnerability_options(request.user, filters),
@@ -66,18 +73,15 @@ def case_list(request):
     return render(request, "cases/case_list.html", context)
 
 
-def filter_options(filters: dict) -> dict:
-    """The filter selects as (value, label, selected), worked out once here rather than per option in the page."""
-    def options(choices, name):
-        return [(value, str(label), filters.get(name) == value) for value, label in choices]
-
-    codes = {
-        "offices": Office.objects.order_by("code").values_list("code", "code"),
-        "programmes": Programme.objects.order_by("code").values_list("code", "code"),
-    }
+def case_list_row(case, field_groups: frozenset) -> dict:
+    """What a row of the list shows, worked out here: the page renders 25 of them on every visit."""
     return {
-        "statuses": options(CaseStatus.choices, "status"), "countries": options(Country.choices, "nationality"),
-        "offices": options(codes["offices"], "office"), "programmes": options(codes["programmes"], "programme"),
+        "case": case, "id": case.pk, "reference": case.reference, "status_label": CaseStatus(case.status).label,
+        "principal": (case.principal_name or "") if FieldGroup.IDENTITY in field_groups else "—",
+        "member_count": case.member_count or 0, "programme": case.programme_code, "office": case.office_code,
+        "flagged": case.has_unaccompanied_child or case.has_separated_child or case.is_incomplete,
+        "show_vulnerability": FieldGroup.VULNERABILITY in field_groups and bool(
+            case.has_protection_flag or case.vulnerability_kinds),
     }
 
 
@@ -90,6 +94,32 @@ def vulnerability_options(user, filters: dict) -> list:
         return []
     choices = [("any", _("Any vulnerability"))] + list(VulnerabilityKind.choices)
     return [(value, str(label), filters.get("vulnerability") == value) for value, label in choices]
+
+
+def filter_options(filters: dict) -> dict:
+    """The filter selects' options as markup, built here: a template loop over them costs more than the table."""
+    offices, programmes = office_and_programme_codes()
+    language = get_language()
+    return {
+        "statuses": fixed_options("status", filters.get("status"), language),
+        "countries": fixed_options("nationality", filters.get("nationality"), language),
+        "offices": options_markup(((code, code) for code in offices), filters.get("office")),
+        "programmes": options_markup(((code, code) for code in programmes), filters.get("programme")),
+    }
+
+
+def options_markup(choices, selected: str | None) -> str:
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (value, SELECTED if value == selected else "", label) for value, label in choices))
+
+
+FIXED_CHOICES = {"status": CaseStatus.choices, "nationality": Country.choices}
+
+
+@lru_cache(maxsize=None)  # bounded: the filters hold only valid codes, and there are two languages
+def fixed_options(name: str, selected: str | None, language: str) -> str:
+    """Options of a select whose choices are in the code; `language` keys the cache, the labels are translated."""
+    return options_markup(FIXED_CHOICES[name], selected)
 
 
 @login_required

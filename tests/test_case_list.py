@@ -41,6 +41,17 @@ def test_search_by_name_or_document_ignores_accents_case_and_order(caseworker, l
     assert references(response) == {listed[name].reference for name in expected}
 
 
+@pytest.mark.parametrize("listed_at_most", [2000, 0])
+def test_a_name_found_in_many_people_is_searched_the_same_way(caseworker, outsider, listed, monkeypatch,
+                                                              listed_at_most):
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "NAME_SEARCH_LISTED", listed_at_most)  # 0: the subquery taken for common names
+
+    assert references(api_as(caseworker).get("/api/v1/cases/", {"q": "jose nunez"})) == {listed["nunez"].reference}
+    assert api_as(outsider).get("/api/v1/cases/", {"q": "nunez"}).json()["results"] == []
+
+
 def test_search_by_reference(caseworker, listed):
     response = api_as(caseworker).get("/api/v1/cases/", {"q": listed["nunez"].reference.lower()})
 
@@ -130,3 +141,41 @@ def test_list_rows_have_exactly_the_fields_the_schema_documents(caseworker, list
     row = api_as(caseworker).get("/api/v1/cases/").json()["results"][0]
 
     assert set(row) == set(CaseSummarySerializer.Meta.fields)
+
+
+def test_the_page_rows_show_the_flags_of_flagged_households_only(client, caseworker, listed):
+    from cases.models import Case
+
+    Case.objects.filter(pk=listed["nunez"].pk).update(has_unaccompanied_child=True)
+    client.force_login(caseworker)
+    page = client.get("/cases/").content.decode()
+
+    rows = {ref: page.split(f'data-case="{ref}"')[1].split("</tr>")[0] for ref in (c.reference for c in listed.values())}
+    assert 'data-flag="umc"' in rows[listed["nunez"].reference]
+    assert "data-flag" not in rows[listed["pineda"].reference]
+    assert "Pineda Cruz" in rows[listed["pineda"].reference]
+
+
+def test_the_filters_keep_the_choice_and_speak_the_users_language(client, caseworker, listed):
+    client.force_login(caseworker)
+    for language, label in (("es", "Otro o desconocido"), ("en", "Other or unknown")):
+        caseworker.language = language
+        caseworker.save()
+        client.post("/i18n/setlang/", {"language": language})
+        page = client.get("/cases/", {"nationality": "XX"}).content.decode()
+
+        assert f'<option value="XX" selected>{label}</option>' in page
+        assert '<option value="HN">' in page
+
+
+def test_the_page_searches_by_name_and_counts_what_it_found(client, caseworker, outsider, listed):
+    caseworker.language = "en"
+    caseworker.save()
+    client.force_login(caseworker)
+    page = client.get("/cases/", {"q": "josé NÚÑEZ"}).content.decode()
+
+    assert f'data-case="{listed["nunez"].reference}"' in page
+    assert f'data-case="{listed["pineda"].reference}"' not in page
+    assert page.split('data-testid="case-total">')[1].split("<")[0] == "1 case"
+    client.force_login(outsider)
+    assert f'data-case="{listed["nunez"].reference}"' not in client.get("/cases/", {"q": "nunez"}).content.decode()

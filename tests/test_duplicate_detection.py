@@ -54,6 +54,21 @@ def test_another_offices_candidate_shows_enough_to_decide_and_no_more(outsider, 
     assert found["reference"] is None  # the outsider may not open that case
 
 
+@pytest.mark.parametrize("shared_with", ["user", "team"])
+def test_a_candidate_in_a_case_shared_with_the_user_shows_its_reference(outsider, registered_at_tij, shared_with):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    if shared_with == "user":
+        assign_perm("cases.view_case", outsider, registered_at_tij)
+    else:
+        team = Group.objects.create(name="team:dedup")
+        outsider.groups.add(team)
+        assign_perm("cases.view_case", team, registered_at_tij)
+
+    assert possible_duplicates_for(user=outsider, person=person())[0]["reference"] == registered_at_tij.reference
+
+
 def test_the_same_document_number_is_caught_whatever_the_name(outsider, registered_at_tij):
     found = possible_duplicates_for(user=outsider, person=person(given_names="Otro", family_names="Nombre",
                                                                  date_of_birth=date(1970, 1, 1),
