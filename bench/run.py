@@ -244,12 +244,20 @@ def main() -> int:
             print(f"{row['name']:<52} {row['queries']:>9} {'queries':>9}  constant"
                   f"{'  ok' if same else '  MISSED'} ({row['rows']} rows)")
 
+    documents = {}
+    log("[bench] documents: the 300-passenger manifest and the donor report")
+    from bench import manifest, reports
+
+    manifest.run(documents)
+    reports.run(documents)
+
     out = ROOT / "var" / "bench-results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         "database": connection.settings_dict["NAME"], "cases": total_cases, "people": total_people,
         "bench_cases": n_cases, "generation": generation, "n": n, "warmup": warmup,
         "targets": {"list_p95_ms": TARGET_LIST_P95_MS, "registration_p95_ms": TARGET_REGISTRATION_P95_MS}, "queries_constant": same, "results": results,
+        "documents": documents,
     }, indent=2, default=str))
     print(f"\nresults written to {out.relative_to(ROOT)}")
     return 0
