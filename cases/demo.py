@@ -70,6 +70,18 @@ def demo_cases_ensure(*, offices, programmes) -> int:
     return created
 
 
+def demo_case_ids() -> list[int]:
+    """The demo households (found by their principal, as when they are created), never other data in the database."""
+    from django.db.models import Q
+
+    match = Q(pk__in=[])
+    for office_code, _destination, _centre, _status, people in DEMO_HOUSEHOLDS:
+        given, family, _sex, birth = people[0][:4]
+        match |= Q(registering_office__code=office_code, members__relationship="principal",
+                   members__given_names=given, members__family_names=family, members__date_of_birth=birth)
+    return list(Case.objects.filter(match).values_list("pk", flat=True).distinct())
+
+
 def demo_screening_complete(*, case: Case, actor) -> None:
     """Counselling, screening and declarations through the real services, then a real submission."""
     from cases.services import case_transition

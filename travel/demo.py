@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cases.choices import CaseStatus
+from cases.demo import demo_case_ids
 from cases.models import Case
 from travel import services
 from travel.choices import BookingStatus, TravelDocumentStatus
@@ -20,7 +21,9 @@ READY_STATUSES = [CaseStatus.APPROVED, CaseStatus.BOOKED, CaseStatus.IN_TRANSIT]
 def demo_travel_ensure(*, offices) -> None:
     """Ready documents for the demo's approved and booked households; one planned convoy Tijuana -> San Pedro Sula."""
     officer = User.objects.get(username="movement_mx")
-    cases = Case.objects.filter(status__in=READY_STATUSES, registration_country="MX").prefetch_related("members")
+    demo = demo_case_ids()
+    cases = Case.objects.filter(pk__in=demo, status__in=READY_STATUSES, registration_country="MX").prefetch_related(
+        "members")
     for case in cases:
         for member in case.members.all():
             if not TravelDocument.objects.filter(member=member, status=TravelDocumentStatus.READY).exists():
@@ -29,7 +32,7 @@ def demo_travel_ensure(*, offices) -> None:
                     "issuing_consulate": "Consulado (demo)", "issued_on": date.today() - timedelta(days=2),
                     "expires_on": date.today() + timedelta(days=365)})
     convoy = Movement.objects.filter(carrier=DEMO_CARRIER).first() or demo_convoy_create(officer, offices)
-    demo_booked_seat(convoy, officer)
+    demo_booked_seat(convoy, officer, demo)
 
 
 def demo_convoy_create(officer, offices) -> Movement:
@@ -42,9 +45,9 @@ def demo_convoy_create(officer, offices) -> Movement:
               {"crossing_point": "Agua Caliente", "expected_at": departure + timedelta(days=4)}])
 
 
-def demo_booked_seat(convoy: Movement, officer) -> None:
+def demo_booked_seat(convoy: Movement, officer, demo: list[int]) -> None:
     """The demo's booked household bound for Honduras (placed there by a shortcut) holds its seats on the convoy."""
-    booked = Case.objects.filter(status=CaseStatus.BOOKED, reception_centre=convoy.reception_centre,
+    booked = Case.objects.filter(pk__in=demo, status=CaseStatus.BOOKED, reception_centre=convoy.reception_centre,
                                  registration_country=convoy.country).exclude(bookings__status=BookingStatus.BOOKED)
     for case in booked:
         taken = set(convoy.bookings.filter(status=BookingStatus.BOOKED).values_list("seat", flat=True))
