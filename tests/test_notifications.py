@@ -1,18 +1,13 @@
 """Notifications: who hears about a case event, e-mail exactly once, no personal data, the bell, the digest."""
 
-import os
 import smtplib
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
@@ -24,6 +19,7 @@ from cases.registration import MemberInput
 from notifications.models import Notification, NotificationKind
 from notifications.services import supervisor_digest_create
 from notifications.tasks import case_event_notify, supervisor_digest
+from tests.celery_worker import celery_worker
 from tests.conftest import api_as
 from tests.factories import ProgrammeFactory, household, staff
 
@@ -489,24 +485,8 @@ def test_a_programme_without_supervisors_notifies_nobody(caseworker, tij, mailou
 @pytest.fixture
 def worker(transactional_db, tmp_path):
     """A real `celery worker` on the configured broker, on the test database, printing its e-mails to a file."""
-    parts = urlsplit(settings.DATABASE_URL)
-    test_database = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "avr.settings", "DATABASE_URL": test_database,
-           "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    output = tmp_path / "worker.out"
-    with output.open("wb") as stdout:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "avr", "worker", "--loglevel", "WARNING", "--concurrency", "1",
-             "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=settings.BASE_DIR, env=env, stdout=stdout, stderr=subprocess.STDOUT,
-        )
-    process.output = output
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with celery_worker(tmp_path) as process:
+        yield process
 
 
 @pytest.mark.broker

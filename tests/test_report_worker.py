@@ -1,21 +1,16 @@
 """The monthly donor reports through the real broker and a real worker: beat's task delivered twice makes one PDF per
 programme and e-mails each reader once."""
 
-import os
-import subprocess
-import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from avr.celery import app as celery_app
 from notifications.models import Notification
 from reports.choices import ReportStatus
 from reports.models import Report
 from reports.tasks import monthly_reports_request
+from tests.celery_worker import celery_worker
 
 
 @pytest.fixture
@@ -28,24 +23,8 @@ def media(settings, tmp_path):
 def worker(transactional_db, media, tmp_path):
     """A real `celery worker` on the configured broker and the test database, writing report files where the test
     reads them and printing its e-mails to a file."""
-    parts = urlsplit(settings.DATABASE_URL)
-    test_database = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "avr.settings", "DATABASE_URL": test_database,
-           "MEDIA_ROOT": str(media), "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    output = tmp_path / "worker.out"
-    with output.open("wb") as stdout:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "avr", "worker", "--loglevel", "WARNING", "--concurrency", "1",
-             "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=settings.BASE_DIR, env=env, stdout=stdout, stderr=subprocess.STDOUT,
-        )
-    process.output = output
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with celery_worker(tmp_path, MEDIA_ROOT=str(media)) as process:
+        yield process
 
 
 def mailable(user):
