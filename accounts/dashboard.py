@@ -6,7 +6,7 @@ Admins see aggregates over everything, as the donor reports do, and no link into
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Count, DateField, Min, Q, QuerySet, Sum
@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from accounts.charts import Chart, Column, column_chart
 from accounts.choices import Country, Role
+from avr.dates import local_midnight
 from cases.choices import CaseStatus
 from cases.models import Case
-from cases.permissions import _scope_q, cases_visible_to, user_assignments
+from cases.permissions import cases_visible_to, role_scope_q, user_assignments
 from cases.selectors import case_pipeline_counts
 from reception.choices import ReferralStatus
 from reception.models import FollowUp, Referral
@@ -129,10 +130,6 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def returns_per_week(*, cases: QuerySet | None, chart_id: str, weeks: int = RETURN_WEEKS) -> Chart:
     """People who boarded a movement that left, per week of departure (Monday first), over the last `weeks` weeks;
     `cases` (already visible to the user) limits them, None counts everyone (admins)."""
@@ -157,11 +154,7 @@ def returns_per_week(*, cases: QuerySet | None, chart_id: str, weeks: int = RETU
 
 def role_scope(user, role: str, visible: QuerySet) -> QuerySet:
     """The visible cases that this role of the user brings into view (its assignments' scopes)."""
-    scope = Q(pk__in=[])
-    for assignment in user_assignments(user):
-        if assignment.role == role and (q := _scope_q(assignment)) is not None:
-            scope |= q
-    return visible.filter(scope)
+    return visible.filter(role_scope_q(user, role))
 
 
 def caseworker_panel(user, visible: QuerySet) -> dict:

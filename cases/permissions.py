@@ -106,6 +106,15 @@ def _scope_q(assignment: Assignment) -> Q | None:
     return None  # admins see aggregates, not cases
 
 
+def role_scope_q(user, role: str) -> Q:
+    """The cases one of the user's roles brings into view (its assignments' scopes), shares aside."""
+    scope = Q(pk__in=[])
+    for assignment in user_assignments(user):
+        if assignment.role == role and (q := _scope_q(assignment)) is not None:
+            scope |= q
+    return scope
+
+
 def _matches(assignment: Assignment, case: Case) -> bool:
     """The same rule as `_scope_q`, for one case already in memory (the permission matrix tests both agree)."""
     role = assignment.role

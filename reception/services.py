@@ -32,14 +32,21 @@ def centre_staff_movement(*, actor, movement_id: int) -> Movement:
     return movement
 
 
-def member_at_centre(*, actor, member_id: int, lock_case: bool = True) -> tuple[Member, Case]:
-    """A member of a household the actor receives (reception staff of its centre), else 404 / 403."""
-    member = Member.objects.filter(pk=member_id).select_related("case").first()
-    access = case_access(actor, member.case) if member else None
+def member_received_by(user, member_id: int) -> Member:
+    """A member of a household the user receives (reception staff of its centre): 404 if they may not see it, 403
+    if they see it in another role."""
+    member = Member.objects.filter(pk=member_id).select_related("case", "case__reception_centre").first()
+    access = case_access(user, member.case) if member else None
     if access is None:
         raise Http404
     if Role.RECEPTION_STAFF not in access.roles:
         raise PermissionDenied
+    return member
+
+
+def member_at_centre(*, actor, member_id: int, lock_case: bool = True) -> tuple[Member, Case]:
+    """`member_received_by`, with the household locked for a write."""
+    member = member_received_by(actor, member_id)
     case = Case.objects.select_for_update().get(pk=member.case_id) if lock_case else member.case
     audit_actor_set(actor=actor)
     return member, case

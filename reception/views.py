@@ -25,7 +25,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import CaseStatus, ConsentScope
 from cases.models import Consent, Member
-from cases.permissions import case_access, cases_visible_to, user_assignments
+from cases.permissions import cases_visible_to, user_assignments
 from cases.selectors import case_get_for_user, cases_listed_audit
 from cases.services import InvalidTransition, StaleVersion, TransitionRefused
 from cases.transitions import transition_refusal
@@ -49,7 +49,6 @@ from reception.pdf import assistance_receipt_pdf, referral_slip_pdf
 from reception.rules import arrival_unmet
 from travel.choices import BookingStatus, MovementStatus
 from travel.models import Booking
-from travel.permissions import movement_for_user, movement_roles
 from travel.selectors import movement_summary, movements_for_user, passengers
 
 ROLE_REFUSAL = gettext_lazy("Your role cannot make this change.")
@@ -75,19 +74,19 @@ def centres_of(user) -> list:
 
 def member_for_reception(request, member_id: int) -> tuple[Member, object]:
     """A member of a household bound for one of the user's centres (as its reception staff), else 404; audited."""
-    member = Member.objects.select_related("case", "case__reception_centre").filter(pk=member_id).first()
-    access = case_access(request.user, member.case) if member else None
-    if access is None or Role.RECEPTION_STAFF not in access.roles:
-        raise Http404
+    try:
+        member = services.member_received_by(request.user, member_id)
+    except PermissionDenied:
+        raise Http404 from None  # pages answer "not found" to whoever is not the centre's staff
     audit_record(actor=request.user, action=AuditAction.VIEW, request=request, obj=member.case)
     return member, member.case
 
 
 def movement_for_reception(request, pk: int):
-    movement = movement_for_user(user=request.user, movement_id=pk)
-    if Role.RECEPTION_STAFF not in movement_roles(request.user, movement):
-        raise Http404
-    return movement
+    try:
+        return services.centre_staff_movement(actor=request.user, movement_id=pk)
+    except PermissionDenied:
+        raise Http404 from None
 
 
 def errors_onto(form, exc: ValidationError, rename: dict | None = None) -> None:

@@ -6,10 +6,12 @@ that left), received (checked in as arrived).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db import connection
 from django.utils import timezone
+
+from avr.dates import local_midnight
 
 AGE_BANDS = [("0-4", 0, 4), ("5-11", 5, 11), ("12-17", 12, 17), ("18-24", 18, 24), ("25-59", 25, 59), ("60+", 60, 200)]
 AGE_BAND_SQL = "CASE " + " ".join(
@@ -40,9 +42,6 @@ class Period:
                 "start_at": local_midnight(self.start), "end_at": local_midnight(end_excl),
                 "tz": timezone.get_current_timezone_name()}
 
-
-def local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 PROGRAMME = "(%(programme)s::bigint IS NULL OR c.programme_id = %(programme)s::bigint)"

@@ -1,13 +1,12 @@
 """The supervisors' approval queue: visible cases waiting for a decision, oldest submission first."""
 
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Office, Programme
 from cases.choices import CaseStatus
 from cases.models import Case
 from cases.permissions import cases_visible_to
-from cases.selectors import case_summaries, cases_listed_audit
+from cases.selectors import case_filtered, case_summaries, cases_listed_audit
 from screening.choices import VulnerabilityKind
 
 QUEUE_SIZE = 100
@@ -27,19 +26,9 @@ def approval_queue_filters(params) -> dict:
 
 
 def approval_queue_cases(user, filters: dict) -> list[Case]:
-    queryset = cases_visible_to(user, Case.objects.filter(status=CaseStatus.PENDING_APPROVAL))
-    if filters.get("office"):
-        queryset = queryset.filter(registering_office__code=filters["office"])
-    if filters.get("programme"):
-        queryset = queryset.filter(programme__code=filters["programme"])
-    if filters.get("umc"):
-        queryset = queryset.filter(has_unaccompanied_child=True)
-    if filters.get("vulnerability") == "any":
-        queryset = queryset.filter(~Q(vulnerability_kinds=[]) | Q(has_unaccompanied_child=True)
-                                   | Q(has_separated_child=True))
-    elif filters.get("vulnerability"):
-        queryset = queryset.filter(vulnerability_kinds__contains=[filters["vulnerability"]])
-    queryset = case_summaries(queryset).select_related("submitted_by").defer(None)
+    # The case list's own filters (office, programme, umc, vulnerability), on the pending cases the user sees.
+    pending = cases_visible_to(user, Case.objects.filter(status=CaseStatus.PENDING_APPROVAL))
+    queryset = case_summaries(case_filtered(pending, filters)).select_related("submitted_by").defer(None)
     return list(queryset.order_by("submitted_at", "id")[:QUEUE_SIZE])
 
 

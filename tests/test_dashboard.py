@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.dashboard import dashboard_for_user, local_midnight, week_start
+from accounts.dashboard import dashboard_for_user, week_start
+from avr.dates import local_midnight
 from cases.models import Case
 from cases.registration import ConsentInput, MemberInput, RegistrationInput, case_register
 from cases.services import case_transition

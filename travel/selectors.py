@@ -1,12 +1,15 @@
 """Reading movements: lists for the people who may see them, passengers with what they may see of them."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from cases.choices import CaseStatus
 from cases.household import age_on
+from cases.models import Case, Member
+from cases.permissions import cases_visible_to
 from travel.choices import SEAT_TAKING
-from travel.models import Booking, Movement
+from travel.models import Booking, Movement, TravelDocument
 from travel.permissions import movement_for_user, movements_visible_to
 
 
@@ -67,3 +70,27 @@ def member_for_travel_read(*, user, member_id, request=None):
     if FieldGroup.TRAVEL not in access.field_groups:
         raise Http404
     return Member.objects.get(pk=member_id)
+
+
+BOOKABLE_SHOWN = 200
+
+
+def bookable_cases(user, movement, query: str) -> list[Case]:
+    """Approved households the officer may see, those going to the movement's country first, then the oldest."""
+    cases = cases_visible_to(user).filter(status=CaseStatus.APPROVED)
+    query = query.strip()
+    if query:
+        cases = cases.filter(Q(reference__icontains=query) | Q(members__given_names__icontains=query)
+                             | Q(members__family_names__icontains=query)).distinct()
+    principals = Prefetch("members", queryset=Member.objects.filter(relationship="principal"), to_attr="principals")
+    cases = cases.annotate(member_count=Count("members", distinct=True)).prefetch_related(principals)
+    going_there = movement.reception_centre.country
+    ordered = sorted(cases.order_by("id")[:BOOKABLE_SHOWN], key=lambda c: c.destination_country != going_there)
+    for case in ordered:
+        case.principal_name = case.principals[0].full_name if case.principals else ""
+        case.goes_there = case.destination_country == going_there
+    return ordered
+
+
+def case_documents(case):
+    return TravelDocument.objects.filter(member__case=case).order_by("member_id", "-recorded_at", "-id")

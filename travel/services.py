@@ -17,7 +17,7 @@ from cases.permissions import case_access, user_assignments
 from cases.services import StaleVersion, case_transition
 from travel.choices import OPEN_FOR_BOOKING, SEAT_TAKING, BookingStatus, MovementStatus
 from travel.models import BorderSupport, Escort, Movement, MovementLeg, TravelDocument
-from travel.permissions import movement_for_user
+from travel.permissions import movement_for_user, movement_roles
 
 EDITABLE_MOVEMENT_FIELDS = ("mode", "carrier", "vehicle", "departure_place", "departure_at", "capacity", "notes")
 
@@ -41,7 +41,7 @@ def officer_countries(user) -> set[str]:
 def movement_for_officer(*, movement_id: int, actor, lock: bool = True) -> Movement:
     """The movement, locked, for a movement officer of its country; 404 for anyone who may not see it."""
     movement = movement_for_user(user=actor, movement_id=movement_id)
-    if movement.country not in officer_countries(actor):
+    if Role.MOVEMENT_OFFICER not in movement_roles(actor, movement):
         raise PermissionDenied
     if lock:
         movement = Movement.objects.select_for_update().select_related("reception_centre").get(pk=movement.pk)

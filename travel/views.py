@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -14,8 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import OfficeKind, Role
 from accounts.models import Office
-from cases.choices import CaseStatus
-from cases.models import Case, Member
+from cases.models import Case
 from cases.permissions import cases_visible_to
 from cases.selectors import case_get_for_user, cases_listed_audit
 from cases.services import InvalidTransition, StaleVersion, TransitionRefused
@@ -34,14 +32,20 @@ from travel.forms import (
 )
 from travel.models import Booking
 from travel.permissions import movement_for_user, movement_roles, movement_scope, movements_visible_to
-from travel.selectors import movement_get, movement_summary, movements_for_user, passengers
+from travel.selectors import (
+    bookable_cases,
+    case_documents,
+    movement_get,
+    movement_summary,
+    movements_for_user,
+    passengers,
+)
 
 STALE_MOVEMENT = gettext_lazy("Someone else saved this movement after you opened it. Nothing was overwritten: "
                               "check the current values below, then make your change again.")
 MANIFEST_FORMATS = [("movement_manifest_pdf", "PDF"), ("movement_manifest_csv", "CSV"),
                     ("movement_manifest_xlsx", "XLSX")]
 DOCUMENT_ROLES = {Role.MOVEMENT_OFFICER, Role.CASEWORKER, Role.SUPERVISOR}
-BOOKABLE_SHOWN = 200
 
 
 def minutes(moment):
@@ -189,23 +193,6 @@ def manifest_links(movement) -> list[tuple[str, str]]:
         except NoReverseMatch:
             continue
     return links
-
-
-def bookable_cases(user, movement, query: str) -> list[Case]:
-    """Approved households the officer may see, those going to the movement's country first, then the oldest."""
-    cases = cases_visible_to(user).filter(status=CaseStatus.APPROVED)
-    query = query.strip()
-    if query:
-        cases = cases.filter(Q(reference__icontains=query) | Q(members__given_names__icontains=query)
-                             | Q(members__family_names__icontains=query)).distinct()
-    principals = Prefetch("members", queryset=Member.objects.filter(relationship="principal"), to_attr="principals")
-    cases = cases.annotate(member_count=Count("members", distinct=True)).prefetch_related(principals)
-    going_there = movement.reception_centre.country
-    ordered = sorted(cases.order_by("id")[:BOOKABLE_SHOWN], key=lambda c: c.destination_country != going_there)
-    for case in ordered:
-        case.principal_name = case.principals[0].full_name if case.principals else ""
-        case.goes_there = case.destination_country == going_there
-    return ordered
 
 
 def officer_action(request, pk: int, action, *, success: str):
@@ -375,7 +362,3 @@ def case_travel_context(request, case, access) -> dict:
             "documents": [(m, documents.get(m.pk, [])) for m in case.members.all()]}
 
 
-def case_documents(case):
-    from travel.models import TravelDocument
-
-    return TravelDocument.objects.filter(member__case=case).order_by("member_id", "-recorded_at", "-id")

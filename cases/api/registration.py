@@ -223,12 +223,18 @@ def version_required_response() -> Response:
                     status=status.HTTP_428_PRECONDITION_REQUIRED)
 
 
-def stale_response(exc: StaleVersion, *, precondition: bool) -> Response:
+def stale_response(exc: StaleVersion, *, precondition: bool, detail: str | None = None) -> Response:
+    """409 (or 412 under If-Match) `stale_version`; `detail` names what was saved when it is not the case."""
     return Response({
         "code": "stale_version", "fields": {}, "current_version": exc.current,
-        "detail": _("Someone else saved this case after you opened it. Nothing was overwritten: reload it, "
-                    "then make your change again."),
+        "detail": detail or _("Someone else saved this case after you opened it. Nothing was overwritten: reload "
+                              "it, then make your change again."),
     }, status=status.HTTP_412_PRECONDITION_FAILED if precondition else status.HTTP_409_CONFLICT)
+
+
+def stale_record_detail() -> str:
+    return _("Someone else saved this record after you opened it. Nothing was overwritten: reload it, then make "
+             "your change again.")
 
 
 class CaseUpdateSerializer(serializers.Serializer):

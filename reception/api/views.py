@@ -3,7 +3,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from cases.api.registration import ETAG_PARAMETER, expected_version, stale_response, version_required_response
+from cases.api.registration import (
+    ETAG_PARAMETER,
+    expected_version,
+    stale_record_detail,
+    stale_response,
+    version_required_response,
+)
 from cases.services import StaleVersion
 from reception import services
 from reception.api.serializers import (
@@ -144,7 +150,7 @@ class ReferralDetail(generics.GenericAPIView):
             referral = services.referral_update(actor=request.user, referral_id=pk, expected_version=version,
                                                 changes=changes)
         except StaleVersion as exc:
-            return stale_response(exc, precondition=precondition)
+            return stale_response(exc, precondition=precondition, detail=stale_record_detail())
         return Response(ReferralSerializer(referral).data)
 
 

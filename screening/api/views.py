@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.api.registration import stale_response
+from cases.api.registration import stale_record_detail, stale_response
 from cases.models import Consent
 from cases.services import StaleVersion
 from screening import services
@@ -80,10 +80,7 @@ class MemberScreening(generics.GenericAPIView):
 
 
 def screening_stale_response(exc: StaleVersion) -> Response:
-    response = stale_response(exc, precondition=False)
-    response.data["detail"] = _("Someone else saved this record after you opened it. Nothing was overwritten: "
-                                "reload it, then make your change again.")
-    return response
+    return stale_response(exc, precondition=False, detail=stale_record_detail())
 
 
 class MemberBestInterests(generics.GenericAPIView):

@@ -78,10 +78,9 @@ class MovementDetail(generics.GenericAPIView):
             services.movement_update(actor=request.user, movement_id=pk, expected_version=version, changes=changes,
                                      legs=legs)
         except StaleVersion as exc:
-            response = stale_response(exc, precondition=precondition)
-            response.data["detail"] = _("Someone else saved this movement after you opened it. Nothing was "
-                                        "overwritten: reload it, then make your change again.")
-            return response
+            return stale_response(exc, precondition=precondition, detail=_(
+                "Someone else saved this movement after you opened it. Nothing was overwritten: reload it, then "
+                "make your change again."))
         return Response(movement_body(request, pk))
 
 
