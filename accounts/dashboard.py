@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Count, DateField, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import Coalesce, TruncWeek
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -135,13 +135,13 @@ def returns_per_week(*, cases: QuerySet | None, chart_id: str, weeks: int = RETU
     `cases` (already visible to the user) limits them, None counts everyone (admins)."""
     this_week = week_start(timezone.localdate())
     first = this_week - timedelta(weeks=weeks - 1)
-    boarded = Booking.objects.filter(
+    # By the time the departure was recorded (the plan only for movements recorded before it was kept).
+    boarded = Booking.objects.annotate(left_at=Coalesce("movement__departed_at", "movement__departure_at")).filter(
         status=BookingStatus.BOARDED, movement__status__in=[MovementStatus.DEPARTED, MovementStatus.ARRIVED],
-        movement__departure_at__gte=local_midnight(first),
-        movement__departure_at__lt=local_midnight(this_week + timedelta(weeks=1)))
+        left_at__gte=local_midnight(first), left_at__lt=local_midnight(this_week + timedelta(weeks=1)))
     if cases is not None:
         boarded = boarded.filter(case_id__in=cases.values("pk"))
-    per_week = dict(boarded.order_by().annotate(week=TruncWeek("movement__departure_at", output_field=DateField()))
+    per_week = dict(boarded.order_by().annotate(week=TruncWeek("left_at", output_field=DateField()))
                     .values("week").annotate(people=Count("id")).values_list("week", "people"))
     columns = [Column(formats.date_format(first + timedelta(weeks=i), "j M"),
                       per_week.get(first + timedelta(weeks=i), 0)) for i in range(weeks)]

@@ -19,6 +19,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Donor exports show counts below this as "<N" (a programme may set its own).
 REPORT_SUPPRESSION_THRESHOLD = env_int("REPORT_SUPPRESSION_THRESHOLD", 5)
+# How long before its scheduled time a movement's departure may be recorded (early boarding), in minutes.
+AVR_DEPARTURE_EARLY_MINUTES = env_int("AVR_DEPARTURE_EARLY_MINUTES", 120)
 SITE_URL = (env_str("SITE_URL", "http://localhost:8000") or "").rstrip("/")
 
 INSTALLED_APPS = [

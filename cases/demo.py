@@ -87,7 +87,7 @@ def demo_screening_complete(*, case: Case, actor) -> None:
     from cases.services import case_transition
     from screening import services
     from screening.choices import CounsellingTopic
-    from screening.rules import is_adult
+    from cases.people import is_adult
 
     services.counselling_session_record(actor=actor, case_id=case.pk, data={
         "held_on": date(2018, 11, 21), "language": "español", "topics": list(CounsellingTopic.values),

@@ -3,12 +3,7 @@
 from datetime import date, timedelta
 
 from cases.choices import Relationship as R
-
-ADULT_AGE = 18
-
-
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+from cases.people import ADULT_AGE, age_on, is_adult  # noqa: F401  (ADULT_AGE, age_on: the household's vocabulary)
 
 
 def birth_date_from_age(age: int, day: date) -> date:
@@ -34,16 +29,13 @@ def child_flags(members, on: date) -> dict[int, tuple[bool, bool]]:
 
     Unaccompanied: under 18 with no adult in the household. Separated: under 18 with adults, none a parent.
     """
-    def is_adult(m):
-        return m.date_of_birth is not None and age_on(m.date_of_birth, on) >= ADULT_AGE
-
-    adults = [m for m in members if is_adult(m)]
+    adults = [m for m in members if is_adult(m, on=on)]
     flags = {}
     for index, member in enumerate(members):
-        if member.date_of_birth is None or is_adult(member):
+        if member.date_of_birth is None or is_adult(member, on=on):
             flags[index] = (False, False)
         elif not adults:
             flags[index] = (True, False)
         else:
-            flags[index] = (False, not any(is_adult(p) for p in _parents_of(member, members)))
+            flags[index] = (False, not any(is_adult(p, on=on) for p in _parents_of(member, members)))
     return flags

@@ -350,7 +350,7 @@ def member_as_input(member: Member, intake: date) -> MemberInput:
 @transaction.atomic
 def member_update(*, actor, member_id: int, expected_version: int, changes: dict) -> Member:
     """Correct or complete a member (e.g. a quick-mode registration), refusing to overwrite a newer save."""
-    from cases.services import StaleVersion, case_for_team_update, member_with_keys
+    from cases.services import StaleVersion, case_for_team_update, case_safeguards_recheck, member_with_keys
 
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
@@ -381,4 +381,6 @@ def member_update(*, actor, member_id: int, expected_version: int, changes: dict
     case_completeness_update(case)
     case.version += 1
     case.save(update_fields=["version", "updated_at"])
+    # A birth date corrected after approval may make someone a child (a decision needed) or an adult (a declaration).
+    case_safeguards_recheck(case=case, actor=actor)
     return updated

@@ -38,7 +38,7 @@ from cases.permissions import (
     marked_branches,
     user_assignments,
 )
-from cases.transitions import NOTE_REQUIRED, allowed_targets
+from cases.transitions import next_moves, unmet_shown
 
 LIST_FILTERS = ("status", "programme", "office", "nationality")
 
@@ -217,12 +217,12 @@ def case_pipeline_counts(*, queryset: QuerySet | None = None, by: tuple[str, ...
     return [{**row, "group": tuple(row[column] for column in by)} for row in rows]
 
 
-def case_next_steps_for_user(*, case: Case, access: CaseAccess) -> list[dict]:
-    """The moves the user may offer from the case's current status, as (status, label, needs a note)."""
+def case_next_steps_for_user(*, case: Case, access: CaseAccess, user) -> list[dict]:
+    """The buttons of the case page, derived from the lifecycle table and its guards (cases.transitions)."""
     return [
-        {"to": to, "label": CaseStatus(to).label, "needs_note": to in NOTE_REQUIRED}
-        for to, roles in allowed_targets(case.status).items()
-        if roles & access.roles
+        {"to": to, "label": CaseStatus(to).label, "needs_note": move.note, "confirm": move.confirm,
+         "missing": [str(u.message) for u in unmet_shown(missing, access.field_groups)]}
+        for to, move, missing in next_moves(case, user, access.roles)
     ]
 
 

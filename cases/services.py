@@ -7,19 +7,31 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from guardian.shortcuts import assign_perm
 
 from accounts.choices import Role
-from accounts.models import Office
+from accounts.models import Office, User
 from audit.services import audit_actor_set
 from cases.choices import CaseStatus, DuplicateDecisionKind, Relationship
 from cases.dedup import person_keys
 from cases.models import Case, CaseEvent, Consent, DuplicateDecision, Member
 from cases.permissions import case_access
-from cases.transitions import EFFECTS, NOTE_REQUIRED, Unmet, allowed_targets, unmet_conditions
+from cases.transitions import (
+    EFFECTS,
+    HELD_WHEN_UNSAFE,
+    SAFEGUARDS,
+    Move,
+    MoveContext,
+    Unmet,
+    allowed_targets,
+    move_for,
+    unmet_conditions,
+    unmet_shown,
+)
 
 # The statuses whose events someone must hear about (notifications.tasks.case_event_notify).
-NOTIFIED_STATUSES = {CaseStatus.PENDING_APPROVAL, CaseStatus.APPROVED, CaseStatus.REJECTED}
+NOTIFIED_STATUSES = {CaseStatus.PENDING_APPROVAL, CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.ON_HOLD}
 
 NEXT_REFERENCE_SQL = """
     INSERT INTO cases_referencecounter (office_id, year, last_number) VALUES (%s, %s, 1)
@@ -69,20 +81,28 @@ class InvalidTransition(Exception):
 
 
 class TransitionRefused(Exception):
-    """The move exists but the case does not meet its conditions yet; nothing was changed."""
+    """The move exists but the case does not meet its conditions yet; nothing was changed.
 
-    def __init__(self, to_status: str, unmet: list[Unmet]):
+    `unmet` is what the user may be told: screening matters (a fear of return, a child's decision, fitness) are
+    one general line for those who may not read screening, e.g. a movement officer booking the household.
+    """
+
+    def __init__(self, to_status: str, unmet: list[Unmet], *, field_groups: frozenset | None = None):
         super().__init__(", ".join(u.code for u in unmet))
         self.to_status = to_status
-        self.unmet = unmet
+        self.all_unmet = unmet
+        self.unmet = unmet_shown(unmet, field_groups)
 
 
 @transaction.atomic
-def case_transition(*, case_id: int, to: str, actor, note: str = "", extra: dict | None = None) -> Case:
+def case_transition(*, case_id: int, to: str, actor: User, note: str = "", choices: dict | None = None,
+                    movement=None) -> Case:
     """Move a case to `to` with an event (who, when, from, to, why); a no-op if it is already there.
 
-    The guards registered for `to` are checked under the case's row lock, so two supervisors approving at the same
-    moment, or a screening saved while the case is submitted, are seen in order.
+    The move's guards and the safeguards are checked under the case's row lock, on facts read from the database,
+    so two supervisors approving at the same moment, or a screening saved while the case is submitted, are seen in
+    order. `choices` are the user's choices for the move (referred_to, closure_reason); `movement` is the movement a
+    booking is made on (travel.services, which holds its lock).
     """
     case = Case.objects.select_for_update().filter(pk=case_id).first()
     access = case_access(actor, case) if case else None
@@ -90,24 +110,27 @@ def case_transition(*, case_id: int, to: str, actor, note: str = "", extra: dict
         raise Http404
     if case.status == to:
         return case
-    roles = allowed_targets(case.status).get(to)
-    if roles is None:
+    move = move_for(case.status, to)
+    if move is None:
         raise InvalidTransition(case.status, to)
-    if not (roles & access.roles):
+    if not (move.roles & access.roles):
         raise PermissionDenied
-    if to in NOTE_REQUIRED and not note.strip():
+    if move.note and not note.strip():
         raise ValidationError({"note": _("Please say why.")})
-    unmet = unmet_conditions(case, to, actor, extra)
+    context = MoveContext(case=case, actor=actor, to=to, note=note.strip(), choices=choices or {},
+                          movement=movement)
+    unmet = unmet_conditions(context, move)
     if unmet:
-        raise TransitionRefused(to, unmet)
+        raise TransitionRefused(to, unmet, field_groups=access.field_groups)
     audit_actor_set(actor=actor)
-    case_status_move(case, to=to, actor=actor, note=note.strip())
-    for action in EFFECTS.get(to, []):
-        action(case, actor, extra or {})
-    if to == CaseStatus.REJECTED:
-        # The supervisor's "no" sends the case back to the caseworker; the rejection stays in the timeline.
-        case_status_move(case, to=CaseStatus.SCREENING, actor=actor, note=_("Returned to screening."))
+    move_make(context, move)
     return case
+
+
+def move_make(context: MoveContext, move: Move) -> None:
+    case_status_move(context.case, to=context.to, actor=context.actor, note=context.note)
+    for name in move.effects:
+        EFFECTS[name](context)
 
 
 def case_status_move(case: Case, *, to: str, actor, note: str) -> CaseEvent:
@@ -128,6 +151,47 @@ def case_event_notify_enqueue(event_id: int) -> None:
     from notifications.tasks import case_event_notify
 
     case_event_notify.delay(event_id)
+
+
+# What a hold by the software says in the timeline: the kind of safeguard, never a name or a narrative.
+SAFEGUARD_REASONS = {
+    "protection_flag_open": _lazy("a fear of return is recorded"),
+    "declaration_missing": _lazy("a declaration of voluntary return is missing or was withdrawn"),
+    "best_interests_missing": _lazy("a child's best-interests decision or guardian consent is missing"),
+    "best_interests_not_return": _lazy("a child's best-interests decision or guardian consent is missing"),
+    "guardian_consent_missing": _lazy("a child's best-interests decision or guardian consent is missing"),
+    "fitness_missing": _lazy("fitness to travel is not established"),
+    "unfit_to_travel": _lazy("fitness to travel is not established"),
+    "birth_date_missing": _lazy("a date of birth is missing"),
+}
+
+
+def safeguards_unmet(case: Case, actor: User, *, movement=None) -> list[Unmet]:
+    """The safeguards that do not hold for the case now, judged on its day of travel."""
+    context = MoveContext(case=case, actor=actor, to=case.status, movement=movement)
+    return unmet_conditions(context, names=SAFEGUARDS)
+
+
+def case_safeguards_recheck(*, case: Case, actor: User) -> list[Unmet]:
+    """After a fact changed (a late fear of return, a withdrawn declaration, a corrected birth date): an approved or
+    booked case whose safeguards no longer hold goes on hold at once. The caller holds the case's row lock."""
+    if case.status not in HELD_WHEN_UNSAFE:
+        return []
+    unmet = safeguards_unmet(case, actor)
+    if unmet:
+        case_safeguard_hold(case=case, actor=actor, unmet=unmet)
+    return unmet
+
+
+def case_safeguard_hold(*, case: Case, actor: User, unmet: list[Unmet]) -> None:
+    """Put the case on hold because a safeguard stopped holding: seats released, the centre's access removed,
+    supervisors and movement officers told. Made by the software on anyone's recording, so no role is needed:
+    stopping a return is always allowed."""
+    reasons = dict.fromkeys(str(SAFEGUARD_REASONS.get(u.code, u.message)) for u in unmet)
+    note = _("Put on hold by the safeguards: %(reasons)s.") % {"reasons": "; ".join(reasons)}
+    context = MoveContext(case=case, actor=actor, to=CaseStatus.ON_HOLD, note=note)
+    audit_actor_set(actor=actor)
+    move_make(context, move_for(case.status, CaseStatus.ON_HOLD))
 
 
 class StaleVersion(Exception):
@@ -190,7 +254,7 @@ def member_duplicate_decide(*, actor, member_id: int, candidate_id: int, decisio
     member = Member.objects.select_related("case").filter(pk=member_id).first()
     if member is None:
         raise Http404
-    case_for_team_update(case_id=member.case_id, actor=actor)
+    case = case_for_team_update(case_id=member.case_id, actor=actor)
     proposed = {c["member_id"] for c in possible_duplicates_for(user=actor, person=member,
                                                                 exclude_case_id=member.case_id, limit=50)}
     if candidate_id not in proposed:
@@ -203,6 +267,7 @@ def member_duplicate_decide(*, actor, member_id: int, candidate_id: int, decisio
     if decision == DuplicateDecisionKind.SAME:
         member.same_person_as_id = candidate_id
         member.save(update_fields=["same_person_as"])
+        case_safeguards_recheck(case=case, actor=actor)
     return record
 
 
@@ -250,6 +315,8 @@ def case_member_split(*, actor, case_id: int, member_id: int, withdraw: bool, no
         case_completeness_update(household)
     case.version += 1
     case.save(update_fields=["version", "updated_at"])
+    for household in (case, own):
+        case_safeguards_recheck(case=household, actor=actor)  # a child may now travel without a parent
     if withdraw:
         return case_transition(case_id=own.pk, to=CaseStatus.WITHDRAWN, actor=actor, note=note)
     return own
@@ -277,6 +344,7 @@ def case_principal_change(*, actor, case_id: int, expected_version: int, princip
                              note=_("%(name)s is now the principal.") % {"name": members[principal_id].full_name})
     case.version += 1
     case.save(update_fields=["version", "updated_at"])
+    case_safeguards_recheck(case=case, actor=actor)
     return case
 
 

@@ -131,7 +131,7 @@ def case_detail(request, pk: int):
         "case": case, "members": case.members.all(),
         "show_identity": FieldGroup.IDENTITY in groups, "show_travel": FieldGroup.TRAVEL in groups,
         "show_notes": FieldGroup.CASE_NOTES in groups, "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
-        "next_steps": case_next_steps_for_user(case=case, access=access),
+        "next_steps": case_next_steps_for_user(case=case, access=access, user=request.user),
         "can_edit": bool(access.roles & {Role.CASEWORKER, Role.SUPERVISOR}),
         "events": case_timeline(case), "tab": "household",
         "show_screening_tab": FieldGroup.VULNERABILITY in groups,
@@ -173,11 +173,11 @@ def case_tab(request, pk: int, tab: str, extra=None):
 @require_POST
 def case_transition_view(request, pk: int):
     """A next-step button on the case page."""
-    extra = {name: request.POST[name] for name in ("referred_to", "closure_reason") if request.POST.get(name)}
+    choices = {name: request.POST[name] for name in ("referred_to", "closure_reason") if request.POST.get(name)}
     back_to = "case_screening" if request.POST.get("tab") == "screening" else "case_detail"
     return case_action(request, pk, lambda: case_transition(
         case_id=pk, to=request.POST.get("to", ""), actor=request.user, note=request.POST.get("note", ""),
-        extra=extra), success=lambda case: _("Status changed."), back_to=back_to)
+        choices=choices), success=lambda case: _("Status changed."), back_to=back_to)
 
 
 def case_action(request, pk: int, action, *, success, back_to: str = "case_detail"):

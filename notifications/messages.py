@@ -24,6 +24,8 @@ def notification_text(notification: Notification) -> str:
         return _("Case %(reference)s was approved.") % params
     if kind == NotificationKind.CASE_REJECTED:
         return _("Case %(reference)s was returned to screening by the supervisor.") % params
+    if kind == NotificationKind.CASE_ON_HOLD:
+        return _("Case %(reference)s was put on hold: it does not travel until a supervisor releases it.") % params
     if kind == NotificationKind.APPROVAL_DIGEST:
         return _digest_text(count=params["count"], days=params["days"])
     if kind in (NotificationKind.MOVEMENT_CONFIRMED, NotificationKind.MOVEMENT_DEPARTED):
@@ -78,6 +80,7 @@ def notification_subject(notification: Notification) -> str:
         NotificationKind.CASE_PENDING_APPROVAL: _("A case waits for your approval"),
         NotificationKind.CASE_APPROVED: _("A case was approved"),
         NotificationKind.CASE_REJECTED: _("A case was returned to screening"),
+        NotificationKind.CASE_ON_HOLD: _("A case was put on hold"),
         NotificationKind.APPROVAL_DIGEST: _("Cases waiting for your approval"),
         NotificationKind.MOVEMENT_CONFIRMED: _("A movement to your centre is confirmed"),
         NotificationKind.MOVEMENT_DEPARTED: _("A movement to your centre has departed"),

@@ -7,6 +7,7 @@ class NotificationKind(models.TextChoices):
     CASE_PENDING_APPROVAL = "case_pending_approval", _("A case waits for approval")
     CASE_APPROVED = "case_approved", _("A case was approved")
     CASE_REJECTED = "case_rejected", _("A case was returned to screening")
+    CASE_ON_HOLD = "case_on_hold", _("A case was put on hold")
     APPROVAL_DIGEST = "approval_digest", _("Daily summary of approvals waiting")
     MOVEMENT_CONFIRMED = "movement_confirmed", _("A movement to the reception centre was confirmed")
     MOVEMENT_DEPARTED = "movement_departed", _("A movement to the reception centre has departed")

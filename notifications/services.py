@@ -50,11 +50,24 @@ def case_caseworker_ids(event: CaseEvent) -> set[int]:
     return set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
 
 
+def case_hold_recipient_ids(event: CaseEvent) -> set[int]:
+    """A hold concerns the case's supervisors and the officers of the movement it was booked on, if any."""
+    supervisors = case_supervisor_ids(event.case)
+    if event.from_status != CaseStatus.BOOKED:
+        return supervisors
+    countries = (Booking.objects.filter(case_id=event.case_id).order_by("-booked_at", "-id")
+                 .values_list("movement__country", flat=True)[:1])
+    officers = Assignment.objects.filter(role=Role.MOVEMENT_OFFICER, country__in=list(countries),
+                                         user__is_active=True).values_list("user_id", flat=True)
+    return supervisors | set(officers)
+
+
 # What each status a case moves to says, and to whom; other moves notify nobody.
 EVENT_ROUTES = {
     CaseStatus.PENDING_APPROVAL: (NotificationKind.CASE_PENDING_APPROVAL, lambda event: case_supervisor_ids(event.case)),
     CaseStatus.APPROVED: (NotificationKind.CASE_APPROVED, case_caseworker_ids),
     CaseStatus.REJECTED: (NotificationKind.CASE_REJECTED, case_caseworker_ids),
+    CaseStatus.ON_HOLD: (NotificationKind.CASE_ON_HOLD, case_hold_recipient_ids),
 }
 
 

@@ -1,9 +1,8 @@
-"""What arrival and closure need, as guards of the case lifecycle."""
+"""What arrival and closure need, as guards of the case lifecycle (named in cases.transitions.ALLOWED)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from cases.choices import CaseStatus
-from cases.transitions import Unmet, effect, guard
+from cases.transitions import MoveContext, Unmet, effect, guard
 from reception.choices import ClosureReason
 
 MESSAGES = {
@@ -12,6 +11,7 @@ MESSAGES = {
     "handover_missing": _("%(name)s is an unaccompanied child: record the handover to the child-protection "
                           "authority."),
     "closure_reason_missing": _("Choose why the case is closed."),
+    "closure_note_missing": _("Say why the case is closed: “other” needs a note."),
 }
 
 
@@ -25,9 +25,11 @@ def arrival_unmet(case) -> list[Unmet]:
     """Every traveller checked in; every unaccompanied child who arrived handed over."""
     from travel.models import Booking
 
+    boarded = list(Booking.objects.filter(case=case, status="boarded").select_related("member", "check_in",
+                                                                                      "member__handover"))
+    if not boarded:
+        return [unmet("check_in_only")]
     found = []
-    boarded = Booking.objects.filter(case=case, status="boarded").select_related("member", "check_in",
-                                                                                 "member__handover")
     for booking in boarded:
         member = booking.member
         check_in = getattr(booking, "check_in", None)
@@ -38,26 +40,30 @@ def arrival_unmet(case) -> list[Unmet]:
     return found
 
 
-@guard(CaseStatus.ARRIVED)
-def arrival_guard(case, actor, extra) -> list[Unmet]:
-    if not extra.get("check_in"):
-        return [unmet("check_in_only")]
-    return arrival_unmet(case)
+@guard("all_checked_in")
+def all_checked_in(context: MoveContext) -> list[Unmet]:
+    return arrival_unmet(context.case)
 
 
-@guard(CaseStatus.CLOSED)
-def closure_guard(case, actor, extra) -> list[Unmet]:
-    return [] if extra.get("closure_reason") in ClosureReason.values else [unmet("closure_reason_missing")]
+@guard("closure_reason_given", choice=True)
+def closure_reason_given(context: MoveContext) -> list[Unmet]:
+    reason = context.choices.get("closure_reason")
+    if reason not in ClosureReason.values:
+        return [unmet("closure_reason_missing")]
+    if reason == ClosureReason.OTHER and not context.note.strip():
+        return [unmet("closure_note_missing")]
+    return []
 
 
-@effect(CaseStatus.CLOSED)
-def closure_reason_record(case, actor, extra) -> None:
-    case.closure_reason = extra["closure_reason"]
+@effect("closure_reason_record")
+def closure_reason_record(context: MoveContext) -> None:
+    case = context.case
+    case.closure_reason = context.choices["closure_reason"]
     case.save(update_fields=["closure_reason", "updated_at"])
 
 
-@effect(CaseStatus.ARRIVED)
-def follow_ups_schedule(case, actor, extra) -> None:
+@effect("follow_ups_schedule")
+def follow_ups_schedule(context: MoveContext) -> None:
     from reception.services import follow_ups_schedule_for
 
-    follow_ups_schedule_for(case)
+    follow_ups_schedule_for(context.case)

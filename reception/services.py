@@ -109,7 +109,7 @@ def case_arrival_try(case_id: int, actor) -> tuple[str, list]:
     if case.status != CaseStatus.IN_TRANSIT:
         return case.status, []
     try:
-        case = case_transition(case_id=case_id, to=CaseStatus.ARRIVED, actor=actor, extra={"check_in": True})
+        case = case_transition(case_id=case_id, to=CaseStatus.ARRIVED, actor=actor)
     except TransitionRefused as exc:
         return case.status, [u.as_dict() for u in exc.unmet]
     return case.status, []
@@ -333,7 +333,7 @@ def follow_up_consented(member: Member) -> bool:
 
 def follow_ups_schedule_for(case: Case) -> None:
     """On arrival: one follow-up per adult who agreed to be contacted, if the programme follows up."""
-    from screening.rules import is_adult
+    from cases.people import is_adult
 
     months = case.programme.follow_up_months
     if not months:
@@ -375,4 +375,4 @@ def follow_ups_due(*, today=None):
 @transaction.atomic
 def case_close(*, actor, case_id: int, reason: str, note: str = "") -> Case:
     return case_transition(case_id=case_id, to=CaseStatus.CLOSED, actor=actor, note=note,
-                           extra={"closure_reason": reason})
+                           choices={"closure_reason": reason})

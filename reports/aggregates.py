@@ -62,7 +62,7 @@ STAGE_SQL = {
     "returned": f"""
         SELECT count(*) FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id
         JOIN cases_case c ON c.id = b.case_id
-        WHERE b.status = 'boarded' AND mv.departure_at >= %(start_at)s AND mv.departure_at < %(end_at)s
+        WHERE b.status = 'boarded' AND COALESCE(mv.departed_at, mv.departure_at) >= %(start_at)s AND COALESCE(mv.departed_at, mv.departure_at) < %(end_at)s
           AND {PROGRAMME}""",
     "received": f"""
         SELECT count(*) FROM reception_checkin ci JOIN cases_member m ON m.id = ci.member_id
@@ -76,14 +76,14 @@ RETURNED_SQL = f"""
     WITH returned AS (
         SELECT m.sex, m.nationality, c.destination_country AS country_of_return, o.code AS office,
                mv.mode AS transport_mode,
-               {AGE_BAND_SQL.format(age="date_part('year', age((mv.departure_at AT TIME ZONE %(tz)s)::date, m.date_of_birth))")} AS age_band,
-               CASE WHEN date_part('year', age((mv.departure_at AT TIME ZONE %(tz)s)::date, m.date_of_birth)) >= 18 THEN 'adult'
+               {AGE_BAND_SQL.format(age="date_part('year', age((COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date, m.date_of_birth))")} AS age_band,
+               CASE WHEN date_part('year', age((COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date, m.date_of_birth)) >= 18 THEN 'adult'
                     WHEN m.is_unaccompanied_child THEN 'unaccompanied_child'
                     ELSE 'accompanied_child' END AS child_status
         FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id
         JOIN cases_member m ON m.id = b.member_id JOIN cases_case c ON c.id = b.case_id
         JOIN accounts_office o ON o.id = c.registering_office_id
-        WHERE b.status = 'boarded' AND mv.departure_at >= %(start_at)s AND mv.departure_at < %(end_at)s
+        WHERE b.status = 'boarded' AND COALESCE(mv.departed_at, mv.departure_at) >= %(start_at)s AND COALESCE(mv.departed_at, mv.departure_at) < %(end_at)s
           AND {PROGRAMME})
     SELECT {", ".join(RETURNED_DIMENSIONS)}, {", ".join(f"GROUPING({d})" for d in RETURNED_DIMENSIONS)}, count(*)
     FROM returned
@@ -123,16 +123,16 @@ EXITS_SQL = f"""
 """
 
 WEEKLY_SQL = f"""
-    SELECT date_trunc('week', mv.departure_at AT TIME ZONE %(tz)s)::date AS week, count(*)
+    SELECT date_trunc('week', COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date AS week, count(*)
     FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id JOIN cases_case c ON c.id = b.case_id
-    WHERE b.status = 'boarded' AND mv.departure_at >= %(start_at)s AND mv.departure_at < %(end_at)s AND {PROGRAMME}
+    WHERE b.status = 'boarded' AND COALESCE(mv.departed_at, mv.departure_at) >= %(start_at)s AND COALESCE(mv.departed_at, mv.departure_at) < %(end_at)s AND {PROGRAMME}
     GROUP BY 1 ORDER BY 1
 """
 
 MEDIAN_SQL = f"""
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (mv.departure_at AT TIME ZONE %(tz)s)::date - c.intake_date), count(*)
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date - c.intake_date), count(*)
     FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id JOIN cases_case c ON c.id = b.case_id
-    WHERE b.status = 'boarded' AND mv.departure_at >= %(start_at)s AND mv.departure_at < %(end_at)s AND {PROGRAMME}
+    WHERE b.status = 'boarded' AND COALESCE(mv.departed_at, mv.departure_at) >= %(start_at)s AND COALESCE(mv.departed_at, mv.departure_at) < %(end_at)s AND {PROGRAMME}
 """
 
 # Every query the report runs, in order: the benchmark times these bare next to the whole report.

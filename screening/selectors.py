@@ -6,7 +6,9 @@ from cases.models import Case, Member
 from cases.permissions import CaseAccess, FieldGroup
 from cases.selectors import case_get_for_user
 from screening.models import BestInterests, Declaration, FitnessToTravel, ProtectionScreening
-from screening.rules import is_adult, needs_best_interests, submission_unmet
+from cases.people import is_adult
+from cases.transitions import travel_day_of
+from screening.rules import submission_unmet, without_parent_on
 
 
 def case_for_screening_read(*, user, case_id, request=None) -> tuple[Case, CaseAccess]:
@@ -69,12 +71,16 @@ def case_screening_members(case: Case) -> list[Member]:
 
 
 def member_cards(case: Case, groups: frozenset) -> list[dict]:
+    """Each member's screening card, judged on the household's day of travel (as the safeguards judge it)."""
+    members = case_screening_members(case)
+    day = travel_day_of(case)
+    alone = without_parent_on(members, day)
     cards = []
-    for member in case_screening_members(case):
+    for member in members:
         declarations = list(member.declarations.all())
         cards.append({
-            "member": member, "screening": member_screening(member, groups), "adult": is_adult(member),
-            "needs_best_interests": needs_best_interests(member), "best_interests": best_interests_of(member),
+            "member": member, "screening": member_screening(member, groups), "adult": is_adult(member, on=day),
+            "needs_best_interests": member.pk in alone, "best_interests": best_interests_of(member),
             "declarations": declarations,
             "declaration_signed": any(d.withdrawn_on is None for d in declarations),
             "consents": [c for c in member.consents.all()],

@@ -12,7 +12,7 @@ from audit.services import audit_actor_set
 from cases.choices import ConsentScope, ConsentType
 from cases.models import Case, Consent, Member
 from cases.permissions import FieldGroup, case_access
-from cases.services import StaleVersion, case_for_team_update
+from cases.services import StaleVersion, case_for_team_update, case_safeguards_recheck
 from screening.choices import CounsellingTopic, VulnerabilityKind
 from screening.models import (
     BestInterests,
@@ -22,7 +22,9 @@ from screening.models import (
     ProtectionScreening,
     Vulnerability,
 )
-from screening.rules import is_adult, needs_best_interests
+from cases.people import is_adult
+from cases.transitions import travel_day_of
+from screening.rules import needs_best_interests
 
 # Screening stays open until the household is on its way: a fear of return may be disclosed late.
 SCREENABLE_STATUSES = {"registered", "screening", "pending_approval", "rejected", "approved", "booked", "on_hold",
@@ -105,6 +107,7 @@ def member_screening_save(*, actor, member_id: int, expected_version: int | None
     if fitness is not None:
         fitness_save(actor, member, fitness, groups)
     case_screening_flags_update(case)
+    case_safeguards_recheck(case=case, actor=actor)
     return screening
 
 
@@ -196,7 +199,7 @@ def protection_flag_resolve(*, actor, member_id: int, note: str) -> ProtectionSc
 def best_interests_save(*, actor, member_id: int, expected_version: int | None, data: dict) -> BestInterests:
     """Record or replace the best-interests determination of a child travelling without a parent."""
     member, case = member_for_screening(member_id=member_id, actor=actor)
-    if not needs_best_interests(member):
+    if not needs_best_interests(member, on=travel_day_of(case)):
         raise ValidationError({"__all__": [
             _("A best-interests determination is recorded for children travelling without a parent.")]})
     current = BestInterests.objects.select_for_update().filter(member=member).first()
@@ -214,6 +217,7 @@ def best_interests_save(*, actor, member_id: int, expected_version: int | None, 
     record.recorded_by = actor
     record.version += 1
     record.save()
+    case_safeguards_recheck(case=case, actor=actor)
     return record
 
 
@@ -222,7 +226,7 @@ def declaration_record(*, actor, member_id: int, signed_on: date, witness: str, 
     """Record that an adult signed their declaration of voluntary return (with the scan, if there is one)."""
     member, case = member_for_screening(member_id=member_id, actor=actor)
     errors = not_in_future(signed_on, "signed_on")
-    if not is_adult(member):
+    if not is_adult(member, on=travel_day_of(case)):
         errors["__all__"] = [_("Declarations of voluntary return are signed by adults; a child's return needs "
                                "a best-interests determination.")]
     if not witness.strip():
@@ -239,7 +243,7 @@ def declaration_withdraw(*, actor, declaration_id: int, reason: str) -> Declarat
     declaration = Declaration.objects.filter(pk=declaration_id).first()
     if declaration is None:
         raise Http404
-    member_for_screening(member_id=declaration.member_id, actor=actor)
+    _member, case = member_for_screening(member_id=declaration.member_id, actor=actor)
     declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
     if declaration.withdrawn_on:
         raise ValidationError({"__all__": [_("This declaration was already withdrawn.")]})
@@ -247,6 +251,7 @@ def declaration_withdraw(*, actor, declaration_id: int, reason: str) -> Declarat
         raise ValidationError({"reason": [_("Please say why.")]})
     declaration.withdrawn_on, declaration.withdrawal_reason = timezone.localdate(), reason.strip()
     declaration.save(update_fields=["withdrawn_on", "withdrawal_reason"])
+    case_safeguards_recheck(case=case, actor=actor)
     return declaration
 
 

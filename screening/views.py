@@ -51,7 +51,7 @@ def case_screening(request, pk: int):
         "cards": member_cards(case, groups), "show_protection": FieldGroup.PROTECTION in groups,
         "show_medical": FieldGroup.MEDICAL in groups, "can_edit": bool(access.roles & {Role.CASEWORKER,
                                                                                        Role.SUPERVISOR}),
-        "next_steps": case_next_steps_for_user(case=case, access=access),
+        "next_steps": case_next_steps_for_user(case=case, access=access, user=request.user),
         "referrals": case.protection_referrals.all(), "today": timezone.localdate(),
         "show_screening_tab": True,  # the tab bar is shared with the case pages; this page is the tab itself
     })

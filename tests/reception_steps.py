@@ -1,6 +1,6 @@
 """Households on their way to a reception centre, made through the real services (shared by reception tests)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from cases.registration import MemberInput
 from screening import services as screening_services
@@ -15,12 +15,23 @@ def departed(movement, officer, cases):
     for case in cases:
         travel_services.case_book(actor=officer, movement_id=movement.pk, case_id=case.pk)
     travel_services.movement_transition(actor=officer, movement_id=movement.pk, to="confirmed")
+    day_of_travel(movement)
     boarded = [m.pk for case in cases for m in case.members.all()]
     travel_services.movement_transition(actor=officer, movement_id=movement.pk, to="departed", boarded=boarded)
     for case in cases:
         case.refresh_from_db()
     movement.refresh_from_db()
     return movement
+
+
+def day_of_travel(movement) -> None:
+    """The day of travel has come: the movement leaves within the hour (departures are recorded when they happen)."""
+    from django.utils import timezone
+
+    from travel.models import Movement
+
+    Movement.objects.filter(pk=movement.pk).update(departure_at=timezone.now() + timedelta(minutes=30))
+    movement.refresh_from_db()
 
 
 def child_alone(*, caseworker, supervisor, programme, office):
@@ -43,4 +54,4 @@ def child_alone(*, caseworker, supervisor, programme, office):
     return case
 
 
-__all__ = ["approved", "convoy", "documents_ready", "departed", "child_alone"]
+__all__ = ["approved", "convoy", "documents_ready", "departed", "child_alone", "day_of_travel"]

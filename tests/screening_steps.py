@@ -49,7 +49,7 @@ def declare(member, actor):
 
 def ready_for_submission(case, actor):
     """Counselled, every member screened, every adult's declaration signed."""
-    from screening.rules import is_adult
+    from cases.people import is_adult
 
     counsel(case, actor)
     for member in case.members.all():

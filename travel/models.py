@@ -28,6 +28,8 @@ class Movement(models.Model):
                                          verbose_name=_("departure office"))
     departure_place = models.CharField(_("departure place"), max_length=160, blank=True)
     departure_at = models.DateTimeField(_("departure"))
+    # When the departure was recorded (the vehicle left): returns are counted by it, not by the plan.
+    departed_at = models.DateTimeField(_("departed"), null=True, blank=True, editable=False)
     reception_centre = models.ForeignKey("accounts.Office", on_delete=models.PROTECT, related_name="+",
                                          verbose_name=_("reception centre"))
     # Denormalised from the departure office: movement officers see the movements of their country.

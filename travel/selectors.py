@@ -94,3 +94,15 @@ def bookable_cases(user, movement, query: str) -> list[Case]:
 
 def case_documents(case):
     return TravelDocument.objects.filter(member__case=case).order_by("member_id", "-recorded_at", "-id")
+
+
+def households_held(movement: Movement) -> list[Case]:
+    """Households booked on this movement and put on hold since (a late fear of return, a supervisor's hold):
+    references and head counts only, never why."""
+    from cases.choices import CaseStatus
+
+    return list(Case.objects.filter(status=CaseStatus.ON_HOLD, bookings__movement=movement,
+                                    bookings__status="cancelled")
+                .annotate(people=Count("bookings__member", distinct=True,
+                                       filter=Q(bookings__movement=movement)))
+                .order_by("reference").only("id", "reference"))

@@ -14,18 +14,14 @@ from audit.services import audit_actor_set
 from cases.choices import CaseStatus
 from cases.models import Case, Member
 from cases.permissions import case_access, user_assignments
-from cases.services import StaleVersion, case_transition
+from cases.services import StaleVersion, case_safeguard_hold, case_transition, safeguards_unmet
 from travel.choices import OPEN_FOR_BOOKING, SEAT_TAKING, BookingStatus, MovementStatus
 from travel.models import BorderSupport, Escort, Movement, MovementLeg, TravelDocument
 from travel.permissions import movement_for_user, movement_roles
+from travel.rules import MOVEMENT_ALLOWED, MOVEMENT_GUARDS, booking_move_allowed
 
 EDITABLE_MOVEMENT_FIELDS = ("mode", "carrier", "vehicle", "departure_place", "departure_at", "capacity", "notes")
 
-MOVEMENT_MOVES = {
-    MovementStatus.PLANNED: {MovementStatus.CONFIRMED, MovementStatus.CANCELLED},
-    MovementStatus.CONFIRMED: {MovementStatus.DEPARTED, MovementStatus.CANCELLED},
-    MovementStatus.DEPARTED: {MovementStatus.ARRIVED},
-}
 
 
 class InvalidMovementTransition(Exception):
@@ -133,8 +129,7 @@ def case_book(*, actor, movement_id: int, case_id: int) -> Movement:
     if case.status == CaseStatus.BOOKED:
         raise ValidationError({"case": [_("This household is already booked on a movement.")]})
     case_transition(case_id=case_id, to=CaseStatus.BOOKED, actor=actor,
-                    note=_("Booked on %(movement)s.") % {"movement": movement.reference},
-                    extra={"movement": movement})
+                    note=_("Booked on %(movement)s.") % {"movement": movement.reference}, movement=movement)
     return movement
 
 
@@ -145,9 +140,20 @@ def case_unbook(*, actor, movement_id: int, case_id: int) -> Movement:
     case_for_booking(case_id, actor)
     if not movement.bookings.filter(case_id=case_id, status=BookingStatus.BOOKED).exists():
         raise Http404
-    case_transition(case_id=case_id, to=CaseStatus.APPROVED, actor=actor,
-                    note=_("Unbooked from %(movement)s.") % {"movement": movement.reference}, extra={"unbook": True})
+    case_off_movement(movement, case_id, actor,
+                      note=_("Unbooked from %(movement)s.") % {"movement": movement.reference})
     return movement
+
+
+def case_off_movement(movement: Movement, case_id: int, actor, *, note: str) -> None:
+    """Give the household's seats back and make it approved again, or on hold if a safeguard no longer holds:
+    taking people off a movement is never refused."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    movement.bookings.filter(case_id=case_id, status=BookingStatus.BOOKED).update(status=BookingStatus.CANCELLED)
+    if unmet := safeguards_unmet(case, actor):
+        case_safeguard_hold(case=case, actor=actor, unmet=unmet)
+    else:
+        case_transition(case_id=case_id, to=CaseStatus.APPROVED, actor=actor, note=note)
 
 
 def reception_centre_share(case: Case, movement: Movement) -> None:
@@ -155,6 +161,14 @@ def reception_centre_share(case: Case, movement: Movement) -> None:
     if movement.status != MovementStatus.PLANNED and case.reception_centre_id != movement.reception_centre_id:
         case.reception_centre_id = movement.reception_centre_id
         case.save(update_fields=["reception_centre", "updated_at"])
+
+
+class MovementRefused(Exception):
+    """The movement's move exists but its conditions do not hold (e.g. a departure days before its time)."""
+
+    def __init__(self, unmet: list):
+        super().__init__(", ".join(u.code for u in unmet))
+        self.unmet = unmet
 
 
 class DepartureRefused(Exception):
@@ -171,15 +185,23 @@ def movement_transition(*, actor, movement_id: int, to: str, boarded: list[int] 
     movement = movement_for_officer(movement_id=movement_id, actor=actor)
     if to == movement.status:
         return movement
-    if to not in MOVEMENT_MOVES.get(movement.status, set()):
+    move = MOVEMENT_ALLOWED.get(movement.status, {}).get(to)
+    if move is None:
         raise InvalidMovementTransition(movement.status, to)
+    unmet = [u for name in move.guards for u in MOVEMENT_GUARDS[name](movement)]
+    if unmet:
+        raise MovementRefused(unmet)
     if to == MovementStatus.DEPARTED:
         departure_record(movement, actor, set(boarded or []))
     elif to == MovementStatus.CANCELLED:
         bookings_cancel(movement, actor)
     movement.status = to
     movement.version += 1
-    movement.save(update_fields=["status", "version", "updated_at"])
+    fields = ["status", "version", "updated_at"]
+    if to == MovementStatus.DEPARTED:
+        movement.departed_at = timezone.now()
+        fields.append("departed_at")
+    movement.save(update_fields=fields)
     if to == MovementStatus.CONFIRMED:
         for case in Case.objects.filter(bookings__movement=movement, bookings__status=BookingStatus.BOOKED).distinct():
             reception_centre_share(case, movement)
@@ -195,32 +217,46 @@ def movement_event_notify_enqueue(movement_id: int, status: str, actor_id: int) 
 
 
 def departure_record(movement: Movement, actor, boarded: set[int]) -> None:
-    bookings = list(movement.bookings.filter(status=BookingStatus.BOOKED).select_related("case"))
-    by_case: dict[int, list] = {}
-    for booking in bookings:
-        by_case.setdefault(booking.case_id, []).append(booking)
+    """Board who boarded, mark the others as not boarding; a household a safeguard stops is held, never boarded."""
+    by_case = bookings_by_case(movement)
     partial = [group[0].case.reference for group in by_case.values()
                if 0 < sum(b.member_id in boarded for b in group) < len(group)]
     if partial:
         raise DepartureRefused(partial)
     now = timezone.now()
     for case_id, group in by_case.items():
+        case = Case.objects.select_for_update().get(pk=case_id)
         on_board = group[0].member_id in boarded
+        if on_board and (unmet := safeguards_unmet(case, actor, movement=movement)):
+            case_safeguard_hold(case=case, actor=actor, unmet=unmet)
+            continue
         for booking in group:
-            booking.status = BookingStatus.BOARDED if on_board else BookingStatus.NO_SHOW
-            booking.boarded_at = now if on_board else None
-            booking.save(update_fields=["status", "boarded_at"])
+            booking_board(booking, on_board=on_board, at=now)
         case_transition(case_id=case_id, to=CaseStatus.IN_TRANSIT if on_board else CaseStatus.NO_SHOW, actor=actor,
                         note=_("Left on %(movement)s.") % {"movement": movement.reference} if on_board
-                        else _("Did not board %(movement)s.") % {"movement": movement.reference},
-                        extra={"departure": True})
+                        else _("Did not board %(movement)s.") % {"movement": movement.reference})
+
+
+def bookings_by_case(movement: Movement) -> dict[int, list]:
+    by_case: dict[int, list] = {}
+    for booking in movement.bookings.filter(status=BookingStatus.BOOKED).select_related("case").order_by("id"):
+        by_case.setdefault(booking.case_id, []).append(booking)
+    return by_case
+
+
+def booking_board(booking, *, on_board: bool, at) -> None:
+    to = BookingStatus.BOARDED if on_board else BookingStatus.NO_SHOW
+    if not booking_move_allowed(booking.status, to):
+        raise InvalidMovementTransition(booking.status, to)
+    booking.status, booking.boarded_at = to, at if on_board else None
+    booking.save(update_fields=["status", "boarded_at"])
 
 
 def bookings_cancel(movement: Movement, actor) -> None:
-    case_ids = set(movement.bookings.filter(status=BookingStatus.BOOKED).values_list("case_id", flat=True))
+    case_ids = sorted(set(movement.bookings.filter(status=BookingStatus.BOOKED).values_list("case_id", flat=True)))
     for case_id in case_ids:
-        case_transition(case_id=case_id, to=CaseStatus.APPROVED, actor=actor, extra={"unbook": True},
-                        note=_("Movement %(movement)s was cancelled.") % {"movement": movement.reference})
+        case_off_movement(movement, case_id, actor,
+                          note=_("Movement %(movement)s was cancelled.") % {"movement": movement.reference})
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ from travel.permissions import movement_for_user, movement_roles, movement_scope
 from travel.selectors import (
     bookable_cases,
     case_documents,
+    households_held,
     movement_get,
     movement_summary,
     movements_for_user,
@@ -157,6 +158,9 @@ def detail_page(request, pk: int, *, booking_form=None, refusal=None, escort_for
             MovementStatus.CONFIRMED, MovementStatus.DEPARTED, MovementStatus.ARRIVED),
         "boarding": [b for b in bookings if b.status == BookingStatus.BOOKED],
         "case_links": cases_openable(request.user, bookings),
+        # The centre is not told about households that are no longer coming, only those who plan the movement.
+        "held": households_held(movement) if movement.status in OPEN_FOR_BOOKING
+        and roles & {Role.MOVEMENT_OFFICER, Role.SUPERVISOR} else [],
     }
     if manages and is_open:
         bookable = bookable_cases(request.user, movement, request.GET.get("q", ""))
@@ -208,7 +212,7 @@ def officer_action(request, pk: int, action, *, success: str):
         messages.error(request, _("Some households boarded only in part (%(references)s): a household travels "
                                   "together, so tick all of its members or none, or move whoever stays to a case "
                                   "of their own first.") % {"references": ", ".join(exc.references)})
-    except TransitionRefused as exc:
+    except (TransitionRefused, services.MovementRefused) as exc:
         messages.error(request, _("Not yet: %(missing)s") % {"missing": " ".join(str(u.message) for u in exc.unmet)})
     except InvalidTransition as exc:
         messages.error(request, transition_refusal(exc.from_status, exc.to_status))

@@ -153,9 +153,9 @@ class CaseTransitionCreate(generics.GenericAPIView):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        extra = {name: data.pop(name) for name in ("referred_to", "closure_reason") if name in data}
+        choices = {name: data.pop(name) for name in ("referred_to", "closure_reason") if name in data}
         try:
-            case_transition(case_id=pk, actor=request.user, extra=extra, **data)
+            case_transition(case_id=pk, actor=request.user, choices=choices, **data)
         except InvalidTransition as exc:
             return invalid_transition_response(exc)
         except TransitionRefused as exc:

@@ -13,8 +13,9 @@ from accounts.models import Assignment, Office, Programme, User
 from accounts.services import user_role_groups_sync
 from cases.choices import CaseStatus
 from cases.models import Case, CaseEvent
+from cases.people import is_adult
 from screening.models import CounsellingSession, Declaration, ProtectionReferral, ProtectionScreening
-from screening.rules import MESSAGES, is_adult
+from screening.rules import MESSAGES
 from tests.browser.conftest import sign_in, sign_out
 from tests.screening_steps import TOPICS, family, ready_for_submission
 

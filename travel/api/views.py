@@ -132,6 +132,10 @@ class MovementTransition(generics.GenericAPIView):
                              "detail": _("Some households boarded only in part (%(references)s): a household "
                                          "travels together, so move whoever stays to a case of their own first.")
                              % {"references": ", ".join(exc.references)}}, status=status.HTTP_409_CONFLICT)
+        except services.MovementRefused as exc:
+            return Response({"code": "transition_refused", "fields": {}, "to": serializer.validated_data["to"],
+                             "detail": _("The movement does not meet the conditions for this step yet."),
+                             "unmet": [u.as_dict() for u in exc.unmet]}, status=status.HTTP_409_CONFLICT)
         except TransitionRefused as exc:
             return transition_refused_response(exc)
         return Response(movement_body(request, pk))
