@@ -205,7 +205,8 @@ def unmet_conditions(context: MoveContext, move: Move | None = None, *,
             if (unmet.code, unmet.member_id) not in seen:
                 seen.add((unmet.code, unmet.member_id))
                 found.append(unmet)
-    return found
+    # The household's conditions first, then each member's in household order, as the checklist reads them.
+    return sorted(found, key=lambda u: (u.member_id is not None, u.member_id or 0))
 
 
 def unregistered_names() -> list[str]:
@@ -216,12 +217,14 @@ def unregistered_names() -> list[str]:
                   if name not in (GUARDS if kind == "guard" else EFFECTS))
 
 
-# The codes whose message tells screening facts (cases.permissions FieldGroup.VULNERABILITY).
+# The codes whose message tells screening facts (cases.permissions FieldGroup.VULNERABILITY); fitness is told to
+# those who see the "needs medical attention" flag (movement officers book the medical escort it may need).
 SCREENING_CODES = frozenset({
     "protection_flag_open", "declaration_missing", "best_interests_missing", "best_interests_not_return",
-    "guardian_consent_missing", "fitness_missing", "unfit_to_travel", "protection_screening_missing",
-    "counselling_missing", "counselling_not_wishing_to_return", "counselling_topics_missing", "no_protection_flag",
+    "guardian_consent_missing", "protection_screening_missing", "counselling_missing",
+    "counselling_not_wishing_to_return", "counselling_topics_missing", "no_protection_flag",
 })
+FITNESS_CODES = frozenset({"fitness_missing", "unfit_to_travel"})
 
 
 def unmet_shown(unmet: list[Unmet], field_groups: frozenset | None) -> list[Unmet]:
@@ -232,7 +235,8 @@ def unmet_shown(unmet: list[Unmet], field_groups: frozenset | None) -> list[Unme
 
     if field_groups is None or FieldGroup.VULNERABILITY in field_groups:
         return unmet
-    kept = [u for u in unmet if u.code not in SCREENING_CODES]
+    hidden = SCREENING_CODES | (FITNESS_CODES if FieldGroup.MEDICAL_FLAG not in field_groups else frozenset())
+    kept = [u for u in unmet if u.code not in hidden]
     if len(kept) < len(unmet):
         kept.append(Unmet(code="screening_unmet", message=_("The case team must settle a screening matter "
                                                              "before this step.")))

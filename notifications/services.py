@@ -18,7 +18,7 @@ from accounts.choices import Role
 from accounts.models import Assignment, User
 from accounts.services import user_language
 from cases.choices import CaseStatus
-from cases.household import ADULT_AGE
+from cases.people import child_on_q
 from cases.models import Case, CaseEvent
 from notifications.messages import notification_subject, notification_text, notification_url
 from notifications.models import Notification, NotificationKind
@@ -111,18 +111,9 @@ def movement_reception_staff_ids(movement: Movement) -> set[int]:
                                          user__is_active=True).values_list("user_id", flat=True))
 
 
-def _adult_born_by(day: date) -> date:
-    """The latest birth date of someone 18 on `day` (cases.household.age_on, 29 February included)."""
-    try:
-        return day.replace(year=day.year - ADULT_AGE)
-    except ValueError:
-        return day.replace(year=day.year - ADULT_AGE, day=28)
-
-
 def movement_passenger_counts(movement: Movement, statuses) -> dict:
     """Passengers, children on the day of departure and unaccompanied children among them (one aggregate query)."""
-    adult_born_by = _adult_born_by(timezone.localtime(movement.departure_at).date())
-    child = Q(member__date_of_birth__gt=adult_born_by)
+    child = child_on_q(timezone.localtime(movement.departure_at).date(), prefix="member__")
     return Booking.objects.filter(movement=movement, status__in=statuses).aggregate(
         passengers=Count("id"), children=Count("id", filter=child),
         unaccompanied=Count("id", filter=child & Q(member__is_unaccompanied_child=True)))

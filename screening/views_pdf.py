@@ -1,6 +1,5 @@
 """The declaration of voluntary return as a download, from the case page and from the API: one rule, two doors."""
 
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +18,8 @@ from rest_framework.views import APIView
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.household import ADULT_AGE, age_on
+from cases.people import is_adult
+from cases.transitions import travel_day_of
 from cases.models import Member
 from cases.permissions import FieldGroup
 from cases.selectors import case_get_for_user
@@ -61,7 +61,7 @@ def declaration_member_get(*, case, access, member_id) -> Member:
         raise Http404 from None
     if member.date_of_birth is None:
         raise DeclarationRefused(NO_BIRTH_DATE)
-    if age_on(member.date_of_birth, date.today()) < ADULT_AGE:
+    if not is_adult(member, on=travel_day_of(case)):
         raise DeclarationRefused(UNDER_AGE)
     member.case = case  # already loaded with its programme
     return member

@@ -71,7 +71,7 @@ def dataset(caseworker, outsider, supervisor, movement_officer, reception, carav
         departure_at=local_midnight(week_start(timezone.localdate()) + timedelta(weeks=1)) + timedelta(hours=10))
     last_week = bus(movement_officer, tij, sps, departure_at=now + timedelta(days=3))
     departed(last_week, movement_officer, [gone])
-    Movement.objects.filter(pk=last_week.pk).update(departure_at=now - timedelta(days=7))
+    Movement.objects.filter(pk=last_week.pk).update(departure_at=now - timedelta(days=7), departed_at=now - timedelta(days=7))
 
     ana = gone.members.order_by("id").first()
     employment = Institution.objects.create(name="Servicio Nacional de Empleo", country="HN",

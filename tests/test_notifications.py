@@ -168,7 +168,7 @@ def test_the_submitter_is_the_one_of_the_latest_submission(case, caseworker, sup
     assert [m.to for m in mailoutbox] == [[second.email]]
 
 
-@pytest.mark.parametrize("to", [CaseStatus.SCREENING, CaseStatus.BOOKED, CaseStatus.WITHDRAWN, CaseStatus.ON_HOLD])
+@pytest.mark.parametrize("to", [CaseStatus.SCREENING, CaseStatus.BOOKED, CaseStatus.WITHDRAWN])
 def test_other_moves_notify_nobody(case, caseworker, supervisor, to, mailoutbox):
     case_event_notify.delay(move(case, caseworker, to).pk)
 

@@ -18,6 +18,7 @@ from notifications.tasks import movement_event_notify
 from screening.services import best_interests_save
 from tests.conftest import api_as
 from tests.factories import household, staff
+from tests.reception_steps import day_of_travel
 from tests.screening_steps import counsel, family, screen
 from tests.travel_steps import approved, convoy, documents_ready
 from travel import services
@@ -107,6 +108,8 @@ def bus(movement_officer, tij, sps, parents_and_son, lone_girl):
 
 def transition(movement, officer, to, capture, boarded=None) -> Movement:
     """Through the travel service, running its real on-commit hook (Celery is eager in the tests)."""
+    if to == "departed":
+        day_of_travel(movement)
     with capture(execute=True):
         return services.movement_transition(actor=officer, movement_id=movement.pk, to=to, boarded=boarded)
 

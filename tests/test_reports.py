@@ -73,7 +73,7 @@ def test_every_table_holds_the_known_numbers_when_nothing_is_suppressed(returned
         ("employment", "sent", 1)]
     assert rows(data, "exits", "exit") == {"withdrawn": 0, "no_show": 0, "referred_out": 0}
     assert sum(rows(data, "returns_per_week", "week").values()) == 4
-    assert data.median_days == 1  # registered today, left tomorrow
+    assert data.median_days == 0  # registered today, left today (a departure is recorded when the bus leaves)
     assert [r["percent"] for r in data.table("returned_by_sex").rows] == [50, 50]
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.core import checks
 from django.utils import timezone
 
-from cases.models import Case, CaseEvent
+from cases.models import CaseEvent
 from cases.services import TransitionRefused, case_transition
 from cases.transitions import ALLOWED, GUARDS, SAFEGUARDS, unregistered_names
 from notifications.models import Notification

@@ -156,7 +156,7 @@ def test_approving_a_case_one_submitted_is_refused_on_the_page_even_with_a_super
     tab = client.get(reverse("case_screening", args=[case.pk]))
     response = move(client, case, "approved")
 
-    assert 'data-to="approved"' in html(tab)  # offered by role; the guard, not the button, decides
+    assert 'data-to="approved"' not in html(tab)  # not offered: four eyes; the forged POST is refused anyway
     assert "You registered or submitted this case: another supervisor must approve it." in alerts(response)
     assert snapshot(case) == before
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent
 from tests.conftest import api_as
 from tests.factories import OfficeFactory, staff
+from tests.reception_steps import day_of_travel
 from tests.screening_steps import family, lone_child
 from tests.travel_steps import approved, convoy, documents_ready
 from travel.models import Booking, Movement
@@ -173,6 +174,7 @@ def test_departure_moves_boarded_households_in_transit_and_the_rest_to_no_show(
     url = f"/api/v1/movements/{bus.pk}/transitions/"
     assert api_as(movement_officer).post(url, {"to": "confirmed"}, format="json").status_code == 200
     on_board = list(ready_family.members.values_list("pk", flat=True))
+    day_of_travel(bus)
 
     partial = api_as(movement_officer).post(url, {"to": "departed", "boarded": on_board[:1]}, format="json")
     departed = api_as(movement_officer).post(url, {"to": "departed", "boarded": on_board}, format="json")

@@ -12,6 +12,7 @@ from accounts.models import User
 from cases.models import Case, CaseEvent
 from screening.models import FitnessToTravel
 from tests.factories import staff
+from tests.reception_steps import day_of_travel
 from tests.screening_steps import family, lone_child
 from tests.travel_steps import approved, convoy, documents_ready
 from travel import services
@@ -414,6 +415,7 @@ def test_an_escort_is_added_for_booked_passengers_and_bad_input_is_shown_next_to
 def test_departure_with_a_household_partly_ticked_is_refused_naming_it(client, movement_officer, confirmed_with_family,
                                                                         ready_family):
     members = list(ready_family.members.values_list("pk", flat=True))
+    day_of_travel(confirmed_with_family)
     signed_in(client, movement_officer)
     page = client.get(reverse("movement_detail", args=[confirmed_with_family.pk]))
     assert len(re.findall(r'name="boarded" value="\d+"[^>]* checked', html(page))) == 3

@@ -19,7 +19,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from accounts.choices import Country
 from cases.choices import DocumentType, Sex
-from cases.household import ADULT_AGE, age_on
+from cases.people import is_child
 from travel.choices import SEAT_TAKING, EscortKind, MovementMode, TravelDocumentStatus, TravelDocumentType
 from travel.models import Booking, Movement, TravelDocument
 from travel.qr import boarding_code, boarding_qr_png
@@ -71,7 +71,7 @@ def passenger_row(booking: Booking, day) -> dict:
         "given_names": member.given_names, "family_names": member.family_names,
         "sex": member.sex, "date_of_birth": born, "nationality": member.nationality,
         "document_type": document_type, "document_number": document_number,
-        "is_child": born is not None and age_on(born, day) < ADULT_AGE,
+        "is_child": is_child(member, on=day),
         "unaccompanied_child": member.is_unaccompanied_child,
         "case_reference": booking.case.reference, "boarding_code": boarding_code(booking),
     }

@@ -5,7 +5,9 @@ from django.db.models import Count, Prefetch, Q
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import CaseStatus
-from cases.household import age_on
+from django.utils import timezone
+
+from cases.people import is_child
 from cases.models import Case, Member
 from cases.permissions import cases_visible_to
 from travel.choices import SEAT_TAKING
@@ -36,10 +38,9 @@ def passengers(movement: Movement, *, request=None, user=None) -> list[Booking]:
     """Everyone booked (or who boarded or did not), by seat, each with whether they are a child."""
     bookings = list(movement.bookings.exclude(status="cancelled").select_related("member", "case")
                     .order_by("seat"))
-    day = movement.departure_at.date()
+    day = timezone.localtime(movement.departure_at).date()
     for booking in bookings:
-        member = booking.member
-        booking.is_child = member.date_of_birth is not None and age_on(member.date_of_birth, day) < 18
+        booking.is_child = is_child(booking.member, on=day)
     case_ids = sorted({b.case_id for b in bookings})
     if case_ids and user is not None:
         audit_record(actor=user, action=AuditAction.LIST, request=request, object_type="cases.case",
