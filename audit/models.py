@@ -58,8 +58,8 @@ class CaseKey(models.Model):
     # Not a foreign key: the audit app sits below the stages, and the key outlives nothing it protects.
     case_id = models.BigIntegerField(_("case"), primary_key=True)
     key = models.BinaryField(_("key"), null=True, editable=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    destroyed_at = models.DateTimeField(_("destroyed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("key created"), default=timezone.now)
+    destroyed_at = models.DateTimeField(_("key destroyed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case audit key")

@@ -116,8 +116,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('case_id', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='case')),
                 ('key', models.BinaryField(null=True, verbose_name='key')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('destroyed_at', models.DateTimeField(blank=True, null=True, verbose_name='destroyed')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='key created')),
+                ('destroyed_at', models.DateTimeField(blank=True, null=True, verbose_name='key destroyed')),
             ],
             options={
                 'verbose_name': 'case audit key',
