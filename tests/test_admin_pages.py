@@ -158,3 +158,13 @@ def test_no_admin_page_of_a_stage_lets_anyone_write_a_case_member_or_their_recor
         assert not model_admin.has_add_permission(request), model
         assert not model_admin.has_change_permission(request), model
         assert not model_admin.has_delete_permission(request), model
+
+
+def test_the_approval_action_is_still_offered_on_the_read_only_case_list(client, supervising_admin, sentinel_case):
+    client.force_login(supervising_admin)
+
+    listing = client.get("/admin/cases/case/")
+
+    assert listing.status_code == 200
+    assert 'value="approve_selected"' in listing.content.decode()
+    assert sentinel_case.reference in listing.content.decode()

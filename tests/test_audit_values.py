@@ -216,3 +216,34 @@ def test_the_sql_cipher_matches_hmac_sha256_in_counter_mode():
         sealed, roundtrip = cursor.fetchone()
     assert bytes(sealed) == expected
     assert bytes(roundtrip) == data
+
+
+def test_the_migration_seals_the_lines_written_in_clear_before_it(caseworker, caravan, tij, admin_user):
+    import importlib
+
+    case = sentinel_household(caseworker, caravan, tij)
+    member = case.members.get()
+    old_update = AuditEvent.objects.create(action="update", object_type="cases_member", object_id=str(member.pk),
+                                           changes={"phone": ["", SENTINEL]})
+    old_insert = AuditEvent.objects.create(action="insert", object_type="cases_member", object_id=str(member.pk),
+                                           changes={"after": {"id": member.pk, "case_id": case.pk,
+                                                              "given_names": SENTINEL, "phone": None}})
+    old_user = AuditEvent.objects.create(action="update", object_type="accounts_user", object_id=str(caseworker.pk),
+                                         changes={"last_name": ["", SENTINEL], "is_active": [True, False]})
+    migration = importlib.import_module("audit.migrations.0004_sealed_values")
+
+    with connection.cursor() as cursor:
+        cursor.execute(migration.RESEAL_FUNCTION + migration.RESEAL_SQL)
+
+    assert clear_lines_with(SENTINEL) == 0
+    for entry in (old_update, old_insert, old_user):
+        entry.refresh_from_db()
+    assert old_update.changes["columns"] == ["phone"] and old_update.changes["case"] == case.pk
+    assert audit_values_read(actor=admin_user, entry=old_update, reason=REASON) == {
+        "before": {"phone": ""}, "after": {"phone": SENTINEL}}
+    assert old_insert.changes["columns"] == ["case_id", "given_names", "id"]
+    assert audit_values_read(actor=admin_user, entry=old_insert, reason=REASON)["after"]["given_names"] == SENTINEL
+    assert old_user.changes == {"columns": ["is_active", "last_name"], "before": {"is_active": True},
+                                "after": {"is_active": False}}
+    with pytest.raises(REFUSED, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=old_user.pk).update(reason="tampered")
