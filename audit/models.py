@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +16,7 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("Deleted")
     EXPORT = "export", _("Export")
     DOWNLOAD = "download", _("Download")
+    SHRED = "shred", _("Values made unreadable")
 
 
 class AuditEvent(models.Model):
@@ -44,3 +46,24 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}:{self.object_id}"
+
+
+class CaseKey(models.Model):
+    """One case's key for the values in its audit lines; destroying it makes them unreadable, the lines remain.
+
+    Written by the database triggers, read by `audit_values_read`, destroyed by `case_audit_key_destroy`;
+    on purpose in no admin page, serializer or export.
+    """
+
+    # Not a foreign key: the audit app sits below the stages, and the key outlives nothing it protects.
+    case_id = models.BigIntegerField(_("case"), primary_key=True)
+    key = models.BinaryField(_("key"), null=True, editable=False)
+    created_at = models.DateTimeField(_("key created"), default=timezone.now)
+    destroyed_at = models.DateTimeField(_("key destroyed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case audit key")
+        verbose_name_plural = _("case audit keys")
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}"

@@ -1,8 +1,14 @@
 """Writes to the audit log. Changes are caught by database triggers; reads, logins and exports are written here."""
 
-from django.db import connection
+import json
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from audit.models import AuditAction, AuditEvent
+
+MIN_REASON_LENGTH = 10
 
 
 def client_ip(request) -> str | None:
@@ -63,3 +69,52 @@ def audit_login_failed(*, username: str, request) -> AuditEvent:
 def audit_logout(*, user, request) -> AuditEvent:
     """A logout."""
     return audit_record(actor=user, action=AuditAction.LOGOUT, request=request, obj=user)
+
+
+def audit_values_readable_by(actor) -> bool:
+    """Only an active admin (headquarters) may open sealed audit values, and only with a reason."""
+    from accounts.choices import Role
+    from accounts.models import Assignment
+
+    return (bool(getattr(actor, "is_active", False))
+            and Assignment.objects.filter(user_id=actor.pk, role=Role.ADMIN).exists())
+
+
+def audit_values_read(*, actor, entry: AuditEvent, reason: str) -> dict | None:
+    """The before/after values of one audit line for an admin giving a reason; the reading is itself logged.
+
+    None when no values were kept (a names-only line) or the case's key was destroyed.
+    """
+    if not audit_values_readable_by(actor):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError(_("Say why you need to read these values (at least %(count)d characters).")
+                              % {"count": MIN_REASON_LENGTH}, code="reason")
+    audit_record(actor=actor, action=AuditAction.VIEW, object_type="audit.auditevent", object_id=str(entry.pk),
+                 reason=reason)
+    changes = entry.changes or {}
+    if "sealed" not in changes:
+        values = {side: changes[side] for side in ("before", "after") if side in changes}
+        return values or None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT avr_audit_unseal(key, %s) FROM audit_casekey WHERE case_id = %s AND key IS NOT NULL",
+                       [changes["sealed"], changes.get("case")])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return json.loads(row[0]) if isinstance(row[0], str) else row[0]
+
+
+@transaction.atomic
+def case_audit_key_destroy(*, case_id: int, actor=None) -> None:
+    """Destroy a case's audit key: its lines stay, their values become unreadable, later lines keep names only."""
+    with connection.cursor() as cursor:
+        # The destroyed row stays so the triggers never make a new key for the case.
+        cursor.execute(
+            "INSERT INTO audit_casekey (case_id, key, created_at, destroyed_at) VALUES (%s, NULL, now(), now()) "
+            "ON CONFLICT (case_id) DO UPDATE SET key = NULL, "
+            "destroyed_at = coalesce(audit_casekey.destroyed_at, excluded.destroyed_at)",
+            [case_id],
+        )
+    audit_record(actor=actor, action=AuditAction.SHRED, object_type="cases.case", object_id=str(case_id))

@@ -8,13 +8,19 @@ from cases.permissions import cases_visible_to
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    """Cases in the admin follow the same visibility rule as every other page."""
+    """Cases in the admin follow the same visibility rule as every other page, and are read-only there.
+
+    Every change goes through the case services (version, validation, events) on the case pages or the API;
+    the admin shows no personal field and no note, and its one action approves through the approval service.
+    """
 
     list_display = ["reference", "status", "programme", "registering_office", "intake_date"]
     list_filter = ["status", "programme", "registering_office"]
     search_fields = ["=reference"]
     show_full_result_count = False
-    readonly_fields = ["reference", "status", "created_by", "version", "registration_country"]
+    fields = ["reference", "status", "programme", "registering_office", "registration_country",
+              "destination_country", "reception_centre", "intake_date", "created_by", "created_at", "version"]
+    readonly_fields = fields
     actions = ["approve_selected"]
 
     @admin.action(description=gettext_lazy("Approve the selected cases (each is checked like a single approval)"))
@@ -37,6 +43,9 @@ class CaseAdmin(admin.ModelAdmin):
         return cases_visible_to(request.user, super().get_queryset(request))
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -44,9 +44,10 @@ def test_the_orm_cannot_rewrite_history_either(event):
     assert AuditEvent.objects.get(pk=event.pk).reason == ""
 
 
-def test_a_change_to_a_case_is_recorded_with_who_before_and_after(caseworker, caravan, tij):
+def test_a_change_to_a_case_is_recorded_with_who_which_columns_and_sealed_before_and_after(
+        caseworker, caravan, tij, admin_user):
     case = household(actor=caseworker, programme=caravan, office=tij)
-    from audit.services import audit_actor_set
+    from audit.services import audit_actor_set, audit_values_read
 
     with transaction.atomic():
         audit_actor_set(actor=caseworker)
@@ -56,7 +57,10 @@ def test_a_change_to_a_case_is_recorded_with_who_before_and_after(caseworker, ca
     change = AuditEvent.objects.filter(action="update", object_type="cases_case", object_id=str(case.pk)).get()
     assert change.actor_id == caseworker.pk
     assert change.actor_username == "cw_tij"
-    assert change.changes["destination_country"] == ["HN", "SV"]
+    assert change.changes["columns"] == ["destination_country"]
+    assert "before" not in change.changes and "after" not in change.changes
+    values = audit_values_read(actor=admin_user, entry=change, reason="Checking a disputed destination change")
+    assert values == {"before": {"destination_country": "HN"}, "after": {"destination_country": "SV"}}
 
 
 def test_a_bulk_update_is_recorded_row_by_row(caseworker, caravan, tij):
@@ -71,13 +75,17 @@ def test_a_bulk_update_is_recorded_row_by_row(caseworker, caravan, tij):
     assert recorded == {str(first.pk), str(second.pk)}
 
 
-def test_a_users_password_hash_never_reaches_the_audit_log(caseworker):
+def test_a_users_password_hash_and_names_never_reach_the_audit_log_only_that_they_changed(caseworker):
     caseworker.set_password("another-long-password")
     caseworker.first_name = "Lucía"
     caseworker.save()
 
+    change = AuditEvent.objects.filter(object_type="accounts_user", action="update").latest("id")
+    assert change.changes["columns"] == ["first_name", "password"]
     for event in AuditEvent.objects.filter(object_type="accounts_user"):
-        assert "password" not in str(event.changes)
+        assert caseworker.password not in str(event.changes)
+        assert "pbkdf2" not in str(event.changes) and "md5$" not in str(event.changes)
+        assert "Lucía" not in str(event.changes)
 
 
 def test_every_view_of_a_case_is_audited(caseworker, caravan, tij):
