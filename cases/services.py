@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
 from accounts.choices import Role
@@ -155,14 +155,14 @@ def case_event_notify_enqueue(event_id: int) -> None:
 
 # What a hold by the software says in the timeline: the kind of safeguard, never a name or a narrative.
 SAFEGUARD_REASONS = {
-    "protection_flag_open": _lazy("a fear of return is recorded"),
-    "declaration_missing": _lazy("a declaration of voluntary return is missing or was withdrawn"),
-    "best_interests_missing": _lazy("a child's best-interests decision or guardian consent is missing"),
-    "best_interests_not_return": _lazy("a child's best-interests decision or guardian consent is missing"),
-    "guardian_consent_missing": _lazy("a child's best-interests decision or guardian consent is missing"),
-    "fitness_missing": _lazy("fitness to travel is not established"),
-    "unfit_to_travel": _lazy("fitness to travel is not established"),
-    "birth_date_missing": _lazy("a date of birth is missing"),
+    "protection_flag_open": gettext_lazy("a fear of return is recorded"),
+    "declaration_missing": gettext_lazy("a declaration of voluntary return is missing or was withdrawn"),
+    "best_interests_missing": gettext_lazy("a child's best-interests decision or guardian consent is missing"),
+    "best_interests_not_return": gettext_lazy("a child's best-interests decision or guardian consent is missing"),
+    "guardian_consent_missing": gettext_lazy("a child's best-interests decision or guardian consent is missing"),
+    "fitness_missing": gettext_lazy("fitness to travel is not established"),
+    "unfit_to_travel": gettext_lazy("fitness to travel is not established"),
+    "birth_date_missing": gettext_lazy("a date of birth is missing"),
 }
 
 
