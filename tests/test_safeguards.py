@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import checks
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import CaseEvent
 from cases.services import TransitionRefused, case_transition
@@ -85,7 +85,7 @@ def test_a_fear_of_return_recorded_on_a_booked_case_puts_it_on_hold_and_frees_it
         booked_family, caseworker, supervisor, movement_officer, flight, reception, django_capture_on_commit_callbacks):
     assert booked_family.reception_centre_id is not None
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
         fear(booked_family.members.first(), caseworker)
 
     booked_family.refresh_from_db()
@@ -151,8 +151,9 @@ def test_a_birth_date_corrected_into_childhood_after_approval_puts_the_case_on_h
     member_update(actor=caseworker, member_id=father.pk, expected_version=case.version,
                   changes={"date_of_birth": date.today() - timedelta(days=365 * 16)})
     case.refresh_from_db()
-    member_update(actor=caseworker, member_id=mother.pk, expected_version=case.version,
-                  changes={"date_of_birth": date.today() - timedelta(days=365 * 17)})
+    with translation.override("en"):
+        member_update(actor=caseworker, member_id=mother.pk, expected_version=case.version,
+                      changes={"date_of_birth": date.today() - timedelta(days=365 * 17)})
 
     case.refresh_from_db()
     assert case.status == "on_hold"
@@ -350,3 +351,65 @@ def test_a_movement_officer_is_not_told_which_screening_matter_blocks_a_booking(
     body = response.content.decode()
     assert "screening_unmet" in body and "fear" not in body.lower()
     assert not Movement.objects.get(pk=flight.pk).bookings.exists()
+
+
+# -- Taking a household off a movement ------------------------------------------------------------------------------
+
+def test_unbooking_removes_the_old_centres_access_until_a_new_movement_is_confirmed(
+        booked_family, movement_officer, flight, reception, tij):
+    from accounts.choices import OfficeKind
+    from tests.factories import OfficeFactory
+
+    omoa = OfficeFactory(code="HN-OMO", name="CAMR Omoa", kind=OfficeKind.RECEPTION_CENTRE, country="HN")
+    second = convoy(movement_officer, tij, omoa, mode="flight")
+    api_as(movement_officer).post(f"/api/v1/movements/{second.pk}/escorts/", {"name": "Ana", "kind": "child"},
+                                  format="json")
+    assert api_as(reception).get(f"/api/v1/cases/{booked_family.pk}/").status_code == 200
+
+    travel.case_unbook(actor=movement_officer, movement_id=flight.pk, case_id=booked_family.pk)
+    travel.case_book(actor=movement_officer, movement_id=second.pk, case_id=booked_family.pk)
+
+    booked_family.refresh_from_db()
+    assert booked_family.status == "booked" and booked_family.reception_centre_id is None
+    assert api_as(reception).get(f"/api/v1/cases/{booked_family.pk}/").status_code == 404
+
+
+def test_cancelling_a_movement_removes_the_centres_access(booked_family, movement_officer, flight, reception):
+    travel.movement_transition(actor=movement_officer, movement_id=flight.pk, to="cancelled")
+
+    booked_family.refresh_from_db()
+    assert booked_family.status == "approved" and booked_family.reception_centre_id is None
+    assert api_as(reception).get(f"/api/v1/cases/{booked_family.pk}/").status_code == 404
+
+
+def test_a_household_taken_off_a_movement_while_a_safeguard_fails_goes_on_hold_not_back_to_approved(
+        booked_family, movement_officer, flight):
+    ProtectionScreening.objects.filter(member=booked_family.members.first()).update(fear_of_return=True)
+
+    travel.case_unbook(actor=movement_officer, movement_id=flight.pk, case_id=booked_family.pk)
+
+    booked_family.refresh_from_db()
+    assert booked_family.status == "on_hold"
+    assert set(Booking.objects.filter(case=booked_family).values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_closing_with_other_needs_a_note(caseworker, supervisor, movement_officer, reception, caravan, tij, flight):
+    from reception import services as reception_services
+
+    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
+    documents_ready(case, movement_officer)
+    from tests.reception_steps import departed
+
+    departed(flight, movement_officer, [case])
+    for member in case.members.all():
+        reception_services.check_in(actor=reception, movement_id=flight.pk, member_id=member.pk)
+    case.refresh_from_db()
+    assert case.status == "arrived"
+
+    with pytest.raises(TransitionRefused) as refused:
+        reception_services.case_close(actor=reception, case_id=case.pk, reason="other", note=" ")
+    reception_services.case_close(actor=reception, case_id=case.pk, reason="other", note="Se mudó a otro país")
+
+    assert [u.code for u in refused.value.unmet] == ["closure_note_missing"]
+    case.refresh_from_db()
+    assert case.status == "closed" and case.closure_reason == "other"
