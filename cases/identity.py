@@ -134,7 +134,7 @@ def same_person_active_unmet(case: Case) -> list[Unmet]:
     Takes the person's lock first (the smallest member id of each linked set, in order, so two households never wait
     for each other in a circle); the statuses read after it are the ones committed by whoever held it before.
     """
-    members = list(case.members.all())
+    members = list(case.members.only("pk", "case_id", "given_names", "family_names"))
     persons = persons_of([member.pk for member in members])
     people = {member.pk: (member, persons[member.pk]) for member in members}
     linked = sorted((ids for _, ids in people.values() if len(ids) > 1), key=min)

@@ -28,7 +28,14 @@ from accounts.models import Office, Programme
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import OPEN_STATUSES, CaseStatus
-from cases.dedup import document_key, exact_blocks, match, name_block_of, name_tokens, person_keys
+from cases.dedup import (
+    document_key,
+    exact_blocks,
+    match,
+    name_block_of,
+    name_tokens,
+    person_keys,
+)
 from cases.models import Case, CaseEvent, DuplicateDecision, Member
 from cases.permissions import (
     CaseAccess,

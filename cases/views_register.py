@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Country, Role
 from cases.choices import DuplicateDecisionKind
+from cases.duplicates import duplicate_comparison
 from cases.forms import (
     DuplicateDecisionForm,
     MemberForm,
@@ -30,7 +31,6 @@ from cases.registration import (
     case_register,
     registration_errors,
 )
-from cases.duplicates import duplicate_comparison
 from cases.selectors import case_get_for_user
 from cases.services import member_duplicate_decide
 

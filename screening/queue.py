@@ -4,8 +4,8 @@ from django.utils import timezone
 
 from accounts.models import Office, Programme
 from cases.choices import CaseStatus
-from cases.models import Case
 from cases.identity import linked_cases_of
+from cases.models import Case
 from cases.permissions import case_ids_visible_among, cases_visible_to
 from cases.selectors import case_filtered, case_summaries, cases_listed_audit
 from screening.choices import VulnerabilityKind

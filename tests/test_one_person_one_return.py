@@ -117,7 +117,7 @@ def test_a_person_whose_earlier_return_ended_may_be_submitted_again(caseworker, 
 
 def test_the_supervisor_is_refused_approval_of_the_second_linked_case_through_the_api(
         supervisor, first_approved_then_linked):
-    tij_case, tap_case = first_approved_then_linked
+    _tij_case, tap_case = first_approved_then_linked
     events = CaseEvent.objects.filter(case=tap_case).count()
 
     response = api_as(supervisor).post(f"/api/v1/cases/{tap_case.pk}/transitions/", {"to": "approved"}, format="json")
@@ -143,7 +143,7 @@ def test_the_approve_button_on_the_case_page_is_refused_and_the_page_names_the_o
 
 def test_bulk_approval_refuses_the_second_linked_case_and_approves_the_rest(
         client, caseworker, supervisor, caravan, tij, first_approved_then_linked):
-    tij_case, tap_case = first_approved_then_linked
+    _tij_case, tap_case = first_approved_then_linked
     other = household(actor=caseworker, programme=caravan, office=tij, people=[maria(
         given_names="Santos", family_names="Reyes", date_of_birth=date(1979, 9, 9), document_number="", phone="")])
     submit(other, caseworker)
@@ -227,7 +227,7 @@ def both_approved_then_linked(caseworker, outsider, supervisor, movement_officer
 
 def test_booking_the_second_linked_case_is_refused_and_no_seat_is_taken(movement_officer, tij, sps,
                                                                         both_approved_then_linked):
-    tij_case, tap_case = both_approved_then_linked
+    _tij_case, tap_case = both_approved_then_linked
     bus = convoy(movement_officer, tij, sps)
     events = CaseEvent.objects.filter(case=tap_case).count()
 
@@ -357,7 +357,7 @@ def test_the_merge_note_names_another_case_when_the_user_may_not_open_the_kept_o
 
 def test_a_case_is_merged_only_into_a_case_of_the_same_person(client, caseworker, supervisor, caravan, tij,
                                                                first_approved_then_linked):
-    tij_case, tap_case = first_approved_then_linked
+    _tij_case, tap_case = first_approved_then_linked
     stranger = household(actor=caseworker, programme=caravan, office=tij, people=[maria(
         given_names="Santos", family_names="Reyes", date_of_birth=date(1979, 9, 9), document_number="", phone="")])
     client.force_login(supervisor)
@@ -498,7 +498,7 @@ def test_a_number_held_only_in_a_case_that_is_no_longer_active_is_accepted(movem
 
 def test_booking_refuses_a_household_whose_ready_document_another_active_traveller_holds(
         movement_officer, tij, sps, approved_pair):
-    first, second = approved_pair
+    _first, second = approved_pair
     for case in approved_pair:  # given: recorded before the rule, or while the other case was not yet approved
         TravelDocument.objects.create(member=case.members.get(), recorded_by=movement_officer, **document(PASSPORT))
     bus = convoy(movement_officer, tij, sps)
