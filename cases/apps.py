@@ -7,4 +7,6 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from cases import safeguards  # noqa: F401  (registers the case's own guards and the lifecycle check)
+        # The case stage's own guards (birth dates, one person one return, unique travel documents) and the check
+        # that the lifecycle table names no guard nobody registered.
+        from cases import identity, safeguards  # noqa: F401

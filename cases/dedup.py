@@ -69,20 +69,31 @@ def person_keys(*, given_names: str, family_names: str, date_of_birth: date | No
 
 def candidate_blocks(keys: PersonKeys, nationality: str) -> list[Q]:
     """The blocks a new person is compared within: same document, same phone, or same name block."""
+    name_block = name_block_of(keys, nationality)
+    return exact_blocks(keys) + ([name_block] if name_block is not None else [])
+
+
+def exact_blocks(keys: PersonKeys) -> list[Q]:
+    """The same document or the same phone: few people each, read whole, never cut."""
     blocks = []
     if keys.document_key:
         blocks.append(Q(document_key=keys.document_key))
     if keys.phone_key:
         blocks.append(Q(phone_key=keys.phone_key))
+    return blocks
+
+
+def name_block_of(keys: PersonKeys, nationality: str) -> Q | None:
+    """People of the same nationality, family initials, birth year (± 1) sharing a given name; None if unknown."""
     if keys.birth_year and keys.family_initials and keys.given_tokens:
         # Sharing a given name is part of the block: typos are tolerated in the rest (the score judges them),
         # and the block stays small where a few family names are very common. A regex on name_key rather than
         # `&&` on name_tokens, so the planner reads the block index and never the GIN index of a common name.
         words = "|".join(keys.given_tokens)  # normalised tokens: only [a-z0-9], nothing to escape
-        blocks.append(Q(nationality=nationality, family_initials=keys.family_initials,
-                        birth_year__range=(keys.birth_year - 1, keys.birth_year + 1),
-                        name_key__regex=rf"(^| )({words})( |$)"))
-    return blocks
+        return Q(nationality=nationality, family_initials=keys.family_initials,
+                 birth_year__range=(keys.birth_year - 1, keys.birth_year + 1),
+                 name_key__regex=rf"(^| )({words})( |$)")
+    return None
 
 
 @dataclass(frozen=True)

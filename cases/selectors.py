@@ -11,6 +11,7 @@ from django.db.models import (
     BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     OuterRef,
@@ -27,7 +28,14 @@ from accounts.models import Office, Programme
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import OPEN_STATUSES, CaseStatus
-from cases.dedup import candidate_blocks, document_key, match, name_tokens, person_keys
+from cases.dedup import (
+    document_key,
+    exact_blocks,
+    match,
+    name_block_of,
+    name_tokens,
+    person_keys,
+)
 from cases.models import Case, CaseEvent, DuplicateDecision, Member
 from cases.permissions import (
     CaseAccess,
@@ -241,27 +249,41 @@ def possible_duplicates_for_household(*, user, people: list, exclude_case_id: in
     """`possible_duplicates_for` for several people at once: one candidate query, one visibility query."""
     keys = [person_keys(given_names=p.given_names, family_names=p.family_names, date_of_birth=p.date_of_birth,
                         document_number=p.document_number, phone=p.phone) for p in people]
-    blocks = [block for person, person_key in zip(people, keys)
-              for block in candidate_blocks(person_key, person.nationality)]
-    candidates = _candidates_in(blocks, exclude_case_id, limit=200 * len(people))
+    candidates = _candidates_in([(person_key, person.nationality) for person, person_key in zip(people, keys)],
+                                exclude_case_id)
     found_per_person = [_matches_for(p, k, candidates, limit) for p, k in zip(people, keys)]
     shown = {c.case_id: c.scope for found in found_per_person for _, c in found}
     visible_ids = case_ids_visible_among(user, list(shown.values()))
     return [[_candidate_row(result, c, visible_ids) for result, c in found] for found in found_per_person]
 
 
-def _candidates_in(blocks: list[Q], exclude_case_id: int | None, *, limit: int) -> list["Candidate"]:
-    """The people in any of the blocks, as tuples (not models: a block can hold hundreds of people).
+# A name block of a very common name is cut, its likeliest people first; documents and phones never are.
+NAME_BLOCK_CUT = 500
 
-    One query, but each block a separate arm read from its own index: as an OR, PostgreSQL reads every person of
+
+def _candidates_in(people: list[tuple], exclude_case_id: int | None) -> list["Candidate"]:
+    """The people sharing a document or phone with any of `people`, and the likeliest of each name block, as tuples.
+
+    One query, each block a separate arm read from its own index: as an OR, PostgreSQL reads every person of
     the name blocks from the table to test the given name, where the block index holds name_key (index-only).
+    The exact arms come whole, so an exact document match is found however many people share the name.
     """
-    if not blocks:
+    arms = [Member.objects.filter(block).order_by().values("pk") for keys, _ in people for block in exact_blocks(keys)]
+    arms += [_name_block_arm(keys, block) for keys, nationality in people
+             if (block := name_block_of(keys, nationality)) is not None]
+    if not arms:
         return []
-    arms = [Member.objects.filter(block).order_by().values("pk") for block in blocks]
     rows = (Member.objects.filter(pk__in=arms[0].union(*arms[1:], all=True)).exclude(case_id=exclude_case_id or 0)
-            .values_list(*Candidate.COLUMNS)[:limit])
+            .values_list(*Candidate.COLUMNS))
     return [Candidate(*row) for row in rows]
+
+
+def _name_block_arm(keys, block: Q) -> QuerySet:
+    """The name block, cut at NAME_BLOCK_CUT in the order of the score: the same name first, then the nearest year."""
+    same_name = ExpressionWrapper(Q(name_key=keys.name_key), output_field=BooleanField())
+    year_gap = Func(F("birth_year") - keys.birth_year, function="ABS")
+    return (Member.objects.filter(block).alias(same_name=same_name, year_gap=year_gap)
+            .order_by("-same_name", "year_gap", "-pk").values("pk")[:NAME_BLOCK_CUT])
 
 
 def _matches_for(person, keys, candidates, limit: int) -> list:
@@ -269,7 +291,8 @@ def _matches_for(person, keys, candidates, limit: int) -> list:
     found = [(result, c) for c in candidates
              if c.pk not in decided and c.pk != getattr(person, "pk", None)
              and (result := match(keys, person.date_of_birth, c))]
-    found.sort(key=lambda pair: (-len(pair[0].reasons), -pair[0].score))
+    # Exact document matches first, whatever the names say; then the number of reasons and the name score.
+    found.sort(key=lambda pair: ("document" not in pair[0].reasons, -len(pair[0].reasons), -pair[0].score))
     return found[:limit]
 
 

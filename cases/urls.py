@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/members/<int:member_id>/split/", views.member_split_view, name="member_split"),
     path("<int:pk>/members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/duplicates/", views_register.case_duplicates, name="case_duplicates"),
+    path("<int:pk>/merge/", views_register.case_merge, name="case_merge"),
 ]

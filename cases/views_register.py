@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from accounts.choices import Country, Role
 from cases.choices import DuplicateDecisionKind
+from cases.duplicates import duplicate_comparison
 from cases.forms import (
     DuplicateDecisionForm,
     MemberForm,
@@ -18,6 +20,7 @@ from cases.forms import (
     caseworker_offices,
     member_formset,
 )
+from cases.identity import case_merge_as_duplicate
 from cases.models import Case
 from cases.registration import (
     ConsentInput,
@@ -28,7 +31,7 @@ from cases.registration import (
     case_register,
     registration_errors,
 )
-from cases.selectors import case_get_for_user, possible_duplicates_for
+from cases.selectors import case_get_for_user
 from cases.services import member_duplicate_decide
 
 # Service error keys that belong to a differently named form field.
@@ -143,9 +146,9 @@ def case_duplicates(request, pk: int):
     if request.method == "POST":
         duplicate_decide(request, case)
         return redirect("case_duplicates", pk=case.pk)
-    reviews = [{"member": member, "candidates": [candidate_shown(c) for c in possible_duplicates_for(
-        user=request.user, person=member, exclude_case_id=case.pk)]} for member in case.members.all()]
-    context = {"case": case, "reviews": [r for r in reviews if r["candidates"]], "members": case.members.all()}
+    reviews = duplicate_comparison(user=request.user, case=case, access=access, request=request)
+    context = {"case": case, "reviews": reviews, "members": case.members.all(), "reason_labels": MATCH_REASONS,
+               "to_decide": any(review.candidates for review in reviews)}
     return render(request, "cases/duplicates.html", context)
 
 
@@ -166,3 +169,18 @@ def duplicate_decide(request, case: Case) -> None:
         messages.success(request, _("Linked: they are the same person.")
                          if form.cleaned_data["decision"] == DuplicateDecisionKind.SAME
                          else _("Recorded: they are different people."))
+
+
+@login_required
+@require_POST
+def case_merge(request, pk: int):
+    """Withdraw this case as a duplicate of another case of the same person (the kept one); both keep their history."""
+    from cases.views import case_action
+
+    case_get_for_user(user=request.user, case_id=pk, request=request)
+    kept = request.POST.get("kept_case", "")
+    if not kept.isdigit():
+        raise Http404
+    return case_action(request, pk, lambda: case_merge_as_duplicate(
+        actor=request.user, case_id=pk, kept_case_id=int(kept), note=request.POST.get("note", "")),
+        success=lambda case: _("Merged: this case is withdrawn as a duplicate."))

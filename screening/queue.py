@@ -4,8 +4,9 @@ from django.utils import timezone
 
 from accounts.models import Office, Programme
 from cases.choices import CaseStatus
+from cases.identity import linked_cases_of
 from cases.models import Case
-from cases.permissions import cases_visible_to
+from cases.permissions import case_ids_visible_among, cases_visible_to
 from cases.selectors import case_filtered, case_summaries, cases_listed_audit
 from screening.choices import VulnerabilityKind
 
@@ -37,11 +38,24 @@ def approval_queue_page(*, user, params, request=None) -> dict:
     cases = approval_queue_cases(user, filters)
     cases_listed_audit(user=user, cases=cases, request=request)
     now = timezone.now()
+    links = same_person_links_of(user, cases)
     rows = [{"case": case, "waiting_days": (now - case.submitted_at).days if case.submitted_at else None,
-             "own": user.pk in (case.created_by_id, case.submitted_by_id)} for case in cases]
+             "own": user.pk in (case.created_by_id, case.submitted_by_id), "same_person": links.get(case.pk, [])}
+            for case in cases]
     return {
         "rows": rows, "filters": filters, "full": len(cases) == QUEUE_SIZE,
         "offices": Office.objects.order_by("code").values_list("code", flat=True),
         "programmes": Programme.objects.order_by("code").values_list("code", flat=True),
         "vulnerabilities": [("any", None)] + list(VulnerabilityKind.choices),
     }
+
+
+def same_person_links_of(user, cases) -> dict[int, list[dict]]:
+    """Each queued case's other cases of the same person, with the reference only where the user may open it."""
+    linked = linked_cases_of(cases)
+    others = {link.case.pk: link.case for found in linked.values() for link in found}
+    visible = case_ids_visible_among(user, list(others.values()))
+    return {case_id: [{"case_id": link.case.pk, "status_label": CaseStatus(link.case.status).label,
+                       "active": link.active,
+                       "reference": link.case.reference if link.case.pk in visible else None} for link in found]
+            for case_id, found in linked.items()}

@@ -284,11 +284,22 @@ def travel_document_record(*, actor, member_id: int, data: dict) -> TravelDocume
         raise Http404
     if not access.roles & {Role.MOVEMENT_OFFICER, Role.CASEWORKER, Role.SUPERVISOR}:
         raise PermissionDenied
-    errors = travel_document_errors(data)
+    errors = travel_document_errors(data) | travel_document_number_errors(member, data)
     if errors:
         raise ValidationError(errors)
     audit_actor_set(actor=actor)
     return TravelDocument.objects.create(member=member, recorded_by=actor, **data)
+
+
+def travel_document_number_errors(member: Member, data: dict) -> dict:
+    """A number held by a traveller of another active case is refused: one document, one person, one return."""
+    from cases.identity import travel_document_holders
+
+    if data.get("status") == "cancelled" or not travel_document_holders(str(data.get("number", "")),
+                                                                         exclude_case_id=member.case_id):
+        return {}
+    return {"number": [_("This document number is already held by a traveller of another active case. If it is "
+                         "the same person, link the records and withdraw one of the cases.")]}
 
 
 def travel_document_errors(data: dict) -> dict:
