@@ -70,8 +70,8 @@ ALLOWED: dict[str, dict[str, Move]] = {
     },
     S.REJECTED: {S.SCREENING: Move(CASE_TEAM), S.WITHDRAWN: _withdrawal()},
     S.APPROVED: {
-        S.BOOKED: Move(MOVEMENT, guards=("movement_chosen", "bookable_on_movement"), effects=("seats_assign",),
-                       offered=False),
+        S.BOOKED: Move(MOVEMENT, guards=("movement_chosen", "bookable_on_movement", "travel_document_unique"),
+                       effects=("seats_assign",), offered=False),
         S.ON_HOLD: Move(SUPERVISORS, note=True),
         S.WITHDRAWN: _withdrawal(),
     },

@@ -11,10 +11,11 @@ from audit.models import AuditEvent
 from cases.identity import person_member_ids, same_person_active_unmet
 from cases.models import Case, CaseEvent, DuplicateDecision, Member
 from cases.registration import MemberInput
-from cases.services import TransitionRefused, case_transition, member_duplicate_decide
+from cases.services import InvalidTransition, TransitionRefused, case_transition, member_duplicate_decide
 from screening.approval import cases_bulk_approve
 from tests.conftest import api_as
 from tests.factories import household, staff
+from tests.reception_steps import day_of_travel
 from tests.screening_steps import ready_for_submission
 from tests.travel_steps import convoy, documents_ready
 from travel import services as travel
@@ -225,21 +226,25 @@ def both_approved_then_linked(caseworker, outsider, supervisor, movement_officer
     return tij_case, tap_case
 
 
-def test_booking_the_second_linked_case_is_refused_and_no_seat_is_taken(movement_officer, tij, sps,
-                                                                        both_approved_then_linked):
+def test_linking_two_approved_records_holds_the_second_at_once_and_it_cannot_be_booked(movement_officer, tij, sps,
+                                                                                       supervisor,
+                                                                                       both_approved_then_linked):
     _tij_case, tap_case = both_approved_then_linked
     bus = convoy(movement_officer, tij, sps)
+    assert Case.objects.get(pk=tap_case.pk).status == "on_hold"  # the safeguards re-checked at the link
     events = CaseEvent.objects.filter(case=tap_case).count()
 
     response = api_as(movement_officer).post(f"/api/v1/movements/{bus.pk}/bookings/", {"case": tap_case.pk},
                                              format="json")
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(InvalidTransition):
         travel.case_book(actor=movement_officer, movement_id=bus.pk, case_id=tap_case.pk)
+    with pytest.raises(TransitionRefused) as refused:  # nor released while the other return is active
+        case_transition(case_id=tap_case.pk, to="approved", actor=supervisor)
 
     assert response.status_code == 409
-    assert "same_person_active" in [u["code"] for u in response.json()["unmet"]]
     assert not Booking.objects.exists()
-    assert unchanged(tap_case, "approved", events)
+    assert unchanged(tap_case, "on_hold", events)
+    assert "same_person_active" in [u.code for u in refused.value.unmet]
 
 
 def test_a_linked_household_never_departs_twice(movement_officer, caseworker, supervisor, outsider, tij, sps,
@@ -250,20 +255,21 @@ def test_a_linked_household_never_departs_twice(movement_officer, caseworker, su
     documents_ready(tap_case, movement_officer)
     bus = convoy(movement_officer, tij, sps)
     travel.case_book(actor=movement_officer, movement_id=bus.pk, case_id=tap_case.pk)
-    link(tap_case, tij_case, outsider)  # found late: the Tijuana case is approved too
     url = f"/api/v1/movements/{bus.pk}/transitions/"
     api_as(movement_officer).post(url, {"to": "confirmed"}, format="json")
+    link(tap_case, tij_case, outsider)  # found late: the Tijuana case is approved too
+    day_of_travel(bus)
 
     departed = api_as(movement_officer).post(url, {"to": "departed", "boarded": [tap_case.members.get().pk]},
                                              format="json")
 
-    assert departed.status_code == 409
-    assert Case.objects.get(pk=tap_case.pk).status == "booked"
-    assert Booking.objects.get(case=tap_case).status == "booked"
+    assert departed.status_code == 200  # the movement leaves, without her: she was taken off at the link
+    assert Case.objects.get(pk=tap_case.pk).status == "on_hold"
+    assert Booking.objects.get(case=tap_case).status == "cancelled"
 
 
-def test_unbooking_a_linked_household_is_never_refused(movement_officer, tij, sps, supervisor, outsider,
-                                                       both_pending):
+def test_a_booked_household_linked_to_another_active_return_is_taken_off_its_movement_at_once(
+        movement_officer, tij, sps, supervisor, outsider, both_pending):
     tij_case, tap_case = both_pending
     for case in both_pending:
         case_transition(case_id=case.pk, to="approved", actor=supervisor)
@@ -272,9 +278,7 @@ def test_unbooking_a_linked_household_is_never_refused(movement_officer, tij, sp
     travel.case_book(actor=movement_officer, movement_id=bus.pk, case_id=tap_case.pk)
     link(tap_case, tij_case, outsider)
 
-    travel.case_unbook(actor=movement_officer, movement_id=bus.pk, case_id=tap_case.pk)
-
-    assert Case.objects.get(pk=tap_case.pk).status == "approved"
+    assert Case.objects.get(pk=tap_case.pk).status == "on_hold"
     assert Booking.objects.get(case=tap_case).status == "cancelled"
 
 
@@ -289,7 +293,7 @@ def test_a_case_on_hold_does_not_go_back_to_approved_while_the_person_is_in_anot
     with pytest.raises(TransitionRefused) as refused:
         case_transition(case_id=on_hold.pk, to="approved", actor=supervisor)
 
-    assert [u.code for u in refused.value.unmet] == ["same_person_active"]
+    assert "same_person_active" in [u.code for u in refused.value.unmet]
     assert unchanged(on_hold, "on_hold", events)
 
 
