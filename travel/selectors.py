@@ -7,7 +7,8 @@ from audit.services import audit_record
 from cases.choices import CaseStatus
 from cases.household import age_on
 from cases.models import Case, Member
-from cases.permissions import cases_visible_to
+from cases.fields import FieldReader
+from cases.permissions import case_access_batch, case_ids_visible_among, cases_visible_to
 from travel.choices import SEAT_TAKING
 from travel.models import Booking, Movement, TravelDocument
 from travel.permissions import movement_for_user, movements_visible_to
@@ -45,6 +46,22 @@ def passengers(movement: Movement, *, request=None, user=None) -> list[Booking]:
         audit_record(actor=user, action=AuditAction.LIST, request=request, object_type="cases.case",
                      object_ids=case_ids)
     return bookings
+
+
+def passengers_for(*, user, movement: Movement, request=None) -> tuple[list[Booking], list[Booking]]:
+    """(the passengers of the households the user may see, everyone): each household resolved through the case
+    access rule, never the movement's country; the shown ones carry their `access` and are audited."""
+    everyone = passengers(movement)
+    cases = list({b.case_id: b.case for b in everyone}.values())
+    access = case_access_batch(user, [c for c in cases if c.pk in case_ids_visible_among(user, cases)])
+    shown = [b for b in everyone if b.case_id in access]
+    for booking in shown:
+        booking.access = access[booking.case_id]
+        booking.fields = FieldReader(booking.access)
+    if access:
+        audit_record(actor=user, action=AuditAction.LIST, request=request, object_type="cases.case",
+                     object_ids=sorted(access))
+    return shown, everyone
 
 
 def movement_summary(movement: Movement, bookings: list[Booking]) -> dict:
