@@ -2,13 +2,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.fields import FieldPolicyAdmin
 from cases.models import Case
 from cases.permissions import cases_visible_to
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    """Cases in the admin follow the same visibility rule as every other page."""
+class CaseAdmin(FieldPolicyAdmin, admin.ModelAdmin):
+    """Cases in the admin follow the same visibility rule and field policy as every other page."""
 
     list_display = ["reference", "status", "programme", "registering_office", "intake_date"]
     list_filter = ["status", "programme", "registering_office"]

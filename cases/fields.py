@@ -194,3 +194,22 @@ class FieldPolicyMixin:
 
     def case_of(self, instance) -> int:
         return instance.case_id
+
+
+class FieldPolicyAdmin:
+    """A ModelAdmin mixin: a record's personal fields appear only as the policy lets the user read its case.
+
+    The admin role sees no case, so it reads no personal field; `case_of(obj)` names the record's case.
+    """
+
+    def get_fields(self, request, obj=None):
+        from cases.permissions import case_access
+
+        case = self.case_of(obj) if obj is not None else None
+        access = case_access(request.user, case) if case is not None else None
+        label = self.model._meta.label
+        return [name for name in super().get_fields(request, obj)
+                if f"{label}.{name}" not in FIELD_GROUPS or readable(access, f"{label}.{name}")]
+
+    def case_of(self, obj):
+        return obj
