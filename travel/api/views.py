@@ -32,7 +32,8 @@ def movement_body(request, movement_id: int) -> dict:
     data = MovementSerializer(movement).data
     bookings, everyone = passengers_for(user=request.user, movement=movement, request=request._request)
     data["passengers"] = PassengerSerializer(bookings, many=True).data
-    data["summary"] = movement_summary(movement, everyone) | {"not_shown": len(everyone) - len(bookings)}
+    data["summary"] = movement_summary(movement, everyone)
+    data["passengers_not_shown"] = len(everyone) - len(bookings)  # of households the caller may not see
     return data
 
 
