@@ -201,8 +201,8 @@ def test_the_case_page_shows_case_and_timeline_notes_to_the_case_team_and_shared
     assert (NOTES in text) == (role in CASE_TEAM_AND_SHARED)
     assert (EVENT_NOTE in text) == (role in CASE_TEAM_AND_SHARED)
     assert_no_never(text)
-    if status == 200:
-        assert 'data-testid="timeline"' in text and "Aprobado" in text or "Approved" in text  # the event itself
+    if status == 200:  # the events themselves are there for everyone who sees the case: when, who, from, to
+        assert text.count('data-testid="event"') == CaseEvent.objects.filter(case=world.case).count()
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -215,10 +215,8 @@ def test_the_case_edit_page_is_refused_before_any_value_to_whoever_may_not_edit(
     assert_no_never(text)
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", ["movement_officer", "reception", "shared", "outsider", "admin"])
 def test_a_refused_case_edit_saves_nothing(world, role):
-    if role in ("caseworker", "supervisor"):
-        pytest.skip("the case team may save")
     client = Client()
     client.force_login(world.users[role])
     response = client.post(reverse("case_edit", args=[world.case.pk]), {
@@ -308,14 +306,15 @@ def test_the_manifest_carries_only_the_households_the_reader_may_see_and_no_rest
     assert response.status_code == (200 if role in SEES_MOVEMENT else 404)
     if response.status_code != 200:
         return
-    text = " ".join(manifest_text(kind, response.content).split())
+    raw = manifest_text(kind, response.content)
+    text = " ".join(raw.split())
     assert MX_NAME in text
     assert (GT_NAME in text) == (role in SEES_GT_HOUSEHOLD)
     assert ("PGT777" in text) is False  # the ready consular document is listed, never the passport
     assert NOTES not in text and EVENT_NOTE not in text
     assert_no_never(text)
     if kind == "csv":
-        assert len(list(csv.DictReader(io.StringIO(text)))) in (0, 1, 2)
+        assert len(list(csv.DictReader(io.StringIO(raw)))) == (2 if role in SEES_GT_HOUSEHOLD else 1)
     if kind == "pdf" and role not in SEES_GT_HOUSEHOLD:
         assert "Not listed: households you do not see" in text
 
@@ -323,7 +322,6 @@ def test_the_manifest_carries_only_the_households_the_reader_may_see_and_no_rest
 def test_a_manifest_download_audits_only_the_cases_it_carries(world):
     from audit.models import AuditAction, AuditEvent
 
-    Client().get("/")  # nothing
     client = Client()
     client.force_login(world.users["movement_officer"])
     client.get(reverse("movement_manifest_csv", args=[world.movement.pk]))
@@ -374,7 +372,7 @@ def test_the_admin_shows_personal_fields_only_as_the_field_policy_allows(world, 
     status, text = page(user, f"/admin/cases/case/{world.case.pk}/change/")
 
     if role == "admin":
-        assert status in (302, 404) or NOTES not in text  # the admin role sees no case at all
+        assert status == 302  # the admin role sees no case at all: the admin sends it back to its index
         assert NOTES not in text
         return
     assert status == 200
