@@ -7,7 +7,7 @@ from audit.services import audit_record
 from cases.choices import CaseStatus
 from cases.household import age_on
 from cases.models import Case, Member
-from cases.fields import FieldReader
+from cases.fields import FieldReader, readable
 from cases.permissions import case_access_batch, case_ids_visible_among, cases_visible_to
 from travel.choices import SEAT_TAKING
 from travel.models import Booking, Movement, TravelDocument
@@ -77,14 +77,13 @@ def member_for_travel_read(*, user, member_id, request=None):
     from django.http import Http404
 
     from cases.models import Member
-    from cases.permissions import FieldGroup
     from cases.selectors import case_get_for_user
 
     member = Member.objects.filter(pk=member_id).only("case_id").first()
     if member is None:
         raise Http404
     _case, access = case_get_for_user(user=user, case_id=member.case_id, request=request)
-    if FieldGroup.TRAVEL not in access.field_groups:
+    if not readable(access, "travel.TravelDocument.number"):
         raise Http404
     return Member.objects.get(pk=member_id)
 
