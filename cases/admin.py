@@ -2,13 +2,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.fields import FieldPolicyAdmin
 from cases.models import Case
 from cases.permissions import cases_visible_to
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    """Cases in the admin follow the same visibility rule as every other page, and are read-only there.
+class CaseAdmin(FieldPolicyAdmin, admin.ModelAdmin):
+    """Cases in the admin follow the same visibility rule and field policy as every other page, read-only there.
 
     Every change goes through the case services (version, validation, events) on the case pages or the API;
     the admin shows no personal field and no note, and its one action approves through the approval service.

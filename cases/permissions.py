@@ -32,6 +32,7 @@ class FieldGroup:
     VULNERABILITY = "vulnerability"  # vulnerability flags, best interests, counselling
     PROTECTION = "protection"      # protection narrative (fear of return itself is VULNERABILITY)
     MEDICAL = "medical"            # medical detail (the fitness outcome is VULNERABILITY)
+    RECEPTION = "reception"        # check-ins, handovers, assistance, referrals, follow-up calls
 
 
 ALL_GROUPS = frozenset(v for k, v in vars(FieldGroup).items() if k.isupper())
@@ -39,11 +40,12 @@ FIELD_GROUPS_BY_ROLE = {
     Role.CASEWORKER: ALL_GROUPS - {FieldGroup.PROTECTION, FieldGroup.MEDICAL},
     Role.SUPERVISOR: ALL_GROUPS - {FieldGroup.MEDICAL},
     Role.MOVEMENT_OFFICER: frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG}),
-    Role.RECEPTION_STAFF: frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG}),
+    Role.RECEPTION_STAFF: frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG,
+                                     FieldGroup.RECEPTION}),
 }
 # A case shared outside its scope shows what the caseworker sees, minus the restricted notes.
 SHARED_FIELD_GROUPS = frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG, FieldGroup.CASE_NOTES,
-                                 FieldGroup.VULNERABILITY})
+                                 FieldGroup.VULNERABILITY, FieldGroup.RECEPTION})
 # Clearances open restricted notes, but only on cases the user's roles already put before them as the case team.
 CLEARED_GROUPS = {"protection": FieldGroup.PROTECTION, "medical": FieldGroup.MEDICAL}
 CASE_TEAM_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR})

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as FilterError
 
-from accounts.choices import Country, Role
+from accounts.choices import Country
 from cases.choices import CaseStatus
 from cases.forms import CaseEditForm, MemberForm
 from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.models import Case
-from cases.permissions import FieldGroup, case_access_batch, marked_branches
+from cases.fields import field_context, field_group, readable
+from cases.permissions import CASE_TEAM_ROLES, case_access_batch, marked_branches
 from cases.registration import RegistrationInvalid, member_as_input, member_update
 from cases.selectors import (
     case_filtered,
@@ -77,10 +78,10 @@ def case_list_row(case, field_groups: frozenset) -> dict:
     """What a row of the list shows, worked out here: the page renders 25 of them on every visit."""
     return {
         "case": case, "id": case.pk, "reference": case.reference, "status_label": CaseStatus(case.status).label,
-        "principal": (case.principal_name or "") if FieldGroup.IDENTITY in field_groups else "—",
+        "principal": (case.principal_name or "") if field_group("cases.Member.given_names") in field_groups else "—",
         "member_count": case.member_count or 0, "programme": case.programme_code, "office": case.office_code,
         "flagged": case.has_unaccompanied_child or case.has_separated_child or case.is_incomplete,
-        "show_vulnerability": FieldGroup.VULNERABILITY in field_groups and bool(
+        "show_vulnerability": field_group("cases.Case.vulnerability_kinds") in field_groups and bool(
             case.has_protection_flag or case.vulnerability_kinds),
     }
 
@@ -126,15 +127,10 @@ def fixed_options(name: str, selected: str | None, language: str) -> str:
 def case_detail(request, pk: int):
     """One case, showing only the field groups the user may read."""
     case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
-    groups = access.field_groups
     context = {
-        "case": case, "members": case.members.all(),
-        "show_identity": FieldGroup.IDENTITY in groups, "show_travel": FieldGroup.TRAVEL in groups,
-        "show_notes": FieldGroup.CASE_NOTES in groups, "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
+        "case": case, "members": case.members.all(), **field_context(access),
         "next_steps": case_next_steps_for_user(case=case, access=access, user=request.user),
-        "can_edit": bool(access.roles & {Role.CASEWORKER, Role.SUPERVISOR}),
-        "events": case_timeline(case), "tab": "household",
-        "show_screening_tab": FieldGroup.VULNERABILITY in groups,
+        "can_edit": may_edit_case(access), "events": case_timeline(case), "tab": "household",
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -157,13 +153,7 @@ def case_reception(request, pk: int):
 
 def case_tab(request, pk: int, tab: str, extra=None):
     case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
-    groups = access.field_groups
-    context = {
-        "case": case, "members": case.members.all(), "tab": tab,
-        "show_identity": FieldGroup.IDENTITY in groups, "show_travel": FieldGroup.TRAVEL in groups,
-        "show_medical_flag": FieldGroup.MEDICAL_FLAG in groups,
-        "show_screening_tab": FieldGroup.VULNERABILITY in groups,
-    }
+    context = {"case": case, "members": case.members.all(), "tab": tab, **field_context(access)}
     if extra is not None:
         context |= extra(request, case, access)
     return render(request, f"cases/case_{tab}.html", context)
@@ -201,6 +191,8 @@ def case_action(request, pk: int, action, *, success, back_to: str = "case_detai
 def case_edit(request, pk: int):
     """Edit the case's own fields; if someone else saved in between, say so and overwrite nothing."""
     case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    if not may_edit_case(access):
+        return role_refusal_page(request)  # before any form: its initial values are the case's notes
     form = CaseEditForm(request.POST or None, initial=case_edit_initial(case))
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in EDITABLE_CASE_FIELDS}
@@ -220,6 +212,16 @@ def case_edit(request, pk: int):
             messages.success(request, _("Case saved."))
             return redirect("case_detail", pk=pk)
     return render(request, "cases/case_edit.html", {"case": case, "form": form})
+
+
+def may_edit_case(access) -> bool:
+    """The case team edits the case's own fields, and only if it may read every one of them."""
+    return bool(access.roles & CASE_TEAM_ROLES) and all(
+        readable(access, f"cases.Case.{name}") for name in EDITABLE_CASE_FIELDS)
+
+
+def role_refusal_page(request):
+    return render(request, "error.html", {"status": 403, "message": ROLE_REFUSAL}, status=403)
 
 
 def case_edit_initial(case) -> dict:
@@ -248,6 +250,8 @@ def member_split_view(request, pk: int, member_id: int):
 def member_edit(request, pk: int, member_id: int):
     """Correct or complete one member (e.g. after a quick-mode registration), never over a newer save."""
     case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    if not may_edit_case(access):
+        return role_refusal_page(request)
     member = get_object_or_404(case.members, pk=member_id)
     initial = vars(member_as_input(member, case.intake_date))
     form = MemberForm(request.POST or None, initial=initial)
@@ -278,6 +282,8 @@ def principal_change(request, pk: int):
     from cases.choices import Relationship
 
     case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    if not may_edit_case(access):
+        return role_refusal_page(request)
     members = list(case.members.all())
     posted = request.POST.get("version", "")
     version = int(posted) if posted.isdigit() else case.version

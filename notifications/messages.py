@@ -3,6 +3,7 @@
 Only references and counts go in: never a name, a document number, a birth date or a note.
 """
 
+import re
 from datetime import date
 
 from django.conf import settings
@@ -12,6 +13,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from notifications.models import Notification, NotificationKind
+
+# Everything a notification may carry, and its shape: references and codes, counts, ISO dates, ids.
+PARAM_KINDS = {"reference": str, "programme": str, "departure": str, "expected": str, "month": str,
+               "count": int, "days": int, "passengers": int, "children": int, "unaccompanied": int, "report": int}
+# A reference or a code: no spaces, so no name or sentence fits.
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def notification_params_checked(params: dict) -> dict:
+    """The params, if each is a reference, a count or a date; anything else (a name, a note) is refused."""
+    for name, value in params.items():
+        kind = PARAM_KINDS.get(name)
+        if kind is None or type(value) is not kind or (kind is str and value and not CODE.fullmatch(value)):
+            raise ValueError(f"A notification carries references and counts only, not {name!r}")
+    return params
 
 
 def notification_text(notification: Notification) -> str:

@@ -20,7 +20,12 @@ from accounts.services import user_language
 from cases.choices import CaseStatus
 from cases.people import child_on_q
 from cases.models import Case, CaseEvent
-from notifications.messages import notification_subject, notification_text, notification_url
+from notifications.messages import (
+    notification_params_checked,
+    notification_subject,
+    notification_text,
+    notification_url,
+)
 from notifications.models import Notification, NotificationKind
 from reports.choices import ReportStatus
 from reports.models import Report
@@ -88,6 +93,7 @@ def case_event_notifications_create(*, event_id: int) -> list[int]:
 def _notifications_create(*, kind: str, keys: dict[int, str], case: Case | None = None,
                           movement: Movement | None = None, params: dict) -> list[int]:
     """INSERT ... ON CONFLICT DO NOTHING on the dedupe keys, then the ids of every row, new or not."""
+    notification_params_checked(params)
     rows = [Notification(recipient_id=user_id, kind=kind, dedupe_key=key, case=case, movement=movement, params=params)
             for user_id, key in keys.items()]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -24,6 +24,7 @@ from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.choices import CaseStatus, ConsentScope
+from cases.fields import readable
 from cases.models import Consent, Member
 from cases.permissions import cases_visible_to, user_assignments
 from cases.selectors import case_get_for_user, cases_listed_audit
@@ -452,8 +453,14 @@ def case_close(request, pk: int):
     return redirect("case_reception", pk=pk)
 
 
+NO_RECEPTION_RECORDS = {"arrival_rows": [], "assistance": [], "referrals": [], "follow_ups": [],
+                        "is_reception": False, "boards": [], "waiting_for": [], "close_form": None}
+
+
 def case_reception_context(request, case, access) -> dict:
     """The case's reception tab: check-ins, handovers, assistance, referrals, follow-ups and the close step."""
+    if not readable(access, "reception.CheckIn.arrived"):
+        return NO_RECEPTION_RECORDS  # movement officers: the field policy keeps the centre's records from them
     is_reception = Role.RECEPTION_STAFF in access.roles
     check_ins = {c.member_id: c for c in CheckIn.objects.filter(member__case=case).select_related("by")}
     handovers = {h.member_id: h for h in Handover.objects.filter(member__case=case)}

@@ -19,7 +19,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from accounts.choices import Country
 from cases.choices import DocumentType, Sex
+from cases.fields import readable
 from cases.people import is_child
+from cases.permissions import case_access_batch, case_ids_visible_among
 from travel.choices import SEAT_TAKING, EscortKind, MovementMode, TravelDocumentStatus, TravelDocumentType
 from travel.models import Booking, Movement, TravelDocument
 from travel.qr import boarding_code, boarding_qr_png
@@ -38,9 +40,11 @@ XLSX_WIDTHS = {"seat": 6, "family_names": 24, "given_names": 22, "sex": 5, "date
                "document_type": 28, "document_number": 18, "unaccompanied_child": 12, "case_reference": 18,
                "boarding_code": 62}
 
-# Only these columns are read: the case's notes and flags never leave the database for a manifest.
+# Only these columns are read: the case's notes and flags never leave the database for a manifest. The case's
+# scope columns come along so that each household is resolved through the case access rule without a query each.
 PASSENGER_FIELDS = (
-    "seat", "movement", "member", "case", "case__reference",
+    "seat", "movement", "member", "case", "case__reference", "case__status", "case__registration_country",
+    "case__registering_office", "case__programme", "case__reception_centre",
     "member__given_names", "member__family_names", "member__sex", "member__date_of_birth", "member__nationality",
     "member__document_type", "member__document_number", "member__is_unaccompanied_child",
 )
@@ -56,17 +60,44 @@ def manifest_bookings(movement: Movement) -> list[Booking]:
                 .order_by("seat"))
 
 
-def manifest_rows(movement: Movement) -> list[dict]:
-    """One row per passenger on board, by seat, with only what carriers and authorities need."""
+# Each column of a row and the field it reads (through the field policy, cases/fields.py).
+ROW_FIELDS = {
+    "seat": "travel.Booking.seat", "name": "cases.Member.given_names", "given_names": "cases.Member.given_names",
+    "family_names": "cases.Member.family_names", "sex": "cases.Member.sex",
+    "date_of_birth": "cases.Member.date_of_birth", "nationality": "cases.Member.nationality",
+    "document_type": "travel.TravelDocument.type", "document_number": "travel.TravelDocument.number",
+    "is_child": "cases.Member.date_of_birth", "unaccompanied_child": "cases.Member.is_unaccompanied_child",
+    "case_reference": "cases.Case.reference", "boarding_code": "travel.Booking.seat",
+}
+BLANK = {"is_child": False, "unaccompanied_child": False}
+
+
+def manifest_passengers(movement: Movement, viewer=None) -> tuple[list[dict], int]:
+    """The rows of the households the viewer may see (everyone, for no viewer) and how many passengers are left out.
+
+    Each household is resolved through the case access rule, and each column read through the field policy.
+    """
     day = timezone.localtime(movement.departure_at).date()
-    return [passenger_row(booking, day) for booking in manifest_bookings(movement)]
+    bookings = manifest_bookings(movement)
+    if viewer is None:
+        return [passenger_row(booking, day) for booking in bookings], 0
+    cases = list({booking.case_id: booking.case for booking in bookings}.values())
+    access = case_access_batch(viewer, [c for c in cases if c.pk in case_ids_visible_among(viewer, cases)])
+    rows = [passenger_row(booking, day, access[booking.case_id]) for booking in bookings
+            if booking.case_id in access]
+    return rows, len(bookings) - len(rows)
 
 
-def passenger_row(booking: Booking, day) -> dict:
+def manifest_rows(movement: Movement, viewer=None) -> list[dict]:
+    """One row per passenger on board, by seat, with only what carriers and authorities need."""
+    return manifest_passengers(movement, viewer)[0]
+
+
+def passenger_row(booking: Booking, day, access=None) -> dict:
     member = booking.member
     document_type, document_number = travel_document_of(member)
     born = member.date_of_birth
-    return {
+    row = {
         "seat": booking.seat, "name": member.full_name,
         "given_names": member.given_names, "family_names": member.family_names,
         "sex": member.sex, "date_of_birth": born, "nationality": member.nationality,
@@ -74,7 +105,11 @@ def passenger_row(booking: Booking, day) -> dict:
         "is_child": is_child(member, on=day),
         "unaccompanied_child": member.is_unaccompanied_child,
         "case_reference": booking.case.reference, "boarding_code": boarding_code(booking),
+        "case_id": booking.case_id,
     }
+    if access is not None:
+        row |= {key: BLANK.get(key, "") for key, field in ROW_FIELDS.items() if not readable(access, field)}
+    return row
 
 
 def travel_document_of(member) -> tuple[str, str]:
@@ -85,9 +120,9 @@ def travel_document_of(member) -> tuple[str, str]:
     return member.document_type, member.document_number
 
 
-def manifest_case_ids(movement: Movement) -> list[int]:
-    """The cases on the manifest, for the audit log of a download."""
-    return sorted(set(movement.bookings.filter(status__in=SEAT_TAKING).values_list("case_id", flat=True)))
+def manifest_case_ids(movement: Movement, viewer=None) -> list[int]:
+    """The cases on the viewer's manifest, for the audit log of a download."""
+    return sorted({row["case_id"] for row in manifest_rows(movement, viewer)})
 
 
 def manifest_filename(movement: Movement, extension: str) -> str:
@@ -110,15 +145,15 @@ class BoardingQrOnly(URLFetcher):
                                   headers={"Content-Type": "image/png"})
 
 
-def manifest_pdf(movement: Movement) -> bytes:
+def manifest_pdf(movement: Movement, viewer=None) -> bytes:
     """A4 landscape, Spanish and English side by side, a QR code per passenger; fetches nothing from anywhere."""
-    html = render_to_string("travel/manifest/manifest.html", manifest_context(movement))
+    html = render_to_string("travel/manifest/manifest.html", manifest_context(movement, viewer))
     # PNG, not inline SVG: WeasyPrint draws an SVG path in Python, ~4 ms a code, more than a whole table row.
     return HTML(string=html, base_url=None, url_fetcher=BoardingQrOnly()).write_pdf()
 
 
-def manifest_context(movement: Movement) -> dict:
-    rows = manifest_rows(movement)
+def manifest_context(movement: Movement, viewer=None) -> dict:
+    rows, not_shown = manifest_passengers(movement, viewer)
     label = BilingualLabels()
     for row in rows:
         row["sex_label"] = label(Sex, row["sex"])
@@ -132,7 +167,7 @@ def manifest_context(movement: Movement) -> dict:
         "departure_at": timezone.localtime(movement.departure_at),
         "generated_at": timezone.localtime(),
         "counts": {"passengers": len(rows), "children": sum(r["is_child"] for r in rows),
-                   "unaccompanied_children": sum(r["unaccompanied_child"] for r in rows)},
+                   "unaccompanied_children": sum(r["unaccompanied_child"] for r in rows), "not_shown": not_shown},
     }
 
 
@@ -182,18 +217,18 @@ def export_value(key: str, row: dict):
     return value
 
 
-def manifest_csv(movement: Movement) -> str:
+def manifest_csv(movement: Movement, viewer=None) -> str:
     """The manifest as CSV for Excel: UTF-8 with a byte-order mark, English header, ISO dates."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([header for _key, header in EXPORT_COLUMNS])
-    for values in export_values(manifest_rows(movement)):
+    for values in export_values(manifest_rows(movement, viewer)):
         writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values])
     return out.getvalue()
 
 
-def manifest_xlsx(movement: Movement) -> bytes:
+def manifest_xlsx(movement: Movement, viewer=None) -> bytes:
     """The manifest as one spreadsheet: bold header, widths to fit, real dates."""
     book = Workbook()
     sheet = book.active
@@ -201,7 +236,7 @@ def manifest_xlsx(movement: Movement) -> bytes:
     sheet.append([header for _key, header in EXPORT_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for values in export_values(manifest_rows(movement)):
+    for values in export_values(manifest_rows(movement, viewer)):
         sheet.append(values)
     for index, (key, _header) in enumerate(EXPORT_COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS[key]

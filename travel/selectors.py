@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from cases.people import is_child
 from cases.models import Case, Member
-from cases.permissions import cases_visible_to
+from cases.fields import FieldReader, readable
+from cases.permissions import case_access_batch, case_ids_visible_among, cases_visible_to
 from travel.choices import SEAT_TAKING
 from travel.models import Booking, Movement, TravelDocument
 from travel.permissions import movement_for_user, movements_visible_to
@@ -48,6 +49,22 @@ def passengers(movement: Movement, *, request=None, user=None) -> list[Booking]:
     return bookings
 
 
+def passengers_for(*, user, movement: Movement, request=None) -> tuple[list[Booking], list[Booking]]:
+    """(the passengers of the households the user may see, everyone): each household resolved through the case
+    access rule, never the movement's country; the shown ones carry their `access` and are audited."""
+    everyone = passengers(movement)
+    cases = list({b.case_id: b.case for b in everyone}.values())
+    access = case_access_batch(user, [c for c in cases if c.pk in case_ids_visible_among(user, cases)])
+    shown = [b for b in everyone if b.case_id in access]
+    for booking in shown:
+        booking.access = access[booking.case_id]
+        booking.fields = FieldReader(booking.access)
+    if access:
+        audit_record(actor=user, action=AuditAction.LIST, request=request, object_type="cases.case",
+                     object_ids=sorted(access))
+    return shown, everyone
+
+
 def movement_summary(movement: Movement, bookings: list[Booking]) -> dict:
     """Counts for the reception centre: passengers, children, people needing medical attention (a flag only)."""
     on_board = [b for b in bookings if b.status in SEAT_TAKING]
@@ -61,14 +78,13 @@ def member_for_travel_read(*, user, member_id, request=None):
     from django.http import Http404
 
     from cases.models import Member
-    from cases.permissions import FieldGroup
     from cases.selectors import case_get_for_user
 
     member = Member.objects.filter(pk=member_id).only("case_id").first()
     if member is None:
         raise Http404
     _case, access = case_get_for_user(user=user, case_id=member.case_id, request=request)
-    if FieldGroup.TRAVEL not in access.field_groups:
+    if not readable(access, "travel.TravelDocument.number"):
         raise Http404
     return Member.objects.get(pk=member_id)
 
@@ -97,13 +113,14 @@ def case_documents(case):
     return TravelDocument.objects.filter(member__case=case).order_by("member_id", "-recorded_at", "-id")
 
 
-def households_held(movement: Movement) -> list[Case]:
-    """Households booked on this movement and put on hold since (a late fear of return, a supervisor's hold):
-    references and head counts only, never why."""
+def households_held(movement: Movement, user) -> list[Case]:
+    """Households booked on this movement and put on hold since (a late fear of return, a supervisor's hold), among
+    those the user may see: references and head counts only, never why."""
     from cases.choices import CaseStatus
+    from cases.permissions import cases_visible_to
 
-    return list(Case.objects.filter(status=CaseStatus.ON_HOLD, bookings__movement=movement,
-                                    bookings__status="cancelled")
-                .annotate(people=Count("bookings__member", distinct=True,
-                                       filter=Q(bookings__movement=movement)))
+    held = cases_visible_to(user, Case.objects.filter(status=CaseStatus.ON_HOLD, bookings__movement=movement,
+                                                      bookings__status="cancelled").distinct())
+    return list(Case.objects.filter(pk__in=held.values("pk"))
+                .annotate(people=Count("bookings__member", distinct=True, filter=Q(bookings__movement=movement)))
                 .order_by("reference").only("id", "reference"))

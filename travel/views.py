@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from accounts.choices import OfficeKind, Role
 from accounts.models import Office
 from cases.models import Case
-from cases.permissions import cases_visible_to
 from cases.selectors import case_get_for_user, cases_listed_audit
 from cases.services import InvalidTransition, StaleVersion, TransitionRefused
 from cases.transitions import transition_refusal
@@ -39,7 +38,7 @@ from travel.selectors import (
     movement_get,
     movement_summary,
     movements_for_user,
-    passengers,
+    passengers_for,
 )
 
 STALE_MOVEMENT = gettext_lazy("Someone else saved this movement after you opened it. Nothing was overwritten: "
@@ -145,21 +144,22 @@ def detail_page(request, pk: int, *, booking_form=None, refusal=None, escort_for
     movement = movement_get(user=request.user, movement_id=pk, request=request)
     roles = movement_roles(request.user, movement)
     manages = Role.MOVEMENT_OFFICER in roles
-    bookings = passengers(movement, request=request, user=request.user)
+    bookings, everyone = passengers_for(user=request.user, movement=movement, request=request)
     households_mark(bookings)
     on_board = [b for b in bookings if b.status in (BookingStatus.BOOKED, BookingStatus.BOARDED)]
     is_open = movement.status in OPEN_FOR_BOOKING
     context = {
-        "movement": movement, "passengers": bookings, "summary": movement_summary(movement, bookings),
+        "movement": movement, "passengers": bookings, "summary": movement_summary(movement, everyone),
+        "not_shown": len(everyone) - len(bookings),
         "legs": movement.legs.all(), "escorts": movement.escorts.prefetch_related("members"),
         "support": movement.border_support.all(), "manages": manages, "is_open": is_open,
         "manifests": manifest_links(movement),
         "refusal": refusal, "can_record_support": manages and movement.status in (
             MovementStatus.CONFIRMED, MovementStatus.DEPARTED, MovementStatus.ARRIVED),
         "boarding": [b for b in bookings if b.status == BookingStatus.BOOKED],
-        "case_links": cases_openable(request.user, bookings),
+        "case_links": {b.case_id for b in bookings},  # every household shown is one the user may open
         # The centre is not told about households that are no longer coming, only those who plan the movement.
-        "held": households_held(movement) if movement.status in OPEN_FOR_BOOKING
+        "held": households_held(movement, request.user) if movement.status in OPEN_FOR_BOOKING
         and roles & {Role.MOVEMENT_OFFICER, Role.SUPERVISOR} else [],
     }
     if manages and is_open:
@@ -181,11 +181,6 @@ def households_mark(bookings) -> None:
         booking.first_of_household = booking.case_id not in seen
         booking.household_booked = booking.case_id in booked
         seen.add(booking.case_id)
-
-
-def cases_openable(user, bookings) -> set[int]:
-    ids = {b.case_id for b in bookings}
-    return set(cases_visible_to(user, Case.objects.filter(pk__in=ids)).values_list("pk", flat=True)) if ids else set()
 
 
 def manifest_links(movement) -> list[tuple[str, str]]:

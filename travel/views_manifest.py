@@ -39,9 +39,9 @@ def manifest_movement_get(*, user, movement_id) -> Movement:
 def manifest_download(*, request, movement: Movement, kind: str) -> HttpResponse:
     """The rendered manifest as an attachment nobody caches; the download is written to the audit log."""
     render, content_type = MANIFEST_FORMATS[kind]
-    content = render(movement)
+    content = render(movement, viewer=request.user)  # only the households the requester may see
     audit_record(actor=request.user, action=AuditAction.EXPORT, request=request, obj=movement,
-                 object_ids=manifest_case_ids(movement))
+                 object_ids=manifest_case_ids(movement, viewer=request.user))
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True,
                                                                  filename=manifest_filename(movement, kind))

@@ -81,6 +81,7 @@ class DuplicateCandidateSerializer(serializers.Serializer):
 
 
 class RegisteredCaseSerializer(CaseSerializer):
+    policy_keys = {**CaseSerializer.policy_keys, "possible_duplicates": None}  # the duplicate check shows those
     possible_duplicates = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):

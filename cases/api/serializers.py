@@ -1,26 +1,7 @@
 from rest_framework import serializers
 
 from cases.models import Case, CaseEvent, Member
-from cases.permissions import FieldGroup
-
-
-class FieldGroupMixin:
-    """Leaves out every field whose group the reader may not see (the rule is in cases.permissions)."""
-
-    field_groups: dict[str, str] = {}
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        allowed = self.allowed_groups(instance)
-        for name, group in self.field_groups.items():
-            if group not in allowed:
-                data.pop(name, None)
-        return data
-
-    def allowed_groups(self, instance) -> frozenset:
-        access = self.context["access"]
-        case_id = instance.case_id if isinstance(instance, Member) else instance.pk
-        return access[case_id].field_groups
+from cases.fields import FieldPolicyMixin
 
 
 IDENTITY_FIELDS = ["relationship", "given_names", "family_names", "sex", "date_of_birth", "date_of_birth_estimated",
@@ -28,19 +9,15 @@ IDENTITY_FIELDS = ["relationship", "given_names", "family_names", "sex", "date_o
                    "country_of_residence", "languages", "place_of_origin", "intended_destination", "same_person_as"]
 
 
-class MemberSerializer(FieldGroupMixin, serializers.ModelSerializer):
-    field_groups = {**{f: FieldGroup.IDENTITY for f in IDENTITY_FIELDS},
-                    "needs_medical_attention": FieldGroup.MEDICAL_FLAG}
+class MemberSerializer(FieldPolicyMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Member
         fields = ["id", *IDENTITY_FIELDS, "needs_medical_attention", "is_unaccompanied_child", "is_separated_child"]
 
 
-class CaseSerializer(FieldGroupMixin, serializers.ModelSerializer):
-    field_groups = {"destination_country": FieldGroup.TRAVEL, "reception_centre": FieldGroup.TRAVEL,
-                    "caseworker_notes": FieldGroup.CASE_NOTES, "how_heard": FieldGroup.CASE_NOTES,
-                    "has_protection_flag": FieldGroup.VULNERABILITY, "vulnerability_kinds": FieldGroup.VULNERABILITY}
+class CaseSerializer(FieldPolicyMixin, serializers.ModelSerializer):
+    policy_keys = {"members": None}
     programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
     office = serializers.SlugRelatedField(source="registering_office", slug_field="code", read_only=True)
     reception_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -52,6 +29,9 @@ class CaseSerializer(FieldGroupMixin, serializers.ModelSerializer):
                   "reception_centre", "intake_date", "how_heard", "caseworker_notes", "is_incomplete",
                   "has_unaccompanied_child", "has_separated_child", "has_protection_flag", "vulnerability_kinds",
                   "split_from", "version", "created_at", "updated_at", "members"]
+
+    def case_of(self, instance) -> int:
+        return instance.pk
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -79,7 +59,9 @@ class TransitionRefusedSerializer(serializers.Serializer):
     unmet = UnmetConditionSerializer(many=True)
 
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class CaseEventSerializer(FieldPolicyMixin, serializers.ModelSerializer):
+    """An event of the timeline; its note only for those who read case notes (the case team, shared users)."""
+
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -100,11 +82,11 @@ class SplitSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
 
 
-class CaseSummarySerializer(FieldGroupMixin, serializers.ModelSerializer):
+class CaseSummarySerializer(FieldPolicyMixin, serializers.ModelSerializer):
     """A row of the case list: enough to find the case, the principal's name only if the reader may see it."""
 
-    field_groups = {"principal": FieldGroup.IDENTITY, "destination_country": FieldGroup.TRAVEL,
-                    "has_protection_flag": FieldGroup.VULNERABILITY, "vulnerabilities": FieldGroup.VULNERABILITY}
+    policy_keys = {"principal": "cases.Member.given_names", "member_count": "cases.Member.case",
+                   "programme": "cases.Case.programme", "office": "cases.Case.registering_office"}
     programme = serializers.CharField(source="programme_code", read_only=True)
     vulnerabilities = serializers.ListField(source="vulnerability_kinds", child=serializers.CharField(),
                                             read_only=True)
@@ -117,3 +99,6 @@ class CaseSummarySerializer(FieldGroupMixin, serializers.ModelSerializer):
         fields = ["id", "reference", "status", "programme", "office", "destination_country", "intake_date",
                   "principal", "member_count", "has_unaccompanied_child", "has_separated_child", "is_incomplete",
                   "has_protection_flag", "vulnerabilities", "version"]
+
+    def case_of(self, instance) -> int:
+        return instance.pk

@@ -23,7 +23,8 @@ from cases.api.serializers import (
     TransitionSerializer,
 )
 from cases.list_params import case_filters_from, keyset_from, keyset_token
-from cases.permissions import FieldGroup, case_access_batch
+from cases.fields import field_group
+from cases.permissions import case_access_batch
 from cases.selectors import case_get_for_user, case_list_page, case_timeline, cases_listed_audit
 from cases.services import (
     InvalidTransition,
@@ -88,11 +89,11 @@ def case_summary_row(case, field_groups: frozenset) -> dict:
         "has_separated_child": case.has_separated_child, "is_incomplete": case.is_incomplete,
         "version": case.version,
     }
-    if FieldGroup.TRAVEL in field_groups:
+    if field_group("cases.Case.destination_country") in field_groups:
         row["destination_country"] = case.destination_country
-    if FieldGroup.IDENTITY in field_groups:
+    if field_group("cases.Member.given_names") in field_groups:
         row["principal"] = case.principal_name or ""
-    if FieldGroup.VULNERABILITY in field_groups:
+    if field_group("cases.Case.vulnerability_kinds") in field_groups:
         row["has_protection_flag"] = case.has_protection_flag
         row["vulnerabilities"] = case.vulnerability_kinds
     return row
@@ -171,9 +172,13 @@ class CaseEventList(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        case, _access = case_get_for_user(user=self.request.user, case_id=self.kwargs["pk"],
-                                          request=self.request._request)
+        case, self.access = case_get_for_user(user=self.request.user, case_id=self.kwargs["pk"],
+                                              request=self.request._request)
         return case_timeline(case)
+
+    def get_serializer_context(self):
+        # One access for the whole timeline, events from before a split included: they are read as this case.
+        return {**super().get_serializer_context(), "access": getattr(self, "access", None)}
 
 
 class MemberSplit(generics.GenericAPIView):

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from cases.choices import ConsentScope, ConsentType
+from cases.fields import FieldPolicyMixin
 from cases.models import Consent
 from screening.choices import (
     BestInterestsOutcome,
@@ -13,7 +14,7 @@ from screening.choices import (
 from screening.models import BestInterests, CounsellingSession, Declaration
 
 
-class CounsellingSessionSerializer(serializers.ModelSerializer):
+class CounsellingSessionSerializer(FieldPolicyMixin, serializers.ModelSerializer):
     counsellor = serializers.SlugRelatedField(slug_field="username", read_only=True)
     topics = serializers.ListField(child=serializers.ChoiceField(choices=CounsellingTopic.choices), allow_empty=True)
     outcome = serializers.ChoiceField(choices=CounsellingOutcome.choices)
@@ -65,7 +66,7 @@ class MemberScreeningSerializer(serializers.Serializer):
     fitness = FitnessSerializer(required=False, allow_null=True)
 
 
-class BestInterestsSerializer(serializers.ModelSerializer):
+class BestInterestsSerializer(FieldPolicyMixin, serializers.ModelSerializer):
     version = serializers.IntegerField(required=False)
     outcome = serializers.ChoiceField(choices=BestInterestsOutcome.choices)
 
@@ -76,7 +77,8 @@ class BestInterestsSerializer(serializers.ModelSerializer):
                   "version"]
 
 
-class DeclarationSerializer(serializers.ModelSerializer):
+class DeclarationSerializer(FieldPolicyMixin, serializers.ModelSerializer):
+    policy_keys = {"has_scan": "screening.Declaration.scan"}
     scan = serializers.FileField(required=False, write_only=True)
     has_scan = serializers.SerializerMethodField()
 
@@ -94,7 +96,7 @@ class WithdrawalSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(FieldPolicyMixin, serializers.ModelSerializer):
     scope = serializers.ChoiceField(choices=ConsentScope.choices)
     type = serializers.ChoiceField(choices=ConsentType.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")

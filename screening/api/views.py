@@ -9,6 +9,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cases.api.registration import stale_record_detail, stale_response
 from cases.models import Consent
+from cases.permissions import case_access
 from cases.services import StaleVersion
 from screening import services
 from screening.api.serializers import (
@@ -35,6 +36,11 @@ from screening.selectors import (
 )
 
 
+def read_as(request, case) -> dict:
+    """The serializer context that reads a record back through the field policy, as this caller sees its case."""
+    return {"access": case_access(request.user, case)}
+
+
 class CounsellingSessionList(generics.GenericAPIView):
     """The case's counselling sessions (case team and supervisors); POST records one."""
 
@@ -42,9 +48,9 @@ class CounsellingSessionList(generics.GenericAPIView):
 
     @extend_schema(responses={200: CounsellingSessionSerializer(many=True)})
     def get(self, request, pk: int):
-        case, _access = case_for_screening_read(user=request.user, case_id=pk, request=request._request)
+        case, access = case_for_screening_read(user=request.user, case_id=pk, request=request._request)
         return Response(CounsellingSessionSerializer(case.counselling_sessions.select_related("counsellor"),
-                                                     many=True).data)
+                                                     many=True, context={"access": access}).data)
 
     @extend_schema(responses={201: CounsellingSessionSerializer})
     def post(self, request, pk: int):
@@ -52,7 +58,8 @@ class CounsellingSessionList(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         session = services.counselling_session_record(actor=request.user, case_id=pk,
                                                       data=dict(serializer.validated_data))
-        return Response(CounsellingSessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return Response(CounsellingSessionSerializer(session, context=read_as(request, session.case)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class MemberScreening(generics.GenericAPIView):
@@ -89,12 +96,12 @@ class MemberBestInterests(generics.GenericAPIView):
     serializer_class = BestInterestsSerializer
 
     def get(self, request, pk: int):
-        member, _case, _access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
+        member, _case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
         record = best_interests_of(member)
         if record is None:
             return Response({"code": "not_found", "detail": _("No best-interests determination is recorded."),
                              "fields": {}}, status=status.HTTP_404_NOT_FOUND)
-        return Response(BestInterestsSerializer(record).data)
+        return Response(BestInterestsSerializer(record, context={"access": access}).data)
 
     def put(self, request, pk: int):
         serializer = BestInterestsSerializer(data=request.data)
@@ -106,7 +113,7 @@ class MemberBestInterests(generics.GenericAPIView):
                                                   data=data)
         except StaleVersion as exc:
             return screening_stale_response(exc)
-        return Response(BestInterestsSerializer(record).data)
+        return Response(BestInterestsSerializer(record, context=read_as(request, record.member.case)).data)
 
 
 class MemberDeclarationList(generics.GenericAPIView):
@@ -117,8 +124,8 @@ class MemberDeclarationList(generics.GenericAPIView):
 
     @extend_schema(responses={200: DeclarationSerializer(many=True)})
     def get(self, request, pk: int):
-        member, _case, _access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
-        return Response(DeclarationSerializer(member.declarations.all(), many=True).data)
+        member, _case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
+        return Response(DeclarationSerializer(member.declarations.all(), many=True, context={"access": access}).data)
 
     def post(self, request, pk: int):
         serializer = DeclarationSerializer(data=request.data)
@@ -126,7 +133,8 @@ class MemberDeclarationList(generics.GenericAPIView):
         data = serializer.validated_data
         declaration = services.declaration_record(actor=request.user, member_id=pk, signed_on=data["signed_on"],
                                                   witness=data["witness"], scan=data.get("scan"))
-        return Response(DeclarationSerializer(declaration).data, status=status.HTTP_201_CREATED)
+        return Response(DeclarationSerializer(declaration, context=read_as(request, declaration.member.case)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class DeclarationWithdraw(generics.GenericAPIView):
@@ -138,7 +146,7 @@ class DeclarationWithdraw(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         declaration = services.declaration_withdraw(actor=request.user, declaration_id=pk,
                                                     reason=serializer.validated_data["reason"])
-        return Response(DeclarationSerializer(declaration).data)
+        return Response(DeclarationSerializer(declaration, context=read_as(request, declaration.member.case)).data)
 
 
 class DeclarationScan(generics.GenericAPIView):
@@ -162,15 +170,16 @@ class MemberConsentList(generics.GenericAPIView):
 
     @extend_schema(responses={200: ConsentSerializer(many=True)})
     def get(self, request, pk: int):
-        member, _case, _access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
-        return Response(ConsentSerializer(member.consents.order_by("id"), many=True).data)
+        member, _case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
+        return Response(ConsentSerializer(member.consents.order_by("id"), many=True, context={"access": access}).data)
 
     def post(self, request, pk: int):
         serializer = ConsentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         consent = services.member_consent_record(actor=request.user, member_id=pk,
                                                  data=dict(serializer.validated_data))
-        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+        return Response(ConsentSerializer(consent, context=read_as(request, consent.case)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class ConsentWithdraw(generics.GenericAPIView):
@@ -179,7 +188,7 @@ class ConsentWithdraw(generics.GenericAPIView):
     @extend_schema(request=None, responses={200: ConsentSerializer})
     def post(self, request, pk: int):
         consent: Consent = services.member_consent_withdraw(actor=request.user, consent_id=pk)
-        return Response(ConsentSerializer(consent).data)
+        return Response(ConsentSerializer(consent, context=read_as(request, consent.case)).data)
 
 
 class ProtectionFlagResolve(generics.GenericAPIView):

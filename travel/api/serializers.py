@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import Office
+from cases.fields import FieldPolicyMixin
 from travel.choices import (
     EscortKind,
     MovementMode,
@@ -62,7 +63,14 @@ class MovementUpdateSerializer(serializers.Serializer):
     legs = LegSerializer(many=True, required=False)
 
 
-class PassengerSerializer(serializers.Serializer):
+class PassengerSerializer(FieldPolicyMixin, serializers.Serializer):
+    """A passenger of a household the reader may see (travel.selectors.passengers_for), as the field policy allows."""
+
+    policy_keys = {"case": "travel.Booking.case", "reference": "cases.Case.reference", "member": "travel.Booking.member",
+                   "name": "cases.Member.given_names", "seat": "travel.Booking.seat", "status": "travel.Booking.status",
+                   "is_child": "cases.Member.date_of_birth",
+                   "is_unaccompanied_child": "cases.Member.is_unaccompanied_child",
+                   "needs_medical_attention": "cases.Member.needs_medical_attention"}
     case = serializers.IntegerField(source="case_id")
     reference = serializers.CharField(source="case.reference")
     member = serializers.IntegerField(source="member_id")
@@ -72,6 +80,9 @@ class PassengerSerializer(serializers.Serializer):
     is_child = serializers.BooleanField()
     is_unaccompanied_child = serializers.BooleanField(source="member.is_unaccompanied_child")
     needs_medical_attention = serializers.BooleanField(source="member.needs_medical_attention")
+
+    def access_for(self, instance):
+        return instance.access
 
 
 class BookingRequestSerializer(serializers.Serializer):

@@ -18,15 +18,22 @@ from travel.api.serializers import (
     PassengerSerializer,
     TravelDocumentSerializer,
 )
-from travel.selectors import member_for_travel_read, movement_get, movement_summary, movements_for_user, passengers
+from travel.selectors import (
+    member_for_travel_read,
+    movement_get,
+    movement_summary,
+    movements_for_user,
+    passengers_for,
+)
 
 
 def movement_body(request, movement_id: int) -> dict:
     movement = movement_get(user=request.user, movement_id=movement_id, request=request._request)
     data = MovementSerializer(movement).data
-    bookings = passengers(movement, request=request._request, user=request.user)
+    bookings, everyone = passengers_for(user=request.user, movement=movement, request=request._request)
     data["passengers"] = PassengerSerializer(bookings, many=True).data
-    data["summary"] = movement_summary(movement, bookings)
+    data["summary"] = movement_summary(movement, everyone)
+    data["passengers_not_shown"] = len(everyone) - len(bookings)  # of households the caller may not see
     return data
 
 

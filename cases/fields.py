@@ -1,0 +1,215 @@
+"""The field policy: every personal field of every model tagged once with its field group, read through one helper.
+
+Serializers, pages, manifests, passenger lists, exports and the admin ask `readable(access, "app.Model.field")`
+(or a serializer's `FieldPolicyMixin`, a page's `field_context(access)`); which groups a reader holds is decided in
+cases.permissions. A field that is neither tagged here nor declared bookkeeping fails a test, so a new column cannot
+slip past the policy.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from cases.permissions import CaseAccess, FieldGroup
+
+G = FieldGroup
+
+
+def _tag(model: str, group: str, *names: str) -> dict[str, str]:
+    return {f"{model}.{name}": group for name in names}
+
+
+FIELD_GROUPS: dict[str, str] = {
+    # cases
+    **_tag("cases.Case", G.TRAVEL, "destination_country", "reception_centre", "has_unaccompanied_child",
+           "has_separated_child"),
+    **_tag("cases.Case", G.CASE_NOTES, "caseworker_notes", "how_heard"),
+    **_tag("cases.Case", G.VULNERABILITY, "has_protection_flag", "vulnerability_kinds"),
+    **_tag("cases.Member", G.IDENTITY, "relationship", "given_names", "family_names", "sex", "date_of_birth",
+           "date_of_birth_estimated", "nationality", "document_type", "document_number", "phone",
+           "country_of_residence", "document_issuing_country", "languages", "place_of_origin",
+           "intended_destination", "same_person_as",
+           # search keys derived from the names, document and phone
+           "name_key", "family_initials", "birth_year", "document_key", "phone_key", "name_tokens"),
+    **_tag("cases.Member", G.MEDICAL_FLAG, "needs_medical_attention"),
+    **_tag("cases.Member", G.TRAVEL, "is_unaccompanied_child", "is_separated_child"),
+    # A supervisor's reason for a move is for the case team: others see when, who, from and to.
+    **_tag("cases.CaseEvent", G.CASE_NOTES, "note"),
+    **_tag("cases.Consent", G.CASE_NOTES, "recipient", "purpose", "reason"),
+    # screening
+    **_tag("screening.CounsellingSession", G.VULNERABILITY, "held_on", "interpreter", "language", "topics",
+           "outcome"),
+    **_tag("screening.CounsellingSession", G.CASE_NOTES, "questions", "notes"),
+    **_tag("screening.ProtectionScreening", G.VULNERABILITY, "fear_of_return", "pending_asylum_claim", "threats",
+           "screened_on", "resolved_at"),
+    **_tag("screening.ProtectionScreening", G.PROTECTION, "narrative", "resolution_note"),
+    **_tag("screening.Vulnerability", G.VULNERABILITY, "kind", "severity", "needs_specialised_assessment", "note"),
+    **_tag("screening.FitnessToTravel", G.VULNERABILITY, "outcome", "assessed_on", "clinician"),
+    **_tag("screening.FitnessToTravel", G.MEDICAL, "detail"),
+    **_tag("screening.BestInterests", G.VULNERABILITY, "responsible_authority", "guardian_name", "child_views",
+           "options_considered", "family_tracing_result", "outcome", "decided_on", "guardian_consent",
+           "guardian_consent_on"),
+    **_tag("screening.Declaration", G.VULNERABILITY, "signed_on", "witness", "scan", "withdrawn_on",
+           "withdrawal_reason"),
+    **_tag("screening.ProtectionReferral", G.VULNERABILITY, "referred_to", "referred_on"),
+    # travel
+    **_tag("travel.Booking", G.TRAVEL, "seat", "status", "boarded_at"),
+    **_tag("travel.TravelDocument", G.TRAVEL, "type", "number", "issuing_consulate", "requested_on", "issued_on",
+           "expires_on", "status"),
+    # reception
+    **_tag("reception.CheckIn", G.RECEPTION, "arrived", "at", "reason"),
+    **_tag("reception.Handover", G.RECEPTION, "authority", "authority_other", "official_name", "official_position",
+           "handed_over_at", "goes_to", "goes_to_name"),
+    **_tag("reception.Assistance", G.RECEPTION, "kind", "amount", "currency", "note", "given_at"),
+    **_tag("reception.Referral", G.RECEPTION, "institution", "service", "consent", "status", "sent_on", "due_on",
+           "answered_on", "completed_on", "note"),
+    **_tag("reception.FollowUp", G.RECEPTION, "due_on", "done_on", "reached", "safe", "working", "needs",
+           "intends_to_migrate_again"),
+}
+
+# Models that hold nobody's personal data: keys, counters, grants, the movement's own plan, the directory.
+NON_PERSONAL_MODELS = frozenset({
+    "cases.CaseUserObjectPermission", "cases.CaseGroupObjectPermission", "cases.ReferenceCounter",
+    "cases.IdempotencyKey", "cases.DuplicateDecision",
+    "travel.Movement", "travel.MovementLeg", "travel.BorderSupport",
+    "reception.KitStock", "reception.KitDelivery", "reception.Institution",
+})
+# Staff who work the movement, named on it and on the manifest: their own work details, not a migrant's data.
+STAFF_FIELDS = frozenset({"travel.Escort.name", "travel.Escort.phone", "travel.Escort.kind"})
+
+# Bookkeeping columns of personal records: links, status, versions, who recorded what and when.
+NON_PERSONAL: frozenset[str] = frozenset({
+    *(f"cases.Case.{f}" for f in ("id", "reference", "programme", "registering_office", "registration_country",
+                                  "assigned_caseworker", "status", "is_incomplete", "submitted_by", "submitted_at",
+                                  "closure_reason", "intake_date", "split_from", "created_by", "created_at",
+                                  "updated_at", "version")),
+    "cases.Member.id", "cases.Member.case",
+    *(f"cases.CaseEvent.{f}" for f in ("id", "case", "actor", "at", "from_status", "to_status")),
+    *(f"cases.Consent.{f}" for f in ("id", "case", "member", "scope", "service", "type", "given_on", "recorded_by",
+                                     "recorded_at", "withdrawn_on")),
+    *(f"screening.CounsellingSession.{f}" for f in ("id", "case", "counsellor", "recorded_by", "recorded_at")),
+    *(f"screening.ProtectionScreening.{f}" for f in ("id", "member", "screened_by", "resolved_by", "version")),
+    "screening.Vulnerability.id", "screening.Vulnerability.member",
+    *(f"screening.FitnessToTravel.{f}" for f in ("id", "member", "recorded_by")),
+    *(f"screening.BestInterests.{f}" for f in ("id", "member", "recorded_by", "version")),
+    *(f"screening.Declaration.{f}" for f in ("id", "member", "recorded_by", "recorded_at")),
+    *(f"screening.ProtectionReferral.{f}" for f in ("id", "case", "referred_by")),
+    *(f"travel.Booking.{f}" for f in ("id", "movement", "case", "member", "booked_by", "booked_at")),
+    *(f"travel.TravelDocument.{f}" for f in ("id", "member", "recorded_by", "recorded_at")),
+    *(f"travel.Escort.{f}" for f in ("id", "movement", "user", "members")), *STAFF_FIELDS,
+    *(f"reception.CheckIn.{f}" for f in ("id", "booking", "member", "by")),
+    *(f"reception.Handover.{f}" for f in ("id", "member", "recorded_by", "recorded_at")),
+    *(f"reception.Assistance.{f}" for f in ("id", "member", "centre", "given_by", "request_key")),
+    *(f"reception.Referral.{f}" for f in ("id", "member", "created_by", "version")),
+    *(f"reception.FollowUp.{f}" for f in ("id", "member", "recorded_by")),
+})
+
+
+def field_key(model, name: str) -> str:
+    return f"{model._meta.label}.{name}"
+
+
+def is_bookkeeping(key: str) -> bool:
+    return key in NON_PERSONAL or key.rsplit(".", 1)[0] in NON_PERSONAL_MODELS
+
+
+def field_group(key: str) -> str | None:
+    """The field's group, None for bookkeeping; an unknown field is a programming error, never readable."""
+    if key in FIELD_GROUPS:
+        return FIELD_GROUPS[key]
+    if is_bookkeeping(key):
+        return None
+    raise ImproperlyConfigured(f"{key} is in no field group (cases/fields.py)")
+
+
+def readable(access: CaseAccess | None, key: str) -> bool:
+    """May a reader with this access to a case read this field of it?"""
+    if access is None:
+        return False
+    group = field_group(key)
+    return group is None or group in access.field_groups
+
+
+def personal_fields(model) -> list[str]:
+    """The model's field names that carry a field group (for the admin)."""
+    return [f.name for f in model._meta.get_fields() if field_key(model, f.name) in FIELD_GROUPS]
+
+
+def field_context(access: CaseAccess) -> dict:
+    """What a case page may show, for its template: `show_*` flags and `fields.app.Model.field` lookups."""
+    return {
+        "fields": FieldReader(access),
+        "show_identity": readable(access, "cases.Member.given_names"),
+        "show_travel": readable(access, "cases.Case.destination_country"),
+        "show_notes": readable(access, "cases.Case.caseworker_notes"),
+        "show_medical_flag": readable(access, "cases.Member.needs_medical_attention"),
+        "show_screening_tab": readable(access, "screening.ProtectionScreening.fear_of_return"),
+        "show_event_notes": readable(access, "cases.CaseEvent.note"),
+    }
+
+
+class FieldReader:
+    """`{% if fields.cases.CaseEvent.note %}` in a template asks `readable(access, "cases.CaseEvent.note")`."""
+
+    def __init__(self, access: CaseAccess | None, path: tuple[str, ...] = ()):
+        self.access, self.path = access, path
+
+    def __getitem__(self, name: str):
+        path = (*self.path, name)
+        if len(path) == 3:
+            return readable(self.access, ".".join(path))
+        return FieldReader(self.access, path)
+
+
+class FieldPolicyMixin:
+    """A serializer that leaves out every field the reader may not read.
+
+    `context["access"]` is the reader's CaseAccess, or a dict of them by case id; `case_of(instance)` says which
+    case an instance belongs to. A serializer field whose source is not a model field names its policy key in
+    `policy_keys` (None: a nested serializer that applies the policy itself).
+    """
+
+    policy_keys: dict[str, str | None] = {}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        access = self.access_for(instance)
+        for name in list(data):
+            key = self.policy_key(name)
+            if key is not None and not readable(access, key):
+                del data[name]
+        return data
+
+    def policy_key(self, name: str) -> str | None:
+        if name in self.policy_keys:
+            return self.policy_keys[name]
+        source = self.fields[name].source
+        key = field_key(self.Meta.model, "id" if source == "pk" else source)
+        field_group(key)  # raises for a field the policy does not know
+        return key
+
+    def access_for(self, instance) -> CaseAccess | None:
+        access = self.context.get("access")
+        if isinstance(access, dict):
+            return access.get(self.case_of(instance))
+        return access
+
+    def case_of(self, instance) -> int:
+        return instance.case_id
+
+
+class FieldPolicyAdmin:
+    """A ModelAdmin mixin: a record's personal fields appear only as the policy lets the user read its case.
+
+    The admin role sees no case, so it reads no personal field; `case_of(obj)` names the record's case.
+    """
+
+    def get_fields(self, request, obj=None):
+        from cases.permissions import case_access
+
+        case = self.case_of(obj) if obj is not None else None
+        access = case_access(request.user, case) if case is not None else None
+        label = self.model._meta.label
+        return [name for name in super().get_fields(request, obj)
+                if f"{label}.{name}" not in FIELD_GROUPS or readable(access, f"{label}.{name}")]
+
+    def case_of(self, obj):
+        return obj
