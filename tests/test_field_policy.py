@@ -96,6 +96,8 @@ from tests.factories import household, staff  # noqa: E402
 from tests.screening_steps import ready_for_submission  # noqa: E402
 from tests.travel_steps import convoy, documents_ready  # noqa: E402
 from travel import services as travel  # noqa: E402
+from accounts.models import User  # noqa: E402
+from travel.models import Booking, Movement  # noqa: E402
 
 NOTES = "CENTINELA-NOTAS-DEL-CASO"
 EVENT_NOTE = "CENTINELA-NOTA-DE-LA-SUPERVISORA"
@@ -367,7 +369,7 @@ def admin_staff(user):
 
 
 @pytest.mark.parametrize("role", ["admin", "movement_officer", "reception", "supervisor"])
-def test_the_admin_shows_personal_fields_only_as_the_field_policy_allows(world, role):
+def test_the_admin_shows_no_personal_field_to_anyone_and_edits_nothing(world, role):
     user = admin_staff(world.users[role])
     status, text = page(user, f"/admin/cases/case/{world.case.pk}/change/")
 
@@ -376,6 +378,25 @@ def test_the_admin_shows_personal_fields_only_as_the_field_policy_allows(world, 
         assert NOTES not in text
         return
     assert status == 200
-    assert (NOTES in text) == (role == "supervisor")
-    assert ('name="caseworker_notes"' in text) == (role == "supervisor")
+    assert NOTES not in text and 'name="caseworker_notes"' not in text  # read on the case pages, never here
     assert_no_never(text)
+
+
+def test_an_officer_who_does_not_see_every_household_on_board_cannot_record_the_departure(world):
+    from tests.reception_steps import day_of_travel
+
+    officer, regional = world.users["movement_officer"], User.objects.get(username="mov_region")
+    day_of_travel(world.movement)
+    everyone = list(Booking.objects.filter(movement=world.movement).values_list("member_id", flat=True))
+
+    refused = api_as(officer).post(f"/api/v1/movements/{world.movement.pk}/transitions/",
+                                   {"to": "departed", "boarded": everyone}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid"
+    assert Case.objects.get(pk=world.other.pk).status == "booked"
+    assert Movement.objects.get(pk=world.movement.pk).status == "confirmed"
+
+    departed = api_as(regional).post(f"/api/v1/movements/{world.movement.pk}/transitions/",
+                                     {"to": "departed", "boarded": everyone}, format="json")
+    assert departed.status_code == 200
+    assert set(Case.objects.filter(pk__in=[world.case.pk, world.other.pk]).values_list("status", flat=True)) == {
+        "in_transit"}

@@ -13,7 +13,7 @@ from accounts.models import Office
 from audit.services import audit_actor_set
 from cases.choices import CaseStatus
 from cases.models import Case, Member
-from cases.permissions import case_access, user_assignments
+from cases.permissions import case_access, case_ids_visible_among, user_assignments
 from cases.services import StaleVersion, case_safeguard_hold, case_transition, safeguards_unmet
 from travel.choices import OPEN_FOR_BOOKING, SEAT_TAKING, BookingStatus, MovementStatus
 from travel.models import BorderSupport, Escort, Movement, MovementLeg, TravelDocument
@@ -219,6 +219,10 @@ def movement_event_notify_enqueue(movement_id: int, status: str, actor_id: int) 
 def departure_record(movement: Movement, actor, boarded: set[int]) -> None:
     """Board who boarded, mark the others as not boarding; a household a safeguard stops is held, never boarded."""
     by_case = bookings_by_case(movement)
+    if set(by_case) - case_ids_visible_among(actor, [group[0].case for group in by_case.values()]):
+        # Who boarded is ticked from the passenger list; households the officer does not see are not on it.
+        raise ValidationError({"__all__": [_("Households you do not see are booked on this movement: an officer "
+                                             "who sees every household records its departure.")]})
     partial = [group[0].case.reference for group in by_case.values()
                if 0 < sum(b.member_id in boarded for b in group) < len(group)]
     if partial:
