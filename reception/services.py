@@ -246,12 +246,8 @@ def kit_delivery_record(*, actor, centre, quantity: int, received_on, note: str 
 
 def sharing_consent_for(member: Member, institution: Institution, service: str) -> Consent | None:
     """The member's consent to share their data with this institution for this service, if given and not taken back."""
-    purposes = {service, str(Service(service).label).lower()} if service in Service.values else {service}
-    for consent in member.consents.filter(scope=ConsentScope.SHARING, withdrawn_on__isnull=True,
-                                          recipient__iexact=institution.name):
-        if consent.service == service or consent.purpose.strip().lower() in purposes:
-            return consent
-    return None
+    return member.consents.filter(scope=ConsentScope.SHARING, withdrawn_on__isnull=True, institution=institution,
+                                  service=service).order_by("-given_on", "-id").first()
 
 
 class ConsentMissing(Exception):
@@ -293,8 +289,8 @@ def referral_consent_record(*, actor, member_id: int, institution_id: int, servi
     if type != ConsentType.EXPLICIT and not reason.strip():
         raise ValidationError({"reason": [_("Say why the consent is not explicit.")]})
     return Consent.objects.create(case=case, member=member, scope=ConsentScope.SHARING, recipient=institution.name,
-                                  purpose=str(Service(service).label), service=service, type=type,
-                                  reason=reason.strip(), given_on=timezone.localdate(), recorded_by=actor)
+                                  institution=institution, purpose=str(Service(service).label), service=service,
+                                  type=type, reason=reason.strip(), given_on=timezone.localdate(), recorded_by=actor)
 
 
 @transaction.atomic
