@@ -5,6 +5,7 @@ reception.services; these views parse, call one service and render. Nothing here
 protection narrative or medical detail: only the "needs medical attention" flag.
 """
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -224,13 +225,21 @@ def handover_new(request, member_id: int):
 
 # --- assistance and kits -------------------------------------------------------------------------------------------
 
+REQUEST_KEY = re.compile(r"[0-9a-f]{32}")
+
+
 @login_required
 def assistance_new(request, member_id: int):
     """Give one item; the form's one-time key makes a double click or a resubmission record it once."""
     member, case = member_for_reception(request, member_id)
     kind = request.GET.get("kind")
+    key = request.GET.get("key", "")
+    if request.method != "POST" and not REQUEST_KEY.fullmatch(key):
+        # The key lives in the page's address, so Back (restored or fetched again) resends the same key.
+        query = ({"kind": kind} if kind else {}) | {"key": uuid.uuid4().hex}
+        return redirect(f"{request.path}?{urlencode(query)}")
     form = AssistanceForm(request.POST or None, initial={
-        "request_key": uuid.uuid4().hex, "kind": kind if kind in AssistanceKind.values else None,
+        "request_key": key, "kind": kind if kind in AssistanceKind.values else None,
         "currency": CURRENCY_BY_COUNTRY.get(case.destination_country, "")})
     if request.method == "POST" and form.is_valid():
         result = saved(request, form, lambda: services.assistance_give(actor=request.user, member_id=member.pk,

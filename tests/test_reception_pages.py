@@ -196,7 +196,7 @@ def test_staff_of_another_centre_see_their_own_centre_and_nothing_of_this_one(cl
 @pytest.mark.parametrize("method,name,args,body", [p for p in PAGES if p[0] == "get"],
                          ids=[i for i, p in zip(PAGE_IDS, PAGES) if p[0] == "get"])
 def test_the_reception_staff_of_the_centre_open_every_page(client, reception, recorded, method, name, args, body):
-    response = signed_in(client, reception).get(reverse(name, args=args(recorded)))
+    response = signed_in(client, reception).get(reverse(name, args=args(recorded)), follow=True)
 
     assert response.status_code == 200
 
@@ -304,7 +304,7 @@ def test_a_double_submit_of_the_assistance_form_records_one_item(client, recepti
     ana = people["ana"]
     services.check_in(actor=reception, movement_id=people["bus"].pk, member_id=ana.pk)
     client = signed_in(client, reception)
-    form = client.get(reverse("assistance_new", args=[ana.pk]))
+    form = client.get(reverse("assistance_new", args=[ana.pk]), follow=True)
     key = re.search(r'name="request_key" value="([^"]+)"', html(form)).group(1)
     body = {"request_key": key, "kind": "transport_money", "amount": "500.00", "currency": "HNL"}
 
@@ -587,3 +587,23 @@ def test_admins_keep_the_directory_of_institutions_and_others_cannot(client, adm
     assert Institution.objects.get(name="Centro de Salud de San Pedro Sula").services == ["health", "psychosocial"]
     assert stock.status_code == 200
     assert by_reception.status_code in (302, 403, 404)
+
+
+def test_the_assistance_form_keeps_its_one_time_key_in_its_address_so_back_resends_it(client, reception, people):
+    ana = people["ana"]
+    services.check_in(actor=reception, movement_id=people["bus"].pk, member_id=ana.pk)
+    client = signed_in(client, reception)
+    opened = client.get(reverse("assistance_new", args=[ana.pk]) + "?kind=food")
+    shown_again = client.get(opened.url)
+    key = re.search(r'name="request_key" value="([^"]+)"', html(shown_again)).group(1)
+
+    first = client.post(opened.url, {"kind": "food", "request_key": key}, follow=True)
+    after_back = client.get(opened.url)
+    resent = client.post(opened.url, {"kind": "food", "request_key": re.search(
+        r'name="request_key" value="([^"]+)"', html(after_back)).group(1)}, follow=True)
+    next_form = client.get(first.redirect_chain[-1][0])
+
+    assert opened.status_code == 302 and f"key={key}" in opened.url and "kind=food" in opened.url
+    assert Assistance.objects.filter(member=ana).count() == 1
+    assert "Nothing was added" in html(resent) or "No se agregó nada" in html(resent)
+    assert key not in html(next_form)
