@@ -52,6 +52,12 @@ def member_at_centre(*, actor, member_id: int, lock_case: bool = True) -> tuple[
     return member, case
 
 
+def case_not_closed(case: Case) -> None:
+    """Assistance and referrals are given during the return; a closed case takes none."""
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError({"__all__": [_("This case is closed: nothing more can be given or referred.")]})
+
+
 def has_arrived(member: Member) -> bool:
     return CheckIn.objects.filter(member=member, arrived=True).exists()
 
@@ -173,6 +179,7 @@ def assistance_give(*, actor, member_id: int, kind: str, request_key: str, amoun
     replay = Assistance.objects.filter(member=member, request_key=request_key).first()
     if replay is not None:
         return AssistanceResult(replay, True)
+    case_not_closed(case)
     errors = assistance_errors(member, kind, amount, currency)
     if kind in ONCE_PER_RETURN and Assistance.objects.filter(member=member, kind=kind).exists():
         errors["kind"] = [_("%(name)s already received this.") % {"name": member.full_name}]
@@ -258,6 +265,7 @@ class ConsentMissing(Exception):
 def referral_create(*, actor, member_id: int, institution_id: int, service: str, due_on=None,
                     note: str = "") -> Referral:
     member, case = member_at_centre(actor=actor, member_id=member_id)
+    case_not_closed(case)
     institution = Institution.objects.filter(pk=institution_id, is_active=True).first()
     errors = {}
     if institution is None:

@@ -363,3 +363,27 @@ def test_a_consent_for_an_institution_of_the_same_name_does_not_allow_the_referr
                                                             "service": "employment"}, format="json")
 
     assert refused.status_code == 409 and not Referral.objects.exists()
+
+
+def test_no_assistance_or_referral_is_recorded_once_the_case_is_closed(reception, supervisor, arrival, employment):
+    bus, the_family, _girl = arrival
+    ana = the_family.members.first()
+    for member in the_family.members.all():
+        check_in(reception, bus, member=member.pk)
+    from reception.services import referral_consent_record
+    referral_consent_record(actor=reception, member_id=ana.pk, institution_id=employment.pk, service="employment")
+    given = give(reception, ana, "before", kind="food")
+    api_as(supervisor).post(f"/api/v1/cases/{the_family.pk}/transitions/", {"to": "closed",
+                                                                             "closure_reason": "completed"},
+                            format="json")
+
+    food = give(reception, ana, "after", kind="food")
+    retried = give(reception, ana, "before", kind="food")
+    referral = api_as(reception).post("/api/v1/referrals/", {"member": ana.pk, "institution": employment.pk,
+                                                             "service": "employment"}, format="json")
+
+    assert Case.objects.get(pk=the_family.pk).status == "closed"
+    assert food.status_code == 400 and food.json()["detail"].startswith("Este caso está cerrado")
+    assert retried.status_code == 200 and retried.json()["id"] == given.json()["id"]
+    assert referral.status_code == 400
+    assert Assistance.objects.filter(member=ana).count() == 1 and not Referral.objects.exists()

@@ -607,3 +607,19 @@ def test_the_assistance_form_keeps_its_one_time_key_in_its_address_so_back_resen
     assert Assistance.objects.filter(member=ana).count() == 1
     assert "Nothing was added" in html(resent) or "No se agregó nada" in html(resent)
     assert key not in html(next_form)
+
+
+def test_the_pages_record_no_assistance_or_referral_on_a_closed_case(client, reception, people, employment):
+    ana = people["ana"]
+    services.check_in(actor=reception, movement_id=people["bus"].pk, member_id=ana.pk)
+    services.referral_consent_record(actor=reception, member_id=ana.pk, institution_id=employment.pk,
+                                     service="employment")
+    Case.objects.filter(pk=people["family"].pk).update(status="closed")
+    client = signed_in(client, reception)
+
+    given = client.post(reverse("assistance_new", args=[ana.pk]), {"request_key": "f-1", "kind": "food"})
+    referred = client.post(reverse("referral_new", args=[ana.pk]), {"institution": employment.pk,
+                                                                    "service": "employment"})
+
+    assert "This case is closed" in html(given) and "This case is closed" in html(referred)
+    assert not Assistance.objects.exists() and not Referral.objects.exists()
