@@ -147,12 +147,6 @@ class DeclarationForm(ScreeningForm):
     scan = forms.FileField(label=_("Scan of the signed declaration (optional)"), required=False,
                            widget=control(forms.ClearableFileInput, accept="application/pdf,image/*"))
 
-    def clean_scan(self):
-        scan = self.cleaned_data.get("scan")
-        if scan and scan.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("The scan is larger than 10 MB."))
-        return scan
-
 
 class ConsentForm(ScreeningForm):
     scope = forms.ChoiceField(label=_("Consent to"), choices=[c for c in ConsentScope.choices if c[0] != "collection"],

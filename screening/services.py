@@ -1,5 +1,6 @@
 """Every write of counselling, screening, best interests, declarations and sharing consents goes through here."""
 
+import uuid
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +24,7 @@ from screening.models import (
     Vulnerability,
 )
 from screening.rules import is_adult, needs_best_interests
+from screening.uploads import scan_errors, scan_named
 
 # Screening stays open until the household is on its way: a fear of return may be disclosed late.
 SCREENABLE_STATUSES = {"registered", "screening", "pending_approval", "rejected", "approved", "booked", "on_hold",
@@ -227,10 +229,12 @@ def declaration_record(*, actor, member_id: int, signed_on: date, witness: str, 
                                "a best-interests determination.")]
     if not witness.strip():
         errors["witness"] = [_("Name the witness.")]
+    errors |= scan_errors(scan)
     if errors:
         raise ValidationError(errors)
     return Declaration.objects.create(member=member, signed_on=signed_on, witness=witness.strip(),
-                                      scan=scan or "", recorded_by=actor)
+                                      scan=scan_named(scan, f"declaration-{uuid.uuid4().hex}") if scan else "",
+                                      recorded_by=actor)
 
 
 @transaction.atomic
