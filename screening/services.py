@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.services import audit_actor_set
@@ -60,13 +61,21 @@ def not_in_future(value: date | None, name: str) -> dict:
     return {}
 
 
+def not_before_intake(value: date | None, case: Case, name: str) -> dict:
+    """A record of the case dated before its intake would fall outside the period the donor figures count it in."""
+    if value and value < case.intake_date:
+        return {name: [_("This date is before the case's intake date (%(date)s).")
+                       % {"date": date_format(case.intake_date, "SHORT_DATE_FORMAT")}]}
+    return {}
+
+
 @transaction.atomic
 def counselling_session_record(*, actor, case_id: int, data: dict) -> CounsellingSession:
     """Record one counselling session; the case moves on to screening if it was only registered."""
     from cases.services import case_transition
 
     case = case_for_screening(case_id=case_id, actor=actor)
-    errors = not_in_future(data.get("held_on"), "held_on")
+    errors = not_in_future(data.get("held_on"), "held_on") or not_before_intake(data.get("held_on"), case, "held_on")
     unknown = set(data.get("topics", [])) - set(CounsellingTopic.values)
     if unknown:
         errors["topics"] = [_("Unknown topic: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
@@ -223,7 +232,7 @@ def best_interests_save(*, actor, member_id: int, expected_version: int | None, 
 def declaration_record(*, actor, member_id: int, signed_on: date, witness: str, scan=None) -> Declaration:
     """Record that an adult signed their declaration of voluntary return (with the scan, if there is one)."""
     member, case = member_for_screening(member_id=member_id, actor=actor)
-    errors = not_in_future(signed_on, "signed_on")
+    errors = not_in_future(signed_on, "signed_on") or not_before_intake(signed_on, case, "signed_on")
     if not is_adult(member):
         errors["__all__"] = [_("Declarations of voluntary return are signed by adults; a child's return needs "
                                "a best-interests determination.")]
@@ -258,7 +267,8 @@ def declaration_withdraw(*, actor, declaration_id: int, reason: str) -> Declarat
 def member_consent_record(*, actor, member_id: int, data: dict) -> Consent:
     """A purpose-bound consent of one member, e.g. sharing with the consulate of Honduras for a travel document."""
     member, case = member_for_screening(member_id=member_id, actor=actor)
-    errors = not_in_future(data.get("given_on"), "given_on")
+    errors = not_in_future(data.get("given_on"), "given_on") or not_before_intake(data.get("given_on"), case,
+                                                                                     "given_on")
     if data["scope"] == ConsentScope.SHARING:
         for name in ("recipient", "purpose"):
             if not data.get(name, "").strip():
