@@ -601,3 +601,17 @@ def test_the_demo_has_a_planned_convoy_with_its_booked_household_and_running_it_
     assert list(convoy_.bookings.values_list("case__status", "member__given_names")) == [("booked", "Santos")]
     ready = TravelDocument.objects.filter(status="ready").values_list("member__case__status", flat=True)
     assert set(ready) == {"approved", "booked", "in_transit"}
+
+
+def test_a_leg_expected_before_the_departure_is_refused_on_the_planning_page(client, movement_officer, tij, sps):
+    signed_in(client, movement_officer)
+    departure = timezone.now() + timedelta(days=3)
+
+    response = client.post(reverse("movement_new"), {
+        "mode": "bus", "carrier": "Transportes del Pacífico", "departure_office": tij.pk,
+        "departure_at": local(departure), "reception_centre": sps.pk, "capacity": "10",
+        **legs_data(("Tecún Umán", local(departure - timedelta(hours=3))))})
+
+    assert response.status_code == 200
+    assert "A leg cannot be expected before the movement departs." in html(response)
+    assert not Movement.objects.exists()
