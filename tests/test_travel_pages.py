@@ -615,3 +615,18 @@ def test_a_leg_expected_before_the_departure_is_refused_on_the_planning_page(cli
     assert response.status_code == 200
     assert "A leg cannot be expected before the movement departs." in html(response)
     assert not Movement.objects.exists()
+
+
+def test_the_passenger_list_flags_who_needs_medical_attention_and_nothing_more(client, reception,
+                                                                               confirmed_with_family, ready_family):
+    from cases.models import Member
+    ana, jorge, _kevin = ready_family.members.order_by("id")
+    Member.objects.filter(pk=ana.pk).update(needs_medical_attention=True)
+    signed_in(client, reception)
+
+    page = html(client.get(reverse("movement_detail", args=[confirmed_with_family.pk])))
+
+    rows = dict(re.findall(r'<tr data-member="(\d+)"(.*?)</tr>', page, re.S))
+    assert 'data-testid="medical-badge"' in rows[str(ana.pk)]
+    assert 'data-testid="medical-badge"' not in rows[str(jorge.pk)]
+    assert page.count('data-testid="medical-badge"') == 1
