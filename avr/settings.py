@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
                 "notifications.context_processors.unread_notifications",
+                "avr.confirm.confirm_dialog",
             ],
         },
     },

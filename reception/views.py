@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
+from avr.confirm import CASE_QUESTIONS, confirmation_step
 from cases.choices import CaseStatus, ConsentScope
 from cases.models import Consent, Member
 from cases.permissions import cases_visible_to, user_assignments
@@ -447,6 +448,9 @@ def case_close(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose why the case is closed."))
         return redirect("case_reception", pk=pk)
+    step = confirmation_step(request, CASE_QUESTIONS, "closed", back=reverse("case_reception", args=[pk]))
+    if step is not None:
+        return step
     try:
         services.case_close(actor=request.user, case_id=pk, reason=form.cleaned_data["reason"],
                             note=form.cleaned_data["note"])

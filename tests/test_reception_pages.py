@@ -478,7 +478,7 @@ def test_the_supervisor_closes_an_arrived_case_from_the_reception_tab_and_a_case
 
     tab = signed_in(client, supervisor).get(reverse("case_reception", args=[people["family"].pk]))
     by_caseworker = signed_in(client, caseworker).post(url, {"reason": "completed"})
-    closed = signed_in(client, supervisor).post(url, {"reason": "completed"}, follow=True)
+    closed = signed_in(client, supervisor).post(url, {"reason": "completed", "confirmed": "1"}, follow=True)
 
     assert 'data-testid="close-case"' in html(tab)
     assert by_caseworker.status_code == 404
@@ -489,7 +489,7 @@ def test_the_supervisor_closes_an_arrived_case_from_the_reception_tab_and_a_case
 
 def test_a_case_still_in_transit_cannot_be_closed(client, reception, people):
     response = signed_in(client, reception).post(reverse("reception_case_close", args=[people["family"].pk]),
-                                                 {"reason": "completed"}, follow=True)
+                                                 {"reason": "completed", "confirmed": "1"}, follow=True)
 
     assert response.status_code == 200 and 'role="alert"' in html(response)
     assert Case.objects.get(pk=people["family"].pk).status == "in_transit"

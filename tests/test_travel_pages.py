@@ -419,14 +419,14 @@ def test_departure_with_a_household_partly_ticked_is_refused_naming_it(client, m
     assert len(re.findall(r'name="boarded" value="\d+"[^>]* checked', html(page))) == 3
 
     partial = client.post(reverse("movement_transition", args=[confirmed_with_family.pk]),
-                          {"to": "departed", "boarded": members[:2]}, follow=True)
+                          {"to": "departed", "boarded": members[:2], "confirmed": "1"}, follow=True)
 
     assert f"Some households boarded only in part ({ready_family.reference})" in alerts(partial)
     assert Movement.objects.get(pk=confirmed_with_family.pk).status == "confirmed"
     assert Case.objects.get(pk=ready_family.pk).status == "booked"
 
     departed = client.post(reverse("movement_transition", args=[confirmed_with_family.pk]),
-                           {"to": "departed", "boarded": members}, follow=True)
+                           {"to": "departed", "boarded": members, "confirmed": "1"}, follow=True)
 
     assert "Departure recorded." in alerts(departed)
     assert Case.objects.get(pk=ready_family.pk).status == "in_transit"
