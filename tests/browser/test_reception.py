@@ -156,6 +156,15 @@ def test_reception_at_san_pedro_sula_receives_the_convoy_assists_hands_over_refe
     close.locator("select[name=reason]").select_option("completed")
     close.get_by_test_id("close-case-button").click()
 
+    # then the page asks first, and going back changes nothing
+    dialog = page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_contain_text("¿Cerrar el caso?")
+    dialog.get_by_test_id("confirm-no").click()
+    expect(dialog).to_have_count(0)
+    assert Case.objects.get(pk=the_family.pk).status == CaseStatus.ARRIVED
+    close.get_by_test_id("close-case-button").click()
+    page.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()
+
     # then the case is closed, the return completed
     expect(main.get_by_test_id("case-status")).to_have_text(status_label("closed"))
     case = Case.objects.get(pk=the_family.pk)
