@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
@@ -360,7 +360,8 @@ def referral_list_page(request, *, refused_forms: dict | None = None):
             "note": referral.note})
     return render(request, "reception/referral_list.html", {
         "rows": rows, "show": show, "overdue": sum(r.is_overdue for r in rows),
-        "shows": [("open", _("Open")), ("overdue", _("Overdue")), ("all", _("All"))]})
+        "shows": [("open", pgettext("referrals filter", "Open")), ("overdue", pgettext("referrals filter", "Overdue")),
+                  ("all", pgettext("referrals filter", "All"))]})
 
 
 @login_required
