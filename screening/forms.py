@@ -145,7 +145,7 @@ class DeclarationForm(ScreeningForm):
     signed_on = date_field(_("Signed on"))
     witness = forms.CharField(label=_("Witness"), max_length=160, widget=control())
     scan = forms.FileField(label=_("Scan of the signed declaration (optional)"), required=False,
-                           widget=control(forms.ClearableFileInput, accept="application/pdf,image/*"))
+                           widget=control(forms.ClearableFileInput, accept="application/pdf,image/jpeg,image/png"))
 
 
 class ConsentForm(ScreeningForm):
