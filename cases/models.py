@@ -199,6 +199,9 @@ class Consent(models.Model):
                                verbose_name=_("member"))
     scope = models.CharField(_("scope"), max_length=20, choices=ConsentScope.choices)
     recipient = models.CharField(_("recipient"), max_length=160, blank=True)
+    # A referral's consent points at the institution by key: renaming it, or reading in another language, keeps it.
+    institution = models.ForeignKey("reception.Institution", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="consents", verbose_name=_("institution"))
     purpose = models.CharField(_("purpose"), max_length=160, blank=True)
     # The referral service this sharing is for (reception.choices.Service), when it was recorded for a referral.
     service = models.CharField(_("service"), max_length=16, blank=True, db_default="")

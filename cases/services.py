@@ -302,7 +302,8 @@ def case_member_split(*, actor, case_id: int, member_id: int, withdraw: bool, no
     member.save(update_fields=["case", "relationship"])
     for consent in case.consents.filter(member__isnull=True) | case.consents.filter(member=member):
         Consent.objects.create(case=own, member=consent.member, scope=consent.scope, recipient=consent.recipient,
-                               purpose=consent.purpose, type=consent.type, reason=consent.reason,
+                               institution_id=consent.institution_id, purpose=consent.purpose,
+                               service=consent.service, type=consent.type, reason=consent.reason,
                                given_on=consent.given_on, recorded_by=consent.recorded_by)
     CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=case.status,
                              note=_("%(name)s left the household (case %(reference)s): %(note)s")

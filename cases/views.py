@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError as FilterError
 
 from accounts.choices import Country
+from avr.confirm import CASE_QUESTIONS, confirmation_step
 from cases.choices import CaseStatus
 from cases.forms import CaseEditForm, MemberForm
 from cases.list_params import case_filters_from, keyset_from, keyset_token
@@ -165,6 +167,10 @@ def case_transition_view(request, pk: int):
     """A next-step button on the case page."""
     choices = {name: request.POST[name] for name in ("referred_to", "closure_reason") if request.POST.get(name)}
     back_to = "case_screening" if request.POST.get("tab") == "screening" else "case_detail"
+    step = confirmation_step(request, CASE_QUESTIONS, request.POST.get("to", ""), back=reverse(back_to, args=[pk]),
+                             may_act=lambda: case_get_for_user(user=request.user, case_id=pk, request=request))
+    if step is not None:
+        return step
     return case_action(request, pk, lambda: case_transition(
         case_id=pk, to=request.POST.get("to", ""), actor=request.user, note=request.POST.get("note", ""),
         choices=choices), success=lambda case: _("Status changed."), back_to=back_to)

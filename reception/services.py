@@ -52,6 +52,12 @@ def member_at_centre(*, actor, member_id: int, lock_case: bool = True) -> tuple[
     return member, case
 
 
+def case_not_closed(case: Case) -> None:
+    """Assistance and referrals are given during the return; a closed case takes none."""
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError({"__all__": [_("This case is closed: nothing more can be given or referred.")]})
+
+
 def has_arrived(member: Member) -> bool:
     return CheckIn.objects.filter(member=member, arrived=True).exists()
 
@@ -173,6 +179,7 @@ def assistance_give(*, actor, member_id: int, kind: str, request_key: str, amoun
     replay = Assistance.objects.filter(member=member, request_key=request_key).first()
     if replay is not None:
         return AssistanceResult(replay, True)
+    case_not_closed(case)
     errors = assistance_errors(member, kind, amount, currency)
     if kind in ONCE_PER_RETURN and Assistance.objects.filter(member=member, kind=kind).exists():
         errors["kind"] = [_("%(name)s already received this.") % {"name": member.full_name}]
@@ -246,12 +253,8 @@ def kit_delivery_record(*, actor, centre, quantity: int, received_on, note: str 
 
 def sharing_consent_for(member: Member, institution: Institution, service: str) -> Consent | None:
     """The member's consent to share their data with this institution for this service, if given and not taken back."""
-    purposes = {service, str(Service(service).label).lower()} if service in Service.values else {service}
-    for consent in member.consents.filter(scope=ConsentScope.SHARING, withdrawn_on__isnull=True,
-                                          recipient__iexact=institution.name):
-        if consent.service == service or consent.purpose.strip().lower() in purposes:
-            return consent
-    return None
+    return member.consents.filter(scope=ConsentScope.SHARING, withdrawn_on__isnull=True, institution=institution,
+                                  service=service).order_by("-given_on", "-id").first()
 
 
 class ConsentMissing(Exception):
@@ -262,6 +265,7 @@ class ConsentMissing(Exception):
 def referral_create(*, actor, member_id: int, institution_id: int, service: str, due_on=None,
                     note: str = "") -> Referral:
     member, case = member_at_centre(actor=actor, member_id=member_id)
+    case_not_closed(case)
     institution = Institution.objects.filter(pk=institution_id, is_active=True).first()
     errors = {}
     if institution is None:
@@ -293,8 +297,8 @@ def referral_consent_record(*, actor, member_id: int, institution_id: int, servi
     if type != ConsentType.EXPLICIT and not reason.strip():
         raise ValidationError({"reason": [_("Say why the consent is not explicit.")]})
     return Consent.objects.create(case=case, member=member, scope=ConsentScope.SHARING, recipient=institution.name,
-                                  purpose=str(Service(service).label), service=service, type=type,
-                                  reason=reason.strip(), given_on=timezone.localdate(), recorded_by=actor)
+                                  institution=institution, purpose=str(Service(service).label), service=service,
+                                  type=type, reason=reason.strip(), given_on=timezone.localdate(), recorded_by=actor)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ reception.services; these views parse, call one service and render. Nothing here
 protection narrative or medical detail: only the "needs medical attention" flag.
 """
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -15,14 +16,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
+from avr.confirm import CASE_QUESTIONS, confirmation_step
 from cases.choices import CaseStatus, ConsentScope
 from cases.fields import readable
 from cases.models import Consent, Member
@@ -225,13 +227,21 @@ def handover_new(request, member_id: int):
 
 # --- assistance and kits -------------------------------------------------------------------------------------------
 
+REQUEST_KEY = re.compile(r"[0-9a-f]{32}")
+
+
 @login_required
 def assistance_new(request, member_id: int):
     """Give one item; the form's one-time key makes a double click or a resubmission record it once."""
     member, case = member_for_reception(request, member_id)
     kind = request.GET.get("kind")
+    key = request.GET.get("key", "")
+    if request.method != "POST" and not REQUEST_KEY.fullmatch(key):
+        # The key lives in the page's address, so Back (restored or fetched again) resends the same key.
+        query = ({"kind": kind} if kind else {}) | {"key": uuid.uuid4().hex}
+        return redirect(f"{request.path}?{urlencode(query)}")
     form = AssistanceForm(request.POST or None, initial={
-        "request_key": uuid.uuid4().hex, "kind": kind if kind in AssistanceKind.values else None,
+        "request_key": key, "kind": kind if kind in AssistanceKind.values else None,
         "currency": CURRENCY_BY_COUNTRY.get(case.destination_country, "")})
     if request.method == "POST" and form.is_valid():
         result = saved(request, form, lambda: services.assistance_give(actor=request.user, member_id=member.pk,
@@ -351,7 +361,8 @@ def referral_list_page(request, *, refused_forms: dict | None = None):
             "note": referral.note})
     return render(request, "reception/referral_list.html", {
         "rows": rows, "show": show, "overdue": sum(r.is_overdue for r in rows),
-        "shows": [("open", _("Open")), ("overdue", _("Overdue")), ("all", _("All"))]})
+        "shows": [("open", pgettext("referrals filter", "Open")), ("overdue", pgettext("referrals filter", "Overdue")),
+                  ("all", pgettext("referrals filter", "All"))]})
 
 
 @login_required
@@ -439,6 +450,9 @@ def case_close(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Choose why the case is closed."))
         return redirect("case_reception", pk=pk)
+    step = confirmation_step(request, CASE_QUESTIONS, "closed", back=reverse("case_reception", args=[pk]))
+    if step is not None:
+        return step
     try:
         services.case_close(actor=request.user, case_id=pk, reason=form.cleaned_data["reason"],
                             note=form.cleaned_data["note"])

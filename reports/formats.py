@@ -3,8 +3,8 @@
 Every format prints only what `ReportData` holds: counts per category, already suppressed. Nothing here reads the
 database, so no name, document number or date of birth can reach a file.
 
-CSV layout, for machines: one file, UTF-8 with a byte-order mark, English header
-`table,dimension,value,count,percent,people,amount`, one row per table row, codes as values (ISO dates for weeks).
+CSV layout, for machines: one file, UTF-8 with a byte-order mark, a header in the report's language
+(`Table,Dimension,Value,Count,Percent,People,Amount` in English), one row per table row, codes as values (ISO dates for weeks).
 - A table with two dimensions (referrals) joins them with ";": dimension `service;outcome`, value `employment;sent`.
 - A table with a total ends with a row whose value is `_total`.
 - `count` is "<5" (the threshold) when suppressed, and then `percent` and `amount` are empty and `people` "<5".
@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -293,7 +294,9 @@ def xlsx_number(value):
 
 # CSV
 
-CSV_HEADER = ["table", "dimension", "value", "count", "percent", "people", "amount"]
+# Translated when the file is made, in the language the report was asked in.
+CSV_HEADER = [gettext_lazy("Table"), gettext_lazy("Dimension"), gettext_lazy("Value"), gettext_lazy("Count"),
+              gettext_lazy("Percent"), gettext_lazy("People"), gettext_lazy("Amount")]
 
 
 def report_csv(data: ReportData) -> bytes:
@@ -301,7 +304,7 @@ def report_csv(data: ReportData) -> bytes:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow([str(header) for header in CSV_HEADER])
     for table in data.tables:
         writer.writerows(csv_rows(table, data.threshold))
     median = shown_median(data)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.forms import BootstrapBoundField
 from reports.choices import ReportFormat
@@ -16,8 +17,8 @@ class ReportForm(forms.Form):
 
     # A code, checked by the service (unknown programme, or one the user may not report on).
     programme = forms.CharField(label=_("Programme"), required=False, widget=control(forms.Select))
-    period_start = date_field(_("From"))
-    period_end = date_field(_("To"))
+    period_start = date_field(pgettext_lazy("date range", "From"))
+    period_end = date_field(pgettext_lazy("date range", "To"))
     format = forms.ChoiceField(label=_("Format"), choices=PAGE_FORMATS, widget=control(forms.Select))
 
     def __init__(self, *args, programmes, all_programmes: bool, **kwargs):

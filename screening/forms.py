@@ -145,13 +145,7 @@ class DeclarationForm(ScreeningForm):
     signed_on = date_field(_("Signed on"))
     witness = forms.CharField(label=_("Witness"), max_length=160, widget=control())
     scan = forms.FileField(label=_("Scan of the signed declaration (optional)"), required=False,
-                           widget=control(forms.ClearableFileInput, accept="application/pdf,image/*"))
-
-    def clean_scan(self):
-        scan = self.cleaned_data.get("scan")
-        if scan and scan.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("The scan is larger than 10 MB."))
-        return scan
+                           widget=control(forms.ClearableFileInput, accept="application/pdf,image/jpeg,image/png"))
 
 
 class ConsentForm(ScreeningForm):

@@ -1,16 +1,19 @@
 """Every write of counselling, screening, best interests, declarations and sharing consents goes through here."""
 
+import uuid
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.services import audit_actor_set
 from cases.choices import ConsentScope, ConsentType
 from cases.models import Case, Consent, Member
+from cases.people import is_adult
 from cases.permissions import FieldGroup, case_access
 from cases.services import StaleVersion, case_for_team_update, case_safeguards_recheck
 from screening.choices import CounsellingTopic, VulnerabilityKind
@@ -22,9 +25,9 @@ from screening.models import (
     ProtectionScreening,
     Vulnerability,
 )
-from cases.people import is_adult
 from cases.transitions import travel_day_of
 from screening.rules import needs_best_interests
+from screening.uploads import scan_errors, scan_named
 
 # Screening stays open until the household is on its way: a fear of return may be disclosed late.
 SCREENABLE_STATUSES = {"registered", "screening", "pending_approval", "rejected", "approved", "booked", "on_hold",
@@ -60,13 +63,21 @@ def not_in_future(value: date | None, name: str) -> dict:
     return {}
 
 
+def not_before_intake(value: date | None, case: Case, name: str) -> dict:
+    """A record of the case dated before its intake would fall outside the period the donor figures count it in."""
+    if value and value < case.intake_date:
+        return {name: [_("This date is before the case's intake date (%(date)s).")
+                       % {"date": date_format(case.intake_date, "SHORT_DATE_FORMAT")}]}
+    return {}
+
+
 @transaction.atomic
 def counselling_session_record(*, actor, case_id: int, data: dict) -> CounsellingSession:
     """Record one counselling session; the case moves on to screening if it was only registered."""
     from cases.services import case_transition
 
     case = case_for_screening(case_id=case_id, actor=actor)
-    errors = not_in_future(data.get("held_on"), "held_on")
+    errors = not_in_future(data.get("held_on"), "held_on") or not_before_intake(data.get("held_on"), case, "held_on")
     unknown = set(data.get("topics", [])) - set(CounsellingTopic.values)
     if unknown:
         errors["topics"] = [_("Unknown topic: %(names)s.") % {"names": ", ".join(sorted(unknown))}]
@@ -225,16 +236,18 @@ def best_interests_save(*, actor, member_id: int, expected_version: int | None, 
 def declaration_record(*, actor, member_id: int, signed_on: date, witness: str, scan=None) -> Declaration:
     """Record that an adult signed their declaration of voluntary return (with the scan, if there is one)."""
     member, case = member_for_screening(member_id=member_id, actor=actor)
-    errors = not_in_future(signed_on, "signed_on")
+    errors = not_in_future(signed_on, "signed_on") or not_before_intake(signed_on, case, "signed_on")
     if not is_adult(member, on=travel_day_of(case)):
         errors["__all__"] = [_("Declarations of voluntary return are signed by adults; a child's return needs "
                                "a best-interests determination.")]
     if not witness.strip():
         errors["witness"] = [_("Name the witness.")]
+    errors |= scan_errors(scan)
     if errors:
         raise ValidationError(errors)
     return Declaration.objects.create(member=member, signed_on=signed_on, witness=witness.strip(),
-                                      scan=scan or "", recorded_by=actor)
+                                      scan=scan_named(scan, f"declaration-{uuid.uuid4().hex}") if scan else "",
+                                      recorded_by=actor)
 
 
 @transaction.atomic
@@ -259,7 +272,8 @@ def declaration_withdraw(*, actor, declaration_id: int, reason: str) -> Declarat
 def member_consent_record(*, actor, member_id: int, data: dict) -> Consent:
     """A purpose-bound consent of one member, e.g. sharing with the consulate of Honduras for a travel document."""
     member, case = member_for_screening(member_id=member_id, actor=actor)
-    errors = not_in_future(data.get("given_on"), "given_on")
+    errors = not_in_future(data.get("given_on"), "given_on") or not_before_intake(data.get("given_on"), case,
+                                                                                     "given_on")
     if data["scope"] == ConsentScope.SHARING:
         for name in ("recipient", "purpose"):
             if not data.get(name, "").strip():

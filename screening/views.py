@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from screening.forms import (
 )
 from screening.models import Declaration
 from screening.queue import approval_queue_page
+from screening.uploads import scan_response
 from screening.selectors import (
     best_interests_of,
     case_checklist,
@@ -162,10 +163,7 @@ def declaration_withdraw(request, pk: int, declaration_id: int):
 def declaration_scan(request, pk: int, declaration_id: int):
     declaration = declaration_for_scan(user=request.user, declaration_id=declaration_id, request=request)
     audit_record(actor=request.user, action=AuditAction.DOWNLOAD, request=request, obj=declaration)
-    response = FileResponse(declaration.scan.open("rb"), as_attachment=True,
-                            filename=f"declaration-scan-{declaration.pk}")
-    response["Cache-Control"] = "no-store"
-    return response
+    return scan_response(declaration.scan, f"declaration-scan-{declaration.pk}")
 
 
 @login_required

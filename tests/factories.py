@@ -62,7 +62,7 @@ def staff(username: str, role: str, *, office=None, programme=None, country: str
 
 
 def household(*, actor, programme, office, destination="HN", people=None, status=CaseStatus.REGISTERED,
-              reception_centre=None):
+              reception_centre=None, intake_date=date(2018, 11, 19)):
     """A case registered through the service, then placed at `status` with its event."""
     people = people or [MemberInput(given_names="María José", family_names="Hernández López", sex="female",
                                     date_of_birth=date(1990, 3, 14), nationality=destination,
@@ -70,7 +70,7 @@ def household(*, actor, programme, office, destination="HN", people=None, status
                                     place_of_origin="San Pedro Sula")]
     data = RegistrationInput(programme=programme, office=office, destination_country=destination, members=people,
                              consent=ConsentInput(type="explicit"), how_heard="booth_outreach",
-                             caseworker_notes="Tiene miedo de regresar a su colonia.")
+                             intake_date=intake_date, caseworker_notes="Tiene miedo de regresar a su colonia.")
     case = case_register(actor=actor, data=data, confirm_duplicates=True).case
     if status != CaseStatus.REGISTERED or reception_centre is not None:
         CaseEvent.objects.create(case=case, actor=actor, from_status=case.status, to_status=status, note="test")

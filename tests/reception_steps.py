@@ -34,13 +34,13 @@ def day_of_travel(movement) -> None:
     movement.refresh_from_db()
 
 
-def child_alone(*, caseworker, supervisor, programme, office):
+def child_alone(*, caseworker, supervisor, programme, office, **registered):
     """An unaccompanied girl of fifteen, screened, with a best-interests decision for return, approved."""
     from cases.services import case_transition
 
     case = household(actor=caseworker, programme=programme, office=office, people=[MemberInput(
         given_names="Dayana", family_names="Paz", sex="female", date_of_birth=date(2011, 4, 1), nationality="HN",
-        place_of_origin="Choloma", relationship="principal")])
+        place_of_origin="Choloma", relationship="principal")], **registered)
     counsel(case, caseworker)
     child = case.members.get()
     screen(child, caseworker)

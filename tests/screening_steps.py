@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from cases.models import Case
 from cases.registration import MemberInput
 from screening import services
 from tests.factories import household
@@ -9,8 +10,8 @@ from tests.factories import household
 TOPICS = ["country_situation", "alternatives", "consequences", "assistance"]
 
 
-def family(*, actor, programme, office):
-    """A mother, a father and their son of eight, registered at `office`."""
+def family(*, actor, programme, office, **registered):
+    """A mother, a father and their son of eight, registered at `office` (on 19 November 2018 unless `intake_date`)."""
     people = [
         MemberInput(given_names="Ana Lucía", family_names="Reyes Paz", sex="female", date_of_birth=date(1991, 5, 2),
                     nationality="HN", place_of_origin="Choloma", relationship="principal", document_type="passport",
@@ -20,7 +21,12 @@ def family(*, actor, programme, office):
         MemberInput(given_names="Kevin", family_names="Mejía Reyes", sex="male", date_of_birth=date(2017, 7, 9),
                     nationality="HN", place_of_origin="Choloma", relationship="child"),
     ]
-    return household(actor=actor, programme=programme, office=office, people=people)
+    return household(actor=actor, programme=programme, office=office, people=people, **registered)
+
+
+def on_or_after_intake(day: date, case) -> date:
+    """The step's usual date, or the intake day for a household registered later (a record never predates it)."""
+    return max(day, Case.objects.get(pk=case.pk).intake_date)
 
 
 def lone_child(*, actor, programme, office):
@@ -31,19 +37,19 @@ def lone_child(*, actor, programme, office):
 
 def counsel(case, actor, outcome="wishes_to_return", topics=TOPICS):
     return services.counselling_session_record(actor=actor, case_id=case.pk, data={
-        "held_on": date(2018, 11, 20), "language": "español", "topics": topics, "outcome": outcome,
+        "held_on": on_or_after_intake(date(2018, 11, 20), case), "language": "español", "topics": topics, "outcome": outcome,
         "questions": "¿Me dan dinero para el bus?", "notes": "Quiere volver con su madre."})
 
 
 def screen(member, actor, fear=False, narrative="", vulnerabilities=(), version=None):
     return services.member_screening_save(
         actor=actor, member_id=member.pk, expected_version=version,
-        protection={"fear_of_return": fear, "narrative": narrative, "screened_on": date(2018, 11, 20)},
+        protection={"fear_of_return": fear, "narrative": narrative, "screened_on": on_or_after_intake(date(2018, 11, 20), member.case)},
         vulnerabilities=list(vulnerabilities), fitness=None)
 
 
 def declare(member, actor):
-    return services.declaration_record(actor=actor, member_id=member.pk, signed_on=date(2018, 11, 21),
+    return services.declaration_record(actor=actor, member_id=member.pk, signed_on=on_or_after_intake(date(2018, 11, 21), member.case),
                                        witness="Sor Juana Inés")
 
 

@@ -124,7 +124,8 @@ def test_the_case_page_offers_the_next_steps_and_shows_the_timeline(client, case
 def test_a_refused_step_in_the_browser_is_explained_not_a_500(client, caseworker, case):
     client.force_login(caseworker)
 
-    response = client.post(reverse("case_transition", args=[case.pk]), {"to": "withdrawn", "note": " "}, follow=True)
+    response = client.post(reverse("case_transition", args=[case.pk]), {"to": "withdrawn", "note": " ",
+                                                                    "confirmed": "1"}, follow=True)
 
     assert response.status_code == 200
     assert "alert-danger" in response.content.decode()

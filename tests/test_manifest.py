@@ -9,7 +9,7 @@ import openpyxl
 import pypdf
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.choices import Role
 from audit.models import AuditAction, AuditEvent
@@ -253,7 +253,8 @@ def test_no_format_carries_counselling_protection_vulnerability_medical_or_casew
 
 
 def test_the_csv_opens_in_excel_with_an_english_header_and_iso_dates(movement, family, child_alone):
-    text = manifest_csv(movement)
+    with translation.override("en"):
+        text = manifest_csv(movement)
     rows = csv_rows(text)
 
     assert text.startswith("\ufeffSeat,Family names,Given names,Sex,Date of birth,Nationality,Document type,")
@@ -269,7 +270,8 @@ def test_the_csv_opens_in_excel_with_an_english_header_and_iso_dates(movement, f
 
 
 def test_the_spreadsheet_has_one_sheet_a_bold_header_and_real_dates(movement):
-    sheet = xlsx_sheet(manifest_xlsx(movement))
+    with translation.override("en"):
+        sheet = xlsx_sheet(manifest_xlsx(movement))
     rows = list(sheet.iter_rows(values_only=True))
 
     assert len(sheet.parent.worksheets) == 1
@@ -384,3 +386,19 @@ def test_the_departure_is_printed_in_local_time(movement):
     local = timezone.localtime(movement.departure_at)
 
     assert local.strftime("%Y-%m-%d %H:%M") in pdf_text(manifest_pdf(movement))
+
+
+@pytest.mark.parametrize("language, header", [
+    ("es", ["Asiento", "Apellidos", "Nombres", "Sexo", "Fecha de nacimiento", "Nacionalidad"]),
+    ("en", ["Seat", "Family names", "Given names", "Sex", "Date of birth", "Nationality"])])
+def test_the_csv_and_spreadsheet_headers_are_in_the_language_of_who_downloads_them(
+        client, movement_officer, movement, language, header):
+    from accounts.models import User
+    User.objects.filter(pk=movement_officer.pk).update(language=language)
+    client.force_login(movement_officer)
+
+    from_page = client.get(page_url(movement, "csv")).content.decode("utf-8-sig")
+    from_api = api_as(User.objects.get(pk=movement_officer.pk)).get(api_url(movement, "xlsx"))
+
+    assert next(csv.reader(io.StringIO(from_page)))[:6] == header
+    assert list(next(xlsx_sheet(from_api.content).iter_rows(values_only=True)))[:6] == header

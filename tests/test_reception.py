@@ -331,3 +331,59 @@ def test_no_kit_is_given_from_an_empty_stock(reception, arrival, sps):
 
     assert response.status_code == 400 and "kind" in response.json()["fields"]
     assert not Assistance.objects.exists()
+
+
+def test_a_consent_still_allows_the_referral_after_the_institution_is_renamed_or_read_in_another_language(
+        reception, arrival, employment):
+    bus, the_family, _girl = arrival
+    ana = the_family.members.first()
+    check_in(reception, bus, member=ana.pk)
+    from django.utils import translation
+
+    from reception.services import referral_consent_record
+    with translation.override("es"):
+        referral_consent_record(actor=reception, member_id=ana.pk, institution_id=employment.pk, service="employment")
+    Institution.objects.filter(pk=employment.pk).update(name="SENAEH — Empleo")
+
+    referred = api_as(reception).post("/api/v1/referrals/", {"member": ana.pk, "institution": employment.pk,
+                                                             "service": "employment"}, format="json")
+
+    assert referred.status_code == 201
+    assert Referral.objects.get().consent.institution_id == employment.pk
+
+
+def test_a_consent_for_an_institution_of_the_same_name_does_not_allow_the_referral(reception, arrival, employment):
+    bus, the_family, _girl = arrival
+    ana = the_family.members.first()
+    namesake = Institution.objects.create(name=employment.name, country="HN", services=["employment"])
+    from reception.services import referral_consent_record
+    referral_consent_record(actor=reception, member_id=ana.pk, institution_id=namesake.pk, service="employment")
+
+    refused = api_as(reception).post("/api/v1/referrals/", {"member": ana.pk, "institution": employment.pk,
+                                                            "service": "employment"}, format="json")
+
+    assert refused.status_code == 409 and not Referral.objects.exists()
+
+
+def test_no_assistance_or_referral_is_recorded_once_the_case_is_closed(reception, supervisor, arrival, employment):
+    bus, the_family, _girl = arrival
+    ana = the_family.members.first()
+    for member in the_family.members.all():
+        check_in(reception, bus, member=member.pk)
+    from reception.services import referral_consent_record
+    referral_consent_record(actor=reception, member_id=ana.pk, institution_id=employment.pk, service="employment")
+    given = give(reception, ana, "before", kind="food")
+    api_as(supervisor).post(f"/api/v1/cases/{the_family.pk}/transitions/", {"to": "closed",
+                                                                             "closure_reason": "completed"},
+                            format="json")
+
+    food = give(reception, ana, "after", kind="food")
+    retried = give(reception, ana, "before", kind="food")
+    referral = api_as(reception).post("/api/v1/referrals/", {"member": ana.pk, "institution": employment.pk,
+                                                             "service": "employment"}, format="json")
+
+    assert Case.objects.get(pk=the_family.pk).status == "closed"
+    assert food.status_code == 400 and food.json()["detail"].startswith("Este caso está cerrado")
+    assert retried.status_code == 200 and retried.json()["id"] == given.json()["id"]
+    assert referral.status_code == 400
+    assert Assistance.objects.filter(member=ana).count() == 1 and not Referral.objects.exists()

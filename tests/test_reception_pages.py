@@ -196,7 +196,7 @@ def test_staff_of_another_centre_see_their_own_centre_and_nothing_of_this_one(cl
 @pytest.mark.parametrize("method,name,args,body", [p for p in PAGES if p[0] == "get"],
                          ids=[i for i, p in zip(PAGE_IDS, PAGES) if p[0] == "get"])
 def test_the_reception_staff_of_the_centre_open_every_page(client, reception, recorded, method, name, args, body):
-    response = signed_in(client, reception).get(reverse(name, args=args(recorded)))
+    response = signed_in(client, reception).get(reverse(name, args=args(recorded)), follow=True)
 
     assert response.status_code == 200
 
@@ -304,7 +304,7 @@ def test_a_double_submit_of_the_assistance_form_records_one_item(client, recepti
     ana = people["ana"]
     services.check_in(actor=reception, movement_id=people["bus"].pk, member_id=ana.pk)
     client = signed_in(client, reception)
-    form = client.get(reverse("assistance_new", args=[ana.pk]))
+    form = client.get(reverse("assistance_new", args=[ana.pk]), follow=True)
     key = re.search(r'name="request_key" value="([^"]+)"', html(form)).group(1)
     body = {"request_key": key, "kind": "transport_money", "amount": "500.00", "currency": "HNL"}
 
@@ -478,7 +478,7 @@ def test_the_supervisor_closes_an_arrived_case_from_the_reception_tab_and_a_case
 
     tab = signed_in(client, supervisor).get(reverse("case_reception", args=[people["family"].pk]))
     by_caseworker = signed_in(client, caseworker).post(url, {"reason": "completed"})
-    closed = signed_in(client, supervisor).post(url, {"reason": "completed"}, follow=True)
+    closed = signed_in(client, supervisor).post(url, {"reason": "completed", "confirmed": "1"}, follow=True)
 
     assert 'data-testid="close-case"' in html(tab)
     assert by_caseworker.status_code == 404
@@ -489,7 +489,7 @@ def test_the_supervisor_closes_an_arrived_case_from_the_reception_tab_and_a_case
 
 def test_a_case_still_in_transit_cannot_be_closed(client, reception, people):
     response = signed_in(client, reception).post(reverse("reception_case_close", args=[people["family"].pk]),
-                                                 {"reason": "completed"}, follow=True)
+                                                 {"reason": "completed", "confirmed": "1"}, follow=True)
 
     assert response.status_code == 200 and 'role="alert"' in html(response)
     assert Case.objects.get(pk=people["family"].pk).status == "in_transit"
@@ -587,3 +587,39 @@ def test_admins_keep_the_directory_of_institutions_and_others_cannot(client, adm
     assert Institution.objects.get(name="Centro de Salud de San Pedro Sula").services == ["health", "psychosocial"]
     assert stock.status_code == 200
     assert by_reception.status_code in (302, 403, 404)
+
+
+def test_the_assistance_form_keeps_its_one_time_key_in_its_address_so_back_resends_it(client, reception, people):
+    ana = people["ana"]
+    services.check_in(actor=reception, movement_id=people["bus"].pk, member_id=ana.pk)
+    client = signed_in(client, reception)
+    opened = client.get(reverse("assistance_new", args=[ana.pk]) + "?kind=food")
+    shown_again = client.get(opened.url)
+    key = re.search(r'name="request_key" value="([^"]+)"', html(shown_again)).group(1)
+
+    first = client.post(opened.url, {"kind": "food", "request_key": key}, follow=True)
+    after_back = client.get(opened.url)
+    resent = client.post(opened.url, {"kind": "food", "request_key": re.search(
+        r'name="request_key" value="([^"]+)"', html(after_back)).group(1)}, follow=True)
+    next_form = client.get(first.redirect_chain[-1][0])
+
+    assert opened.status_code == 302 and f"key={key}" in opened.url and "kind=food" in opened.url
+    assert Assistance.objects.filter(member=ana).count() == 1
+    assert "Nothing was added" in html(resent) or "No se agregó nada" in html(resent)
+    assert key not in html(next_form)
+
+
+def test_the_pages_record_no_assistance_or_referral_on_a_closed_case(client, reception, people, employment):
+    ana = people["ana"]
+    services.check_in(actor=reception, movement_id=people["bus"].pk, member_id=ana.pk)
+    services.referral_consent_record(actor=reception, member_id=ana.pk, institution_id=employment.pk,
+                                     service="employment")
+    Case.objects.filter(pk=people["family"].pk).update(status="closed")
+    client = signed_in(client, reception)
+
+    given = client.post(reverse("assistance_new", args=[ana.pk]), {"request_key": "f-1", "kind": "food"})
+    referred = client.post(reverse("referral_new", args=[ana.pk]), {"institution": employment.pk,
+                                                                    "service": "employment"})
+
+    assert "This case is closed" in html(given) and "This case is closed" in html(referred)
+    assert not Assistance.objects.exists() and not Referral.objects.exists()

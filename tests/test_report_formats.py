@@ -99,8 +99,10 @@ def with_week(tables: dict) -> dict:
 
 
 def csv_rows(content: bytes) -> list[dict]:
+    """The rows keyed by the English header's words (table, dimension, value, ...)."""
     assert content.startswith("\ufeff".encode())
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    return [{key.lower(): value for key, value in row.items()}
+            for row in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))]
 
 
 def csv_tables(rows: list[dict]) -> tuple[dict, dict]:
@@ -121,7 +123,8 @@ def csv_tables(rows: list[dict]) -> tuple[dict, dict]:
 def test_the_csv_holds_every_table_with_small_counts_hidden(returned, caravan, threshold):  # noqa: F811
     data = report(caravan, threshold)
 
-    content, extension = render(data, "csv")
+    with translation.override("en"):
+        content, extension = render(data, "csv")
 
     rows = csv_rows(content)
     assert extension == "csv"
@@ -338,3 +341,16 @@ def test_no_file_holds_a_name_a_document_number_or_a_date_of_birth(returned, car
         assert text.strip(), fmt
         leaks = [value for value in secrets if re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text)]
         assert leaks == [], fmt
+
+
+@pytest.mark.parametrize("language, header", [
+    ("en", ["Table", "Dimension", "Value", "Count", "Percent", "People", "Amount"]),
+    ("es", ["Tabla", "Dimensión", "Valor", "Conteo", "Porcentaje", "Personas", "Monto"])])
+def test_the_csv_header_is_in_the_language_the_report_was_asked_in(language, header):
+    data = one_table_report(sex_table(5, {"male": 40, "female": 30}), 5)
+
+    with translation.override(language):
+        content, _extension = render(data, "csv")
+
+    first = next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert first == header

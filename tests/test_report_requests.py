@@ -4,6 +4,7 @@ they are ready, and the monthly reports beat asks for."""
 import json
 import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from celery.schedules import crontab
@@ -135,7 +136,7 @@ def test_asking_again_replaces_the_report_with_new_numbers(admin_user, caseworke
     caravan.save()
     first = ask(admin_user, django_capture_on_commit_callbacks).data["id"]
     before = api_as(admin_user).get(f"/api/v1/reports/{first}/download/").json()
-    household(actor=caseworker, programme=caravan, office=tij)
+    household(actor=caseworker, programme=caravan, office=tij, intake_date=TODAY)
 
     again = ask(admin_user, django_capture_on_commit_callbacks)
     after = api_as(admin_user).get(f"/api/v1/reports/{first}/download/").json()
@@ -507,3 +508,18 @@ def test_the_api_gives_a_programmes_supervisor_its_monthly_report_like_the_page_
 
     assert status_body.status_code == 200 and download.status_code == 200
     assert download.json() == {"tables": {}}
+
+
+@pytest.mark.parametrize("language, footnote", [
+    ("en", "Counts below the programme's threshold are shown as “<N”, so that no person can be singled out."),
+    ("es", "se muestran como “<N”, para que nadie pueda ser identificado.")])
+def test_the_report_page_footnote_reads_whole_in_both_languages(language, footnote, client, supervisor, caravan,
+                                                                 django_capture_on_commit_callbacks):
+    report_id = ask(supervisor, django_capture_on_commit_callbacks).data["id"]
+    client = signed_in(client, supervisor)
+    User.objects.filter(pk=supervisor.pk).update(language=language)
+
+    page = html(client.get(reverse("report_detail", args=[report_id])))
+
+    shown = re.search(r'data-testid="suppression-footnote">(.*?)</p>', page, re.S).group(1)
+    assert "<N" not in shown and " ".join(unescape(shown).split()).endswith(footnote)

@@ -24,11 +24,13 @@ def returned(caseworker, supervisor, movement_officer, reception, caravan, tij, 
     """A family of three (mother, father, son of eight) and a girl alone: bused to San Pedro Sula, all received;
     the mother gets a kit and 500 HNL and is referred to the employment service; the father is a victim of
     trafficking."""
-    the_family = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
+    the_family = approved(family(actor=caseworker, programme=caravan, office=tij, intake_date=TODAY), caseworker,
+                          supervisor)
     jorge = the_family.members.get(given_names="Jorge")
     screen(jorge, caseworker, vulnerabilities=[{"kind": "trafficking", "severity": "high"}],
            version=jorge.protection.version)
-    girl = child_alone(caseworker=caseworker, supervisor=supervisor, programme=caravan, office=tij)
+    girl = child_alone(caseworker=caseworker, supervisor=supervisor, programme=caravan, office=tij,
+                       intake_date=TODAY)
     for case in (the_family, girl):
         documents_ready(case, movement_officer)
     bus = convoy(movement_officer, tij, sps, days_ahead=1)

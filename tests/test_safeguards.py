@@ -410,3 +410,12 @@ def test_closing_with_other_needs_a_note(caseworker, supervisor, movement_office
     assert [u.code for u in refused.value.unmet] == ["closure_note_missing"]
     case.refresh_from_db()
     assert case.status == "closed" and case.closure_reason == "other"
+
+
+def test_every_irreversible_move_of_the_tables_asks_for_confirmation_and_no_other():
+    from avr.confirm import CASE_QUESTIONS, MOVEMENT_QUESTIONS
+    from travel.rules import MOVEMENT_ALLOWED
+
+    assert set(CASE_QUESTIONS) == {to for moves in ALLOWED.values() for to, move in moves.items() if move.confirm}
+    assert set(MOVEMENT_QUESTIONS) == {to for moves in MOVEMENT_ALLOWED.values() for to, move in moves.items()
+                                       if move.confirm}

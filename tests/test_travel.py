@@ -350,3 +350,21 @@ def test_a_household_already_booked_is_not_booked_again(movement_officer, tij, s
 
     assert response.status_code == 400 and "case" in response.json()["fields"]
     assert set(Booking.objects.filter(status="booked").values_list("movement", flat=True)) == {bus.pk}
+
+
+def test_a_leg_expected_before_the_departure_is_refused_when_planning_or_moving_the_departure(movement_officer, tij,
+                                                                                               sps):
+    departure = timezone.now() + timedelta(days=3)
+    body = {"mode": "bus", "carrier": "Transportes del Pacífico", "departure_office": "TIJ",
+            "reception_centre": "HN-SPS", "departure_at": departure.isoformat(), "capacity": 40}
+    early = {"crossing_point": "Tecún Umán", "expected_at": (departure - timedelta(hours=2)).isoformat()}
+    on_time = {"crossing_point": "Tecún Umán", "expected_at": (departure + timedelta(hours=20)).isoformat()}
+
+    refused = api_as(movement_officer).post("/api/v1/movements/", {**body, "legs": [early]}, format="json")
+    planned = api_as(movement_officer).post("/api/v1/movements/", {**body, "legs": [on_time]}, format="json").json()
+    moved = api_as(movement_officer).patch(f"/api/v1/movements/{planned['id']}/", {
+        "version": planned["version"], "departure_at": (departure + timedelta(days=2)).isoformat()}, format="json")
+
+    assert refused.status_code == 400 and "legs" in refused.json()["fields"]
+    assert moved.status_code == 400 and "legs" in moved.json()["fields"]
+    assert Movement.objects.count() == 1 and Movement.objects.get().departure_at == departure

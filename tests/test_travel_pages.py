@@ -421,14 +421,14 @@ def test_departure_with_a_household_partly_ticked_is_refused_naming_it(client, m
     assert len(re.findall(r'name="boarded" value="\d+"[^>]* checked', html(page))) == 3
 
     partial = client.post(reverse("movement_transition", args=[confirmed_with_family.pk]),
-                          {"to": "departed", "boarded": members[:2]}, follow=True)
+                          {"to": "departed", "boarded": members[:2], "confirmed": "1"}, follow=True)
 
     assert f"Some households boarded only in part ({ready_family.reference})" in alerts(partial)
     assert Movement.objects.get(pk=confirmed_with_family.pk).status == "confirmed"
     assert Case.objects.get(pk=ready_family.pk).status == "booked"
 
     departed = client.post(reverse("movement_transition", args=[confirmed_with_family.pk]),
-                           {"to": "departed", "boarded": members}, follow=True)
+                           {"to": "departed", "boarded": members, "confirmed": "1"}, follow=True)
 
     assert "Departure recorded." in alerts(departed)
     assert Case.objects.get(pk=ready_family.pk).status == "in_transit"
@@ -603,3 +603,32 @@ def test_the_demo_has_a_planned_convoy_with_its_booked_household_and_running_it_
     assert list(convoy_.bookings.values_list("case__status", "member__given_names")) == [("booked", "Santos")]
     ready = TravelDocument.objects.filter(status="ready").values_list("member__case__status", flat=True)
     assert set(ready) == {"approved", "booked", "in_transit"}
+
+
+def test_a_leg_expected_before_the_departure_is_refused_on_the_planning_page(client, movement_officer, tij, sps):
+    signed_in(client, movement_officer)
+    departure = timezone.now() + timedelta(days=3)
+
+    response = client.post(reverse("movement_new"), {
+        "mode": "bus", "carrier": "Transportes del Pacífico", "departure_office": tij.pk,
+        "departure_at": local(departure), "reception_centre": sps.pk, "capacity": "10",
+        **legs_data(("Tecún Umán", local(departure - timedelta(hours=3))))})
+
+    assert response.status_code == 200
+    assert "A leg cannot be expected before the movement departs." in html(response)
+    assert not Movement.objects.exists()
+
+
+def test_the_passenger_list_flags_who_needs_medical_attention_and_nothing_more(client, reception,
+                                                                               confirmed_with_family, ready_family):
+    from cases.models import Member
+    ana, jorge, _kevin = ready_family.members.order_by("id")
+    Member.objects.filter(pk=ana.pk).update(needs_medical_attention=True)
+    signed_in(client, reception)
+
+    page = html(client.get(reverse("movement_detail", args=[confirmed_with_family.pk])))
+
+    rows = dict(re.findall(r'<tr data-member="(\d+)"(.*?)</tr>', page, re.S))
+    assert 'data-testid="medical-badge"' in rows[str(ana.pk)]
+    assert 'data-testid="medical-badge"' not in rows[str(jorge.pk)]
+    assert page.count('data-testid="medical-badge"') == 1

@@ -11,6 +11,7 @@ import io
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -28,12 +29,12 @@ from travel.qr import boarding_code, boarding_qr_png
 
 MANIFEST_LANGUAGES = ("es", "en")
 
-# (row key, header) for the CSV and the spreadsheet: airlines read English headers.
+# (row key, header) for the CSV and the spreadsheet: headers in the language of who downloads them.
 EXPORT_COLUMNS = [
-    ("seat", "Seat"), ("family_names", "Family names"), ("given_names", "Given names"), ("sex", "Sex"),
-    ("date_of_birth", "Date of birth"), ("nationality", "Nationality"), ("document_type", "Document type"),
-    ("document_number", "Document number"), ("unaccompanied_child", "Unaccompanied child (UMC)"),
-    ("case_reference", "Case reference"), ("boarding_code", "Boarding code"),
+    ("seat", _("Seat")), ("family_names", _("Family names")), ("given_names", _("Given names")), ("sex", _("Sex")),
+    ("date_of_birth", _("Date of birth")), ("nationality", _("Nationality")), ("document_type", _("Document type")),
+    ("document_number", _("Document number")), ("unaccompanied_child", _("Unaccompanied child (UMC)")),
+    ("case_reference", _("Case reference")), ("boarding_code", _("Boarding code")),
 ]
 EXPORT_SEX = {Sex.MALE: "M", Sex.FEMALE: "F"}
 XLSX_WIDTHS = {"seat": 6, "family_names": 24, "given_names": 22, "sex": 5, "date_of_birth": 13, "nationality": 11,
@@ -218,11 +219,11 @@ def export_value(key: str, row: dict):
 
 
 def manifest_csv(movement: Movement, viewer=None) -> str:
-    """The manifest as CSV for Excel: UTF-8 with a byte-order mark, English header, ISO dates."""
+    """The manifest as CSV for Excel: UTF-8 with a byte-order mark, header in the active language, ISO dates."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow([header for _key, header in EXPORT_COLUMNS])
+    writer.writerow([str(header) for _key, header in EXPORT_COLUMNS])
     for values in export_values(manifest_rows(movement, viewer)):
         writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values])
     return out.getvalue()
@@ -233,7 +234,7 @@ def manifest_xlsx(movement: Movement, viewer=None) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = movement.reference[:31]
-    sheet.append([header for _key, header in EXPORT_COLUMNS])
+    sheet.append([str(header) for _key, header in EXPORT_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for values in export_values(manifest_rows(movement, viewer)):

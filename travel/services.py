@@ -65,7 +65,7 @@ def movement_create(*, actor, data: dict, legs: list[dict] = ()) -> Movement:
     if office.country not in officer_countries(actor):
         raise ValidationError({"departure_office": [_("You plan movements from offices of your country only.")]})
     errors = movement_errors(data)
-    errors |= legs_errors(legs)
+    errors |= legs_errors(legs, data.get("departure_at"))
     if errors:
         raise ValidationError(errors)
     audit_actor_set(actor=actor)
@@ -77,10 +77,12 @@ def movement_create(*, actor, data: dict, legs: list[dict] = ()) -> Movement:
     return movement
 
 
-def legs_errors(legs) -> dict:
+def legs_errors(legs, departure_at=None) -> dict:
     for leg in legs:
         if not str(leg.get("crossing_point", "")).strip() or not leg.get("expected_at"):
             return {"legs": [_("Each leg needs a crossing point and an expected time.")]}
+    if departure_at and any(leg["expected_at"] < departure_at for leg in legs):
+        return {"legs": [_("A leg cannot be expected before the movement departs.")]}
     return {}
 
 
@@ -99,7 +101,9 @@ def movement_update(*, actor, movement_id: int, expected_version: int, changes: 
     if movement.status not in OPEN_FOR_BOOKING:
         raise ValidationError({"__all__": [_("A movement that has left or was cancelled cannot be changed.")]})
     booked = movement.bookings.filter(status__in=SEAT_TAKING).count()
-    errors = movement_errors(changes, booked=booked) | (legs_errors(legs) if legs is not None else {})
+    departure_at = changes.get("departure_at") or movement.departure_at
+    kept_legs = list(movement.legs.values("crossing_point", "expected_at")) if legs is None else legs
+    errors = movement_errors(changes, booked=booked) | legs_errors(kept_legs, departure_at)
     unknown = set(changes) - set(EDITABLE_MOVEMENT_FIELDS)
     if unknown:
         errors["__all__"] = [_("These fields cannot be changed here: %(names)s.") % {"names": ", ".join(sorted(unknown))}]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import OfficeKind, Role
 from accounts.models import Office
+from avr.confirm import MOVEMENT_QUESTIONS, confirmation_step
 from cases.models import Case
 from cases.selectors import case_get_for_user, cases_listed_audit
 from cases.services import InvalidTransition, StaleVersion, TransitionRefused
@@ -274,6 +275,11 @@ def movement_unbook(request, pk: int, case_id: int):
 def movement_transition_view(request, pk: int):
     """Confirm, cancel, record the departure (with who boarded) or mark the movement arrived."""
     to = request.POST.get("to", "")
+    step = confirmation_step(request, MOVEMENT_QUESTIONS, to, back=reverse("movement_detail", args=[pk]),
+                             may_act=lambda: Role.MOVEMENT_OFFICER in movement_roles(
+                                 request.user, movement_for_user(user=request.user, movement_id=pk)))
+    if step is not None:
+        return step
     boarded = [int(v) for v in request.POST.getlist("boarded") if v.isdigit()]
     success = {MovementStatus.CONFIRMED: _("Movement confirmed."), MovementStatus.CANCELLED: _("Movement cancelled."),
                MovementStatus.DEPARTED: _("Departure recorded."),

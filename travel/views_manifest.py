@@ -4,6 +4,7 @@ two doors. Every download is written to the audit log with the cases on board.""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -11,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from accounts.choices import Role
+from accounts.services import user_language
 from audit.models import AuditAction
 from audit.services import audit_record
 from screening.views_pdf import JsonErrorsOnly
@@ -39,7 +41,8 @@ def manifest_movement_get(*, user, movement_id) -> Movement:
 def manifest_download(*, request, movement: Movement, kind: str) -> HttpResponse:
     """The rendered manifest as an attachment nobody caches; the download is written to the audit log."""
     render, content_type = MANIFEST_FORMATS[kind]
-    content = render(movement, viewer=request.user)  # only the households the requester may see
+    with translation.override(user_language(request.user)):
+        content = render(movement, viewer=request.user)  # only the households the requester may see
     audit_record(actor=request.user, action=AuditAction.EXPORT, request=request, obj=movement,
                  object_ids=manifest_case_ids(movement, viewer=request.user))
     response = HttpResponse(content, content_type=content_type)
@@ -85,7 +88,7 @@ class MovementManifestPdf(MovementManifest):
 @extend_schema_view(get=extend_schema(operation_id="movements_manifest_csv",
                responses={(200, "text/csv"): OpenApiTypes.STR, **MANIFEST_ERRORS}))
 class MovementManifestCsv(MovementManifest):
-    """The passengers as CSV for airlines (UTF-8 with BOM, English header, ISO dates)."""
+    """The passengers as CSV for airlines (UTF-8 with BOM, header in the caller's language, ISO dates)."""
 
     kind = "csv"
 

@@ -1,4 +1,3 @@
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -26,6 +25,7 @@ from screening.api.serializers import (
 )
 from screening.approval import cases_bulk_approve
 from screening.models import Declaration
+from screening.uploads import scan_response
 from screening.selectors import (
     best_interests_of,
     case_checklist,
@@ -157,10 +157,7 @@ class DeclarationScan(generics.GenericAPIView):
         declaration: Declaration = declaration_for_scan(user=request.user, declaration_id=pk,
                                                         request=request._request)
         audit_record(actor=request.user, action=AuditAction.DOWNLOAD, request=request._request, obj=declaration)
-        response = FileResponse(declaration.scan.open("rb"), as_attachment=True,
-                                filename=f"declaration-scan-{declaration.pk}")
-        response["Cache-Control"] = "no-store"
-        return response
+        return scan_response(declaration.scan, f"declaration-scan-{declaration.pk}")
 
 
 class MemberConsentList(generics.GenericAPIView):

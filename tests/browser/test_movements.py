@@ -121,8 +121,8 @@ def test_the_movement_officer_fills_a_convoy_to_san_pedro_sula_is_refused_a_chil
         main.get_by_test_id("movement_manifest_csv").click()
     text = open(download.value.path(), encoding="utf-8-sig").read()
 
-    # then it lists the three passengers on board, each with their case reference
+    # then it lists the three passengers on board, each with their case reference, under Spanish headers
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 3
-    assert {row["Case reference"] for row in rows} == {case.reference for case in adults[:3]}
+    assert {row["Referencia del caso"] for row in rows} == {case.reference for case in adults[:3]}
     assert with_child.reference not in text and adults[3].reference not in text

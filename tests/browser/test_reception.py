@@ -156,7 +156,41 @@ def test_reception_at_san_pedro_sula_receives_the_convoy_assists_hands_over_refe
     close.locator("select[name=reason]").select_option("completed")
     close.get_by_test_id("close-case-button").click()
 
+    # then the page asks first, and going back changes nothing
+    dialog = page.get_by_test_id("confirm-dialog")
+    expect(dialog).to_contain_text("¿Cerrar el caso?")
+    dialog.get_by_test_id("confirm-no").click()
+    expect(dialog).to_have_count(0)
+    assert Case.objects.get(pk=the_family.pk).status == CaseStatus.ARRIVED
+    close.get_by_test_id("close-case-button").click()
+    page.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()
+
     # then the case is closed, the return completed
     expect(main.get_by_test_id("case-status")).to_have_text(status_label("closed"))
     case = Case.objects.get(pk=the_family.pk)
     assert (case.status, case.closure_reason) == ("closed", "completed")
+
+
+@pytest.mark.browser
+def test_back_and_resubmit_of_the_assistance_form_records_the_item_once(page):
+    # given the mother of a convoy checked in at San Pedro Sula
+    bus, the_family, _girl = a_departed_convoy()
+    ana = the_family.members.order_by("id").first()
+    reception = demo_user("reception_hn")
+    from reception.services import check_in
+    check_in(actor=reception, movement_id=bus.pk, member_id=ana.pk)
+    sign_in(page, "reception_hn")
+    main = page.locator("main")
+
+    # when food is recorded, then the browser goes Back to the filled form and sends it again
+    page.goto(f"/reception/members/{ana.pk}/assistance/")
+    main.get_by_test_id("assistance-form").locator("select[name=kind]").select_option("food")
+    main.get_by_test_id("assistance-form").locator("button[type=submit]").click()
+    expect(main.locator("[data-testid=given] [data-kind=food]")).to_be_visible()
+    page.go_back()
+    main.get_by_test_id("assistance-form").locator("select[name=kind]").select_option("food")
+    main.get_by_test_id("assistance-form").locator("button[type=submit]").click()
+
+    # then one item is recorded and the page says it was already recorded
+    expect(page.locator(".alert").filter(has_text="No se agregó nada")).to_be_visible()
+    assert Assistance.objects.filter(member=ana, kind="food").count() == 1
