@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
+from avr.conflicts import conflict_form
 from cases.choices import CaseStatus, ConsentScope
 from cases.models import Consent, Member
 from cases.permissions import cases_visible_to, user_assignments
@@ -345,12 +346,15 @@ def referral_list_page(request, *, refused_forms: dict | None = None):
     cases_listed_audit(user=request.user, cases=list({r.member.case for r in rows}), request=request)
     for referral in rows:
         referral.is_overdue = referral.status in OPEN_REFERRALS and referral.due_on < today
-        referral.form = (refused_forms or {}).get(referral.pk) or ReferralUpdateForm(referral=referral, initial={
-            "version": referral.version, "status": referral.status, "due_on": referral.due_on,
-            "note": referral.note})
+        referral.form = (refused_forms or {}).get(referral.pk) or ReferralUpdateForm(
+            referral=referral, initial=referral_initial(referral))
     return render(request, "reception/referral_list.html", {
         "rows": rows, "show": show, "overdue": sum(r.is_overdue for r in rows),
         "shows": [("open", _("Open")), ("overdue", _("Overdue")), ("all", _("All"))]})
+
+
+def referral_initial(referral) -> dict:
+    return {"version": referral.version, "status": referral.status, "due_on": referral.due_on, "note": referral.note}
 
 
 @login_required
@@ -367,9 +371,11 @@ def referral_update(request, pk: int):
             updated = saved(request, form, lambda: services.referral_update(
                 actor=request.user, referral_id=pk, expected_version=form.cleaned_data["version"],
                 changes=form.changes()))
-        except StaleVersion:
+        except StaleVersion as exc:
             messages.error(request, STALE_REFERRAL)
-            return redirect("referral_list")
+            referral.refresh_from_db()
+            form = conflict_form(form, saved=referral_initial(referral), version=exc.current, referral=referral)
+            return referral_list_page(request, refused_forms={pk: form})
         if updated is not None:
             messages.success(request, _("Referral of %(name)s: %(status)s.") % {
                 "name": referral.member.full_name, "status": ReferralStatus(updated.status).label})

@@ -81,6 +81,7 @@ class MemberScreeningForm(ScreeningForm):
                 widget=control(forms.Select))
             self.fields[f"specialised_{kind}"] = forms.BooleanField(
                 label=_("Needs a specialised assessment"), required=False, widget=control(forms.CheckboxInput))
+            self.fields[f"specialised_{kind}"].conflict_label = f"{label}: {_('Needs a specialised assessment')}"
 
     def clean(self):
         data = super().clean()
