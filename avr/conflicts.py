@@ -88,18 +88,19 @@ def loaded_from(data, name: str = TOKEN_FIELD):
 
 def shown(field, value) -> str:
     """A value as the user reads it: choice labels, local dates, yes or no."""
-    if value is None or value == "" or value == []:
-        return EMPTY
     if isinstance(field, forms.BooleanField):
         return _("Yes") if value else _("No")
+    if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+        # The empty choice may have a label of its own ("No", "Not assessed").
+        labels = {str(key): label for key, label in field.choices}
+        values = value if isinstance(value, (list, tuple)) else ["" if value is None else value]
+        return ", ".join(str(labels.get(str(v), v)) for v in values if str(v) in labels or v) or EMPTY
+    if value is None or value == "" or value == []:
+        return EMPTY
     if isinstance(field, forms.ModelChoiceField):
         if not hasattr(value, "pk"):
             value = field.queryset.filter(pk=value).first()
         return field.label_from_instance(value) if value is not None else EMPTY
-    if isinstance(field, forms.ChoiceField):
-        labels = {str(key): label for key, label in field.choices}
-        values = value if isinstance(value, (list, tuple)) else [value]
-        return ", ".join(str(labels.get(str(v), v)) for v in values)
     if isinstance(value, datetime):
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     if isinstance(value, date):
