@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
-from avr.conflicts import conflict_form
+from avr.conflicts import conflict_form, loaded_from
 from cases.choices import CaseStatus, ConsentScope
 from cases.models import Consent, Member
 from cases.permissions import cases_visible_to, user_assignments
@@ -365,7 +365,8 @@ def referral_update(request, pk: int):
     if referral is None:
         raise Http404
     member_for_reception(request, referral.member_id)
-    form = ReferralUpdateForm(request.POST, referral=referral)
+    form = ReferralUpdateForm(request.POST, referral=referral, loaded_status=(loaded_from(request.POST) or {}).get(
+        "status"))
     if form.is_valid():
         try:
             updated = saved(request, form, lambda: services.referral_update(

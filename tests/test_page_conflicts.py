@@ -14,6 +14,7 @@ from cases.registration import member_update
 from screening import services as screening
 from screening.models import BestInterests, CounsellingSession, ProtectionScreening
 from tests.screening_steps import family, lone_child, screen
+from tests.test_reception_pages import arrival, employment, people, recorded  # noqa: F401 (fixtures)
 from tests.travel_steps import convoy
 from travel import services as travel
 from travel.models import Movement
@@ -337,3 +338,64 @@ def test_required_fields_are_marked_with_a_legend(client, caseworker, case):
     assert 'data-testid="required-legend"' in page(response)
     assert re.search(r'name="intake_date"[^>]*required', page(response))
     assert re.search(r'Intake date <span class="text-danger" aria-hidden="true">\*</span>', page(response))
+
+
+# Referral row
+
+
+def referral_form(response, referral) -> str:
+    return re.search(rf'data-testid="referral-update-{referral.pk}".*?</form>', page(response), re.S).group(0)
+
+
+def test_a_stale_referral_update_shows_both_values_and_the_re_save_keeps_the_other_status(client, reception, recorded):
+    from reception import services as reception_services
+    from reception.models import Referral
+
+    referral = recorded["referral"]
+    opened = signed_in(client, reception).get(reverse("referral_list"))
+    row = referral_form(opened, referral)
+    token = entities.unescape(re.search(r'name="loaded_values" value="([^"]*)"', row).group(1))
+    reception_services.referral_update(actor=reception, referral_id=referral.pk, expected_version=referral.version,
+                                       changes={"status": "accepted", "note": ""})
+    mine = {"version": str(referral.version), "loaded_values": token, "status": "sent",
+            "due_on": referral.due_on.isoformat(), "note": "Cita el lunes"}
+
+    refused = client.post(reverse("referral_update", args=[referral.pk]), mine)
+    rows = conflict_rows(refused)
+    row = referral_form(refused, referral)
+    again = mine | {"version": version_shown(refused),
+                    "loaded_values": entities.unescape(re.search(r'name="loaded_values" value="([^"]*)"',
+                                                                 row).group(1)), "status": "accepted"}
+    saved = client.post(reverse("referral_update", args=[referral.pk]), again)
+
+    assert rows["status"][:2] == ("Accepted", "Sent") and "did not change" in rows["status"][2]
+    assert rows.keys() == {"status"}
+    assert saved.status_code == 302
+    referral = Referral.objects.get(pk=referral.pk)
+    assert (referral.status, referral.note, referral.version) == ("accepted", "Cita el lunes", 3)
+
+
+def test_every_date_input_of_the_pages_shows_its_saved_value():
+    """An <input type="date"> or "datetime-local" shows nothing unless its value is ISO (e.g. the intake date)."""
+    from django import forms
+
+    import cases.forms
+    import reception.forms
+    import reports.forms
+    import screening.forms
+    import travel.forms
+
+    checked = 0
+    for module in (cases.forms, screening.forms, travel.forms, reception.forms, reports.forms):
+        for form_class in vars(module).values():
+            if not (isinstance(form_class, type) and issubclass(form_class, forms.BaseForm)):
+                continue
+            for name, field in form_class.base_fields.items():
+                if isinstance(field, forms.DateTimeField):
+                    assert field.widget.format == "%Y-%m-%dT%H:%M", f"{form_class.__name__}.{name}"
+                elif isinstance(field, forms.DateField):
+                    assert field.widget.format == "%Y-%m-%d", f"{form_class.__name__}.{name}"
+                else:
+                    continue
+                checked += 1
+    assert checked > 20
