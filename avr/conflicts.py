@@ -56,7 +56,8 @@ def canonical(field, value):
         return timezone.localtime(value.replace(second=0, microsecond=0)).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip() if isinstance(field, forms.CharField) else str(value)
+    # Browsers post a textarea's line breaks as CRLF whatever was saved.
+    return str(value).replace("\r\n", "\n").strip() if isinstance(field, forms.CharField) else str(value)
 
 
 def loaded_token(values: dict) -> str:
