@@ -399,3 +399,17 @@ def test_every_date_input_of_the_pages_shows_its_saved_value():
                     continue
                 checked += 1
     assert checked > 20
+
+
+def test_the_travel_document_form_reports_the_services_checks_with_a_bad_date(client, movement_officer, caseworker,
+                                                                              supervisor, case):
+    from tests.travel_steps import approved
+
+    approved(case, caseworker, supervisor)
+    ana = case.members.get(given_names="Ana Lucía")
+
+    response = signed_in(client, movement_officer).post(reverse("travel_document_new", args=[case.pk, ana.pk]), {
+        "type": "passport", "number": "", "status": "ready", "expires_on": "not a date"})
+
+    assert "Enter a valid date." in page(response) and "A document is ready only with its number." in page(response)
+    assert not ana.travel_documents.exists()

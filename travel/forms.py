@@ -114,7 +114,7 @@ class TravelDocumentForm(TravelForm):
     number = forms.CharField(label=_("Number"), max_length=40, required=False, widget=control())
     issuing_consulate = forms.CharField(label=_("Issuing consulate"), max_length=160, required=False, widget=control(
         placeholder=_("e.g. Consulate of Honduras in Tijuana")))
-    requested_on = date_field(_("Requested on"), required=False, past=True)
-    issued_on = date_field(_("Issued on"), required=False, past=True)
+    requested_on = date_field(_("Requested on"), required=False)
+    issued_on = date_field(_("Issued on"), required=False)
     expires_on = date_field(_("Expires on"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=TravelDocumentStatus.choices, widget=control(forms.Select))

@@ -376,6 +376,11 @@ def travel_document_new(request, pk: int, member_id: int):
         else:
             messages.success(request, _("Travel document recorded."))
             return redirect("case_travel", pk=pk)
+    elif request.method == "POST":
+        # Every error in one round: the service's checks on what did parse, beside the fields' own errors.
+        for name, errors in services.travel_document_errors(form.cleaned_data).items():
+            if name not in form.errors:
+                form.add_error(name, errors)
     return render(request, "travel/travel_document_form.html", {"case": case, "member": member, "form": form})
 
 
