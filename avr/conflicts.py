@@ -43,10 +43,10 @@ def compared_fields(form) -> dict:
 
 def canonical(field, value):
     """A value as plain JSON, the same whether it came from the database, the token or what was typed."""
-    if value is None or value == "":
-        return ""
     if isinstance(field, forms.BooleanField):
         return bool(value)
+    if value is None or value == "":
+        return ""
     if isinstance(field, forms.ModelChoiceField):
         return str(getattr(value, "pk", value))
     if isinstance(value, (list, tuple)):

@@ -413,3 +413,13 @@ def test_the_travel_document_form_reports_the_services_checks_with_a_bad_date(cl
 
     assert "Enter a valid date." in page(response) and "A document is ready only with its number." in page(response)
     assert not ana.travel_documents.exists()
+
+
+def test_an_unticked_box_the_user_never_touched_takes_the_value_saved_now():
+    from django import forms
+
+    from avr.conflicts import canonical, decided
+
+    box = forms.BooleanField(required=False)
+
+    assert decided(canonical(box, None), canonical(box, False), canonical(box, True)) == (False, True)
