@@ -44,6 +44,8 @@ class HouseholdFormBase(forms.Form):
         for name, field in self.fields.items():
             field.required_in = ("always" if name in ALWAYS_REQUIRED
                                  else "full" if name in REQUIRED_IN_FULL_MODE else "")
+            if field.required_in == "always":
+                field.widget.attrs["aria-required"] = "true"
 
 
 def text(max_length: int, label, **attrs) -> forms.CharField:
@@ -166,7 +168,8 @@ class CaseEditForm(forms.Form):
     destination_country = forms.ChoiceField(label=_("Country of return"), choices=Country.choices)
     how_heard = forms.ChoiceField(label=_("How they heard of the programme"),
                                   choices=[("", "—"), *HowHeard.choices], required=False)
-    intake_date = forms.DateField(label=_("Intake date"), widget=forms.DateInput(attrs={"type": "date"}))
+    intake_date = forms.DateField(label=_("Intake date"), widget=forms.DateInput(format="%Y-%m-%d",
+                                                                                 attrs={"type": "date"}))
     caseworker_notes = forms.CharField(label=_("Caseworker notes"), widget=forms.Textarea(attrs={"rows": 4}),
                                        required=False)
 
@@ -175,3 +178,31 @@ class CaseEditForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+
+
+class PrincipalChangeForm(forms.Form):
+    """Who becomes the principal, and how each other member is related to them; the rules are in the service."""
+
+    bound_field_class = BootstrapBoundField
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    principal = forms.ChoiceField(label=_("New principal"), required=False, widget=forms.RadioSelect)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["principal"].choices = [(str(m.pk), m.full_name) for m in members]
+        choices = BLANK + [(v, label) for v, label in Relationship.choices if v != Relationship.PRINCIPAL]
+        for member in members:
+            field = forms.ChoiceField(label=_("Relationship to the new principal"), choices=choices, required=False,
+                                      widget=forms.Select(attrs={"class": "form-select"}))
+            field.conflict_label = _("Relationship of %(name)s to the new principal") % {"name": member.full_name}
+            self.fields[f"relationship_{member.pk}"] = field
+
+    def relationships(self) -> dict[int, str]:
+        return {int(name.removeprefix("relationship_")): value for name, value in self.cleaned_data.items()
+                if name.startswith("relationship_")}
+
+
+def principal_change_initial(case, members) -> dict:
+    principal = next((m.pk for m in members if m.relationship == Relationship.PRINCIPAL), "")
+    return {"version": case.version, "principal": str(principal)} | {
+        f"relationship_{m.pk}": "" if m.relationship == Relationship.PRINCIPAL else m.relationship for m in members}

@@ -14,8 +14,9 @@ from rest_framework.exceptions import ValidationError as FilterError
 
 from accounts.choices import Country
 from avr.confirm import CASE_QUESTIONS, confirmation_step
+from avr.conflicts import conflict_form
 from cases.choices import CaseStatus
-from cases.forms import CaseEditForm, MemberForm
+from cases.forms import CaseEditForm, MemberForm, PrincipalChangeForm, principal_change_initial
 from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.models import Case
 from cases.fields import field_context, field_group, readable
@@ -205,10 +206,10 @@ def case_edit(request, pk: int):
         try:
             case_update(case_id=pk, actor=request.user, expected_version=form.cleaned_data["version"],
                         changes=changes)
-        except StaleVersion:
+        except StaleVersion as exc:
             messages.error(request, STALE_REFUSAL)
-            form = CaseEditForm(data=stale_form_data(request.POST, case))
-            form.is_valid()
+            case.refresh_from_db()
+            form = conflict_form(form, saved=case_edit_initial(case), version=exc.current)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -232,13 +233,6 @@ def role_refusal_page(request):
 
 def case_edit_initial(case) -> dict:
     return {name: getattr(case, name) for name in EDITABLE_CASE_FIELDS} | {"version": case.version}
-
-
-def stale_form_data(posted, case) -> dict:
-    """Keep what the user typed, but with the version they would now be editing."""
-    data = posted.copy()
-    data["version"] = case.version
-    return data
 
 
 @login_required
@@ -270,6 +264,8 @@ def member_edit(request, pk: int, member_id: int):
         except StaleVersion as exc:
             messages.error(request, STALE_REFUSAL)
             version = exc.current
+            member.refresh_from_db()
+            form = conflict_form(form, saved=vars(member_as_input(member, case.intake_date)), version=version)
         except RegistrationInvalid as exc:
             for field, errors in exc.errors["member_fields"][0].items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -285,35 +281,32 @@ def member_edit(request, pk: int, member_id: int):
 @login_required
 def principal_change(request, pk: int):
     """Make another member the principal (e.g. before the principal leaves the household)."""
-    from cases.choices import Relationship
-
     case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
     if not may_edit_case(access):
         return role_refusal_page(request)
     members = list(case.members.all())
-    posted = request.POST.get("version", "")
-    version = int(posted) if posted.isdigit() else case.version
-    errors = {}
-    if request.method == "POST":
-        chosen = request.POST.get("principal", "")
-        relationships = {m.pk: request.POST.get(f"relationship_{m.pk}", "") for m in members}
+    form = PrincipalChangeForm(request.POST or None, members=members,
+                               initial=principal_change_initial(case, members))
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["principal"]
         try:
-            case_principal_change(actor=request.user, case_id=pk, expected_version=version,
-                                  principal_id=int(chosen) if chosen.isdigit() else 0, relationships=relationships)
+            case_principal_change(actor=request.user, case_id=pk, expected_version=form.cleaned_data["version"],
+                                  principal_id=int(chosen) if chosen.isdigit() else 0,
+                                  relationships=form.relationships())
         except StaleVersion as exc:
             messages.error(request, STALE_REFUSAL)
-            version = exc.current
+            case.refresh_from_db()
+            members = list(case.members.all())
+            form = conflict_form(form, saved=principal_change_initial(case, members), version=exc.current,
+                                 members=members)
         except ValidationError as exc:
-            errors = exc.message_dict
+            for field, errors in exc.message_dict.items():
+                field = "principal" if field == "member" else field
+                form.add_error(field if field in form.fields else None, errors)
         except PermissionDenied:
             messages.error(request, ROLE_REFUSAL)
         else:
             messages.success(request, _("The principal was changed."))
             return redirect("case_detail", pk=pk)
-    choices = [(v, label) for v, label in Relationship.choices if v != Relationship.PRINCIPAL]
-    rows = [{"member": m, "error": errors.get(f"relationship_{m.pk}", []),
-             "selected": request.POST.get(f"relationship_{m.pk}", "" if m.relationship == "principal" else
-                                          m.relationship)} for m in members]
-    return render(request, "cases/principal_change.html", {
-        "case": case, "rows": rows, "choices": choices, "version": version, "errors": errors,
-        "principal": request.POST.get("principal", "")})
+    rows = [{"member": m, "relationship": form[f"relationship_{m.pk}"]} for m in members]
+    return render(request, "cases/principal_change.html", {"case": case, "rows": rows, "form": form})

@@ -133,10 +133,12 @@ class ReferralUpdateForm(ReceptionForm):
     due_on = date_field(_("Answer due on"), required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=control(forms.Textarea, rows=1))
 
-    def __init__(self, *args, referral, **kwargs):
+    def __init__(self, *args, referral, loaded_status: str | None = None, **kwargs):
         kwargs.setdefault("auto_id", f"referral-{referral.pk}-%s")  # one form per row: ids must not repeat
         super().__init__(*args, **kwargs)
-        allowed = {referral.status} | REFERRAL_MOVES.get(referral.status, set())
+        # The choices the user was offered: a status someone else moved on since must reach the stale check.
+        status = loaded_status if loaded_status in REFERRAL_MOVES else referral.status
+        allowed = {status} | REFERRAL_MOVES.get(status, set())
         self.fields["status"].choices = [(v, label) for v, label in ReferralStatus.choices if v in allowed]
 
     def changes(self) -> dict:

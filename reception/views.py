@@ -25,6 +25,7 @@ from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
 from avr.confirm import CASE_QUESTIONS, confirmation_step
+from avr.conflicts import conflict_form, loaded_from
 from cases.choices import CaseStatus, ConsentScope
 from cases.fields import readable
 from cases.models import Consent, Member
@@ -356,13 +357,16 @@ def referral_list_page(request, *, refused_forms: dict | None = None):
     cases_listed_audit(user=request.user, cases=list({r.member.case for r in rows}), request=request)
     for referral in rows:
         referral.is_overdue = referral.status in OPEN_REFERRALS and referral.due_on < today
-        referral.form = (refused_forms or {}).get(referral.pk) or ReferralUpdateForm(referral=referral, initial={
-            "version": referral.version, "status": referral.status, "due_on": referral.due_on,
-            "note": referral.note})
+        referral.form = (refused_forms or {}).get(referral.pk) or ReferralUpdateForm(
+            referral=referral, initial=referral_initial(referral))
     return render(request, "reception/referral_list.html", {
         "rows": rows, "show": show, "overdue": sum(r.is_overdue for r in rows),
         "shows": [("open", pgettext("referrals filter", "Open")), ("overdue", pgettext("referrals filter", "Overdue")),
                   ("all", pgettext("referrals filter", "All"))]})
+
+
+def referral_initial(referral) -> dict:
+    return {"version": referral.version, "status": referral.status, "due_on": referral.due_on, "note": referral.note}
 
 
 @login_required
@@ -373,15 +377,18 @@ def referral_update(request, pk: int):
     if referral is None:
         raise Http404
     member_for_reception(request, referral.member_id)
-    form = ReferralUpdateForm(request.POST, referral=referral)
+    form = ReferralUpdateForm(request.POST, referral=referral, loaded_status=(loaded_from(request.POST) or {}).get(
+        "status"))
     if form.is_valid():
         try:
             updated = saved(request, form, lambda: services.referral_update(
                 actor=request.user, referral_id=pk, expected_version=form.cleaned_data["version"],
                 changes=form.changes()))
-        except StaleVersion:
+        except StaleVersion as exc:
             messages.error(request, STALE_REFERRAL)
-            return redirect("referral_list")
+            referral.refresh_from_db()
+            form = conflict_form(form, saved=referral_initial(referral), version=exc.current, referral=referral)
+            return referral_list_page(request, refused_forms={pk: form})
         if updated is not None:
             messages.success(request, _("Referral of %(name)s: %(status)s.") % {
                 "name": referral.member.full_name, "status": ReferralStatus(updated.status).label})

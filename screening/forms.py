@@ -24,10 +24,18 @@ def control(widget_class=forms.TextInput, **attrs):
     return widget_class(attrs={"class": css, **attrs})
 
 
-def date_field(label, required=True):
+def not_future(value) -> None:
+    """The services' own rule, checked with the other fields too, so that every error shows in one round."""
+    from screening.services import not_in_future
+
+    for errors in not_in_future(value, "date").values():
+        raise forms.ValidationError(errors)
+
+
+def date_field(label, required=True, past=False):
     # <input type="date"> only takes ISO dates: a localised value (20/11/2018) would show as empty.
-    return forms.DateField(label=label, required=required, widget=forms.DateInput(
-        format="%Y-%m-%d", attrs={"class": "form-control", "type": "date"}))
+    return forms.DateField(label=label, required=required, validators=[not_future] if past else [],
+                           widget=forms.DateInput(format="%Y-%m-%d", attrs={"class": "form-control", "type": "date"}))
 
 
 class ScreeningForm(forms.Form):
@@ -35,7 +43,7 @@ class ScreeningForm(forms.Form):
 
 
 class CounsellingSessionForm(ScreeningForm):
-    held_on = date_field(_("Date"))
+    held_on = date_field(_("Date"), past=True)
     language = forms.CharField(label=_("Language"), max_length=60, widget=control())
     interpreter = forms.CharField(label=_("Interpreter"), max_length=120, required=False, widget=control())
     topics = forms.MultipleChoiceField(label=_("Topics covered"), choices=CounsellingTopic.choices, required=False,
@@ -58,13 +66,13 @@ class MemberScreeningForm(ScreeningForm):
     pending_asylum_claim = forms.BooleanField(label=_("Has a pending asylum claim"), required=False,
                                               widget=control(forms.CheckboxInput))
     threats = forms.BooleanField(label=_("Has received threats"), required=False, widget=control(forms.CheckboxInput))
-    screened_on = date_field(_("Screened on"))
+    screened_on = date_field(_("Screened on"), past=True)
     needs_medical_attention = forms.BooleanField(label=_("Needs medical attention"), required=False,
                                                  widget=control(forms.CheckboxInput))
     fitness_outcome = forms.ChoiceField(label=_("Fitness to travel"), required=False,
                                         choices=[("", _("Not assessed"))] + FitnessOutcome.choices,
                                         widget=control(forms.Select))
-    fitness_assessed_on = date_field(_("Assessed on"), required=False)
+    fitness_assessed_on = date_field(_("Assessed on"), required=False, past=True)
     fitness_clinician = forms.CharField(label=_("Clinician"), max_length=120, required=False, widget=control())
     fitness_detail = forms.CharField(label=_("Medical detail (restricted)"), required=False,
                                      widget=control(forms.Textarea, rows=3))
@@ -81,6 +89,7 @@ class MemberScreeningForm(ScreeningForm):
                 widget=control(forms.Select))
             self.fields[f"specialised_{kind}"] = forms.BooleanField(
                 label=_("Needs a specialised assessment"), required=False, widget=control(forms.CheckboxInput))
+            self.fields[f"specialised_{kind}"].conflict_label = f"{label}: {_('Needs a specialised assessment')}"
 
     def clean(self):
         data = super().clean()
@@ -135,14 +144,14 @@ class BestInterestsForm(ScreeningForm):
     family_tracing_result = forms.CharField(label=_("Family tracing result"), required=False,
                                             widget=control(forms.Textarea, rows=2))
     outcome = forms.ChoiceField(label=_("Outcome"), choices=BestInterestsOutcome.choices, widget=control(forms.Select))
-    decided_on = date_field(_("Decided on"))
+    decided_on = date_field(_("Decided on"), past=True)
     guardian_consent = forms.BooleanField(label=_("The guardian consents to the return"), required=False,
                                           widget=control(forms.CheckboxInput))
-    guardian_consent_on = date_field(_("Guardian's consent given on"), required=False)
+    guardian_consent_on = date_field(_("Guardian's consent given on"), required=False, past=True)
 
 
 class DeclarationForm(ScreeningForm):
-    signed_on = date_field(_("Signed on"))
+    signed_on = date_field(_("Signed on"), past=True)
     witness = forms.CharField(label=_("Witness"), max_length=160, widget=control())
     scan = forms.FileField(label=_("Scan of the signed declaration (optional)"), required=False,
                            widget=control(forms.ClearableFileInput, accept="application/pdf,image/jpeg,image/png"))
@@ -157,7 +166,7 @@ class ConsentForm(ScreeningForm):
         placeholder=_("e.g. travel document")))
     type = forms.ChoiceField(label=_("How was it given?"), choices=ConsentType.choices, widget=control(forms.Select))
     reason = forms.CharField(label=_("Why not explicit"), required=False, widget=control())
-    given_on = date_field(_("Date"))
+    given_on = date_field(_("Date"), past=True)
 
 
 class ReferralOutForm(forms.Form):

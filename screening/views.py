@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
+from avr.conflicts import conflict_form
 from cases.models import Consent, Member
 from cases.permissions import FieldGroup, case_ids_visible_among, user_roles
 from cases.selectors import case_next_steps_for_user
@@ -69,13 +70,20 @@ def save_or_explain(request, form, save) -> bool:
         save()
     except ValidationError as exc:
         form_errors_from(form, exc)
-    except StaleVersion:
-        messages.error(request, STALE_REFUSAL)
     except PermissionDenied:
         messages.error(request, ROLE_REFUSAL)
     else:
         return True
     return False
+
+
+def versioned_save(request, form, save, *, saved_now, **form_kwargs):
+    """save_or_explain for a versioned form: (True, form) when saved; after a stale save, the comparison form."""
+    try:
+        return save_or_explain(request, form, save), form
+    except StaleVersion as exc:
+        messages.error(request, STALE_REFUSAL)
+        return False, conflict_form(form, saved=saved_now(), version=exc.current, **form_kwargs)
 
 
 def form_page(request, *, case, title: str, form, member=None):
@@ -107,34 +115,41 @@ def member_screening_edit(request, pk: int, member_id: int):
     member, case, access = member_of_case(request, pk, member_id)
     groups = access.field_groups
     current = member_screening(member, groups)
-    form = MemberScreeningForm(request.POST or None, protection_cleared=FieldGroup.PROTECTION in groups,
-                               medical_cleared=FieldGroup.MEDICAL in groups,
-                               initial=member_screening_initial(member, current) or None)
+    clearances = {"protection_cleared": FieldGroup.PROTECTION in groups,
+                  "medical_cleared": FieldGroup.MEDICAL in groups}
+    form = MemberScreeningForm(request.POST or None, initial=member_screening_initial(member, current) or None,
+                               **clearances)
     if not request.method == "POST" and not current["protection"]:
         form.initial["screened_on"] = timezone.localdate()
-    if request.method == "POST" and form.is_valid() and save_or_explain(
-            request, form, lambda: services.member_screening_save(actor=request.user, member_id=member.pk,
-                                                                  **form.service_arguments())):
-        messages.success(request, _("Screening saved."))
-        return redirect("case_screening", pk=pk)
+    if request.method == "POST" and form.is_valid():
+        saved, form = versioned_save(request, form, lambda: services.member_screening_save(
+            actor=request.user, member_id=member.pk, **form.service_arguments()),
+            saved_now=lambda: member_screening_initial(member, member_screening(member, groups)), **clearances)
+        if saved:
+            messages.success(request, _("Screening saved."))
+            return redirect("case_screening", pk=pk)
     return render(request, "screening/member_screening.html", {"case": case, "member": member, "form": form})
 
 
 @login_required
 def best_interests_edit(request, pk: int, member_id: int):
     member, case, _access = member_of_case(request, pk, member_id)
-    record = best_interests_of(member)
-    initial = {f: getattr(record, f) for f in BestInterestsForm.base_fields} if record else {}
-    form = BestInterestsForm(request.POST or None, initial=initial)
+    form = BestInterestsForm(request.POST or None, initial=best_interests_initial(best_interests_of(member)))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        if save_or_explain(request, form, lambda: services.best_interests_save(
-                actor=request.user, member_id=member.pk, expected_version=version, data=data)):
+        saved, form = versioned_save(request, form, lambda: services.best_interests_save(
+            actor=request.user, member_id=member.pk, expected_version=version, data=data),
+            saved_now=lambda: best_interests_initial(best_interests_of(member)))
+        if saved:
             messages.success(request, _("Best-interests determination saved."))
             return redirect("case_screening", pk=pk)
     return form_page(request, case=case, member=member, form=form,
                      title=_("Best-interests determination"))
+
+
+def best_interests_initial(record) -> dict:
+    return {f: getattr(record, f) for f in BestInterestsForm.base_fields} if record else {}
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Pages of movements (plan, book, escort, depart) and of travel documents; the rules live in travel.services."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import OfficeKind, Role
 from accounts.models import Office
 from avr.confirm import MOVEMENT_QUESTIONS, confirmation_step
+from avr.conflicts import EMPTY, Difference, canonical, conflict_form, decided, loaded_from, loaded_token, shown
 from cases.models import Case
 from cases.selectors import case_get_for_user, cases_listed_audit
 from cases.services import InvalidTransition, StaleVersion, TransitionRefused
@@ -44,6 +46,7 @@ from travel.selectors import (
 
 STALE_MOVEMENT = gettext_lazy("Someone else saved this movement after you opened it. Nothing was overwritten: "
                               "check the current values below, then make your change again.")
+LEGS_LOADED = "legs_loaded"
 MANIFEST_FORMATS = [("movement_manifest_pdf", "PDF"), ("movement_manifest_csv", "CSV"),
                     ("movement_manifest_xlsx", "XLSX")]
 DOCUMENT_ROLES = {Role.MOVEMENT_OFFICER, Role.CASEWORKER, Role.SUPERVISOR}
@@ -104,11 +107,9 @@ def movement_edit(request, pk: int):
     movement = movement_for_user(user=request.user, movement_id=pk)
     if Role.MOVEMENT_OFFICER not in movement_roles(request.user, movement):
         raise Http404
-    initial = {name: getattr(movement, name) for name in services.EDITABLE_MOVEMENT_FIELDS}
-    # The page shows minutes: seconds left in the initial value would make an untouched field look changed.
-    initial |= {"version": movement.version, "departure_at": minutes(movement.departure_at)}
-    form = MovementForm(request.POST or None, initial=initial, editing=True)
+    form = MovementForm(request.POST or None, initial=movement_initial(movement), editing=True)
     legs = leg_formset(request.POST or None, legs=movement.legs.all(), blank_rows=2)
+    legs_token = request.POST.get(LEGS_LOADED) or loaded_token(legs_canonical(saved_legs(movement)))
     legs_errors: dict = {}
     if request.method == "POST" and form.is_valid() & legs.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data
@@ -119,10 +120,8 @@ def movement_edit(request, pk: int):
                                      legs=legs_from(legs) if legs.has_changed() else None)
         except StaleVersion as exc:
             messages.error(request, STALE_MOVEMENT)
-            posted = request.POST.copy()
-            posted["version"] = exc.current
-            form = MovementForm(posted, initial=initial | {"version": exc.current}, editing=True)
-            form.is_valid()
+            movement.refresh_from_db()
+            form, legs, legs_token = movement_conflict(request, form, legs, movement, exc.current)
         except ValidationError as exc:
             errors_onto(form, exc, elsewhere=legs_errors)
         except PermissionDenied:
@@ -132,7 +131,40 @@ def movement_edit(request, pk: int):
             return redirect("movement_detail", pk=pk)
     return render(request, "travel/movement_form.html", {
         "form": form, "legs": legs, "legs_errors": legs_errors.get("legs", []), "movement": movement,
+        "legs_loaded": {"name": LEGS_LOADED, "token": legs_token},
         "title": _("Edit movement %(reference)s") % {"reference": movement.reference}})
+
+
+def movement_initial(movement) -> dict:
+    initial = {name: getattr(movement, name) for name in services.EDITABLE_MOVEMENT_FIELDS}
+    # The page shows minutes: seconds left in the initial value would make an untouched field look changed.
+    return initial | {"version": movement.version, "departure_at": minutes(movement.departure_at)}
+
+
+def saved_legs(movement) -> list[dict]:
+    return [{"crossing_point": leg.crossing_point, "expected_at": leg.expected_at} for leg in movement.legs.all()]
+
+
+def legs_canonical(legs) -> list:
+    return [[leg["crossing_point"], canonical(forms.DateTimeField(), leg["expected_at"])] for leg in legs]
+
+
+def legs_shown(legs) -> str:
+    return "\n".join(f"{leg['crossing_point']} · {shown(forms.DateTimeField(), leg['expected_at'])}"
+                      for leg in legs) or EMPTY
+
+
+def movement_conflict(request, form, legs, movement, version: int):
+    """The movement form again after a stale save: its fields, then its legs, decided like one more field."""
+    form = conflict_form(form, saved=movement_initial(movement), version=version, editing=True)
+    saved, typed = saved_legs(movement), legs_from(legs)
+    keeps_yours, show = decided(loaded_from(request.POST, LEGS_LOADED), legs_canonical(typed), legs_canonical(saved))
+    if not keeps_yours:
+        legs = leg_formset(legs=movement.legs.all(), blank_rows=2)
+    if show:
+        form.conflict.differences.append(Difference(name="legs", label=str(_("Legs")), saved=legs_shown(saved),
+                                                    yours=legs_shown(typed), keeps_yours=keeps_yours))
+    return form, legs, loaded_token(legs_canonical(saved))
 
 
 @login_required
@@ -349,6 +381,11 @@ def travel_document_new(request, pk: int, member_id: int):
         else:
             messages.success(request, _("Travel document recorded."))
             return redirect("case_travel", pk=pk)
+    elif request.method == "POST":
+        # Every error in one round: the service's checks on what did parse, beside the fields' own errors.
+        for name, errors in services.travel_document_errors(form.cleaned_data).items():
+            if name not in form.errors:
+                form.add_error(name, errors)
     return render(request, "travel/travel_document_form.html", {"case": case, "member": member, "form": form})
 
 
