@@ -419,3 +419,16 @@ def test_every_irreversible_move_of_the_tables_asks_for_confirmation_and_no_othe
     assert set(CASE_QUESTIONS) == {to for moves in ALLOWED.values() for to, move in moves.items() if move.confirm}
     assert set(MOVEMENT_QUESTIONS) == {to for moves in MOVEMENT_ALLOWED.values() for to, move in moves.items()
                                        if move.confirm}
+
+
+def test_the_movement_page_offers_its_moves_from_the_table_and_says_when_the_departure_is_too_early(
+        client, booked_family, movement_officer, flight):
+    client.force_login(movement_officer)
+
+    early = client.get(f"/movements/{flight.pk}/").content.decode()
+    day_of_travel(flight)
+    on_the_day = client.get(f"/movements/{flight.pk}/").content.decode()
+
+    assert 'data-to="confirmed"' not in early and 'data-to="cancelled"' in early  # confirmed: depart or cancel
+    assert 'data-code="departure_too_early"' in early and 'data-to="departed" disabled' in early
+    assert 'data-code="departure_too_early"' not in on_the_day and 'data-to="departed" disabled' not in on_the_day

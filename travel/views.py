@@ -34,6 +34,7 @@ from travel.forms import (
 )
 from travel.models import Booking
 from travel.permissions import movement_for_user, movement_roles, movement_scope, movements_visible_to
+from travel.rules import MOVEMENT_ALLOWED, MOVEMENT_GUARDS
 from travel.selectors import (
     bookable_cases,
     case_documents,
@@ -192,6 +193,7 @@ def detail_page(request, pk: int, *, booking_form=None, refusal=None, escort_for
         "boarding": [b for b in bookings if b.status == BookingStatus.BOOKED],
         "case_links": {b.case_id for b in bookings},  # every household shown is one the user may open
         # The centre is not told about households that are no longer coming, only those who plan the movement.
+        "moves": movement_moves(movement) if manages else {},
         "held": households_held(movement, request.user) if movement.status in OPEN_FOR_BOOKING
         and roles & {Role.MOVEMENT_OFFICER, Role.SUPERVISOR} else [],
     }
@@ -204,6 +206,12 @@ def detail_page(request, pk: int, *, booking_form=None, refusal=None, escort_for
     if context["can_record_support"]:
         context["support_form"] = support_form or BorderSupportForm(initial={"given_at": timezone.localtime()})
     return render(request, "travel/movement_detail.html", context)
+
+
+def movement_moves(movement) -> dict:
+    """The movement's next moves from its lifecycle table (travel.rules), each with what still keeps it back."""
+    return {to: [u for name in move.guards for u in MOVEMENT_GUARDS[name](movement)]
+            for to, move in MOVEMENT_ALLOWED.get(movement.status, {}).items()}
 
 
 def households_mark(bookings) -> None:
