@@ -163,7 +163,9 @@ SAFEGUARD_REASONS = {
     "fitness_missing": gettext_lazy("fitness to travel is not established"),
     "unfit_to_travel": gettext_lazy("fitness to travel is not established"),
     "birth_date_missing": gettext_lazy("a date of birth is missing"),
+    "same_person_active": gettext_lazy("the same person is in another active return"),
 }
+SAFEGUARD_REASON_OTHER = gettext_lazy("a safeguard no longer holds")
 
 
 def safeguards_unmet(case: Case, actor: User, *, movement=None) -> list[Unmet]:
@@ -187,7 +189,7 @@ def case_safeguard_hold(*, case: Case, actor: User, unmet: list[Unmet]) -> None:
     """Put the case on hold because a safeguard stopped holding: seats released, the centre's access removed,
     supervisors and movement officers told. Made by the software on anyone's recording, so no role is needed:
     stopping a return is always allowed."""
-    reasons = dict.fromkeys(str(SAFEGUARD_REASONS.get(u.code, u.message)) for u in unmet)
+    reasons = dict.fromkeys(str(SAFEGUARD_REASONS.get(u.code, SAFEGUARD_REASON_OTHER)) for u in unmet)
     note = _("Put on hold by the safeguards: %(reasons)s.") % {"reasons": "; ".join(reasons)}
     context = MoveContext(case=case, actor=actor, to=CaseStatus.ON_HOLD, note=note)
     audit_actor_set(actor=actor)

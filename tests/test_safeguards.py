@@ -432,3 +432,13 @@ def test_the_movement_page_offers_its_moves_from_the_table_and_says_when_the_dep
     assert 'data-to="confirmed"' not in early and 'data-to="cancelled"' in early  # confirmed: depart or cancel
     assert 'data-code="departure_too_early"' in early and 'data-to="departed" disabled' in early
     assert 'data-code="departure_too_early"' not in on_the_day and 'data-to="departed" disabled' not in on_the_day
+
+
+def test_every_safeguard_has_a_reason_for_the_timeline_that_names_nobody():
+    from cases.services import SAFEGUARD_REASONS
+
+    codes = {"protection_flag_open", "declaration_missing", "best_interests_missing", "best_interests_not_return",
+             "guardian_consent_missing", "fitness_missing", "unfit_to_travel", "birth_date_missing",
+             "same_person_active"}
+    assert codes <= set(SAFEGUARD_REASONS)
+    assert all("%(" not in str(reason) for reason in SAFEGUARD_REASONS.values())
