@@ -182,7 +182,7 @@ def test_a_case_without_a_protection_flag_is_not_referred_out_from_the_page(clie
     before = snapshot(case)
     signed_in(client, caseworker)
 
-    response = move(client, case, "referred_out", note="Dice que tiene miedo", referred_to="unhcr")
+    response = move(client, case, "referred_out", note="Dice que tiene miedo", referred_to="unhcr", confirmed="1")
 
     assert "Only a case with an open protection flag is referred out." in alerts(response)
     assert snapshot(case) == before
@@ -200,7 +200,7 @@ def test_fear_of_return_typed_on_the_page_blocks_submission_and_the_case_is_refe
     before = snapshot(case)
     refused = move(client, case, "pending_approval")
     after_refusal = snapshot(case)
-    referred = move(client, case, "referred_out", note="Teme a la pandilla", referred_to="unhcr")
+    referred = move(client, case, "referred_out", note="Teme a la pandilla", referred_to="unhcr", confirmed="1")
 
     assert saved.status_code == 302
     assert Case.objects.get(pk=case.pk).status == "referred_out"

@@ -149,12 +149,10 @@ def test_the_caseworker_who_submitted_cannot_approve_even_with_a_supervisor_role
     expect(row).to_be_visible()
     expect(row.locator("input[name=case]")).to_be_disabled()
 
-    # and pressing "approved" on the case's screening tab is refused, naming another supervisor
+    # and the case's screening tab offers them no "approve" at all, only what another supervisor's eyes allow
     main = open_screening_tab(page, case)
-    expect(main.locator("button[data-to=approved]")).to_be_visible()
-    press_next_step(page, "approved")
-    page.wait_for_url(f"**/cases/{case.pk}/screening/")
-    expect(page.locator("main .alert-danger")).to_contain_text(refusal("same_person_cannot_approve"))
+    expect(main.locator("[data-testid=next-steps] button[data-to=rejected]")).to_be_visible()
+    expect(main.locator("button[data-to=approved]")).to_have_count(0)
     expect(page.locator("main").get_by_test_id("case-status")).to_have_text(status_label("pending_approval"))
     assert status_of(case) == "pending_approval"
     assert CaseEvent.objects.filter(case=case).count() == events
@@ -179,11 +177,10 @@ def test_a_principal_who_fears_return_blocks_submission_and_the_case_is_referred
     expect(main.locator("[data-testid=checklist] [data-code=protection_flag_open]")).to_contain_text(
         principal.full_name)
 
-    # and submitting is refused, saying why
+    # and submitting is not possible: the button is disabled and says why
     events = CaseEvent.objects.filter(case=case).count()
-    press_next_step(page, "pending_approval")
-    page.wait_for_url(f"**/cases/{case.pk}/screening/")
-    expect(page.locator("main .alert-danger")).to_contain_text(
+    expect(main.locator("[data-testid=next-steps] button[data-to=pending_approval]")).to_be_disabled()
+    expect(main.get_by_test_id("missing-pending_approval")).to_contain_text(
         refusal("protection_flag_open", name=principal.full_name))
     assert status_of(case) == "screening"
     assert CaseEvent.objects.filter(case=case).count() == events
@@ -194,6 +191,7 @@ def test_a_principal_who_fears_return_blocks_submission_and_the_case_is_referred
     step.locator("select[name=referred_to]").select_option("unhcr")
     step.locator("input[name=note]").fill("Teme a la pandilla de su colonia")
     press_next_step(page, "referred_out")
+    page.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()  # it cannot be undone
     page.wait_for_url(f"**/cases/{case.pk}/screening/")
 
     # then the case has left the programme for UNHCR
