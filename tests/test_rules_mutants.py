@@ -1,0 +1,248 @@
+"""The safeguard lines a mutation run (`make mutants`) could change unnoticed, each held by a behaviour: who may make
+a move, what each safeguard refuses and what it lets through, tried through case_transition on a real database."""
+
+from datetime import date
+
+import pytest
+
+from cases.models import CaseEvent
+from cases.services import TransitionRefused, case_transition
+from screening import services as screening
+from screening.models import ProtectionScreening
+from tests.screening_steps import counsel, family, ready_for_submission
+from tests.travel_steps import approved
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted(case, caseworker):
+    ready_for_submission(case, caseworker)
+    case_transition(case_id=case.pk, to="pending_approval", actor=caseworker)
+    case.refresh_from_db()
+    return case
+
+
+def snapshot(case) -> tuple:
+    case.refresh_from_db()
+    return case.status, case.version, CaseEvent.objects.filter(case=case).count()
+
+
+def refused_codes(case, to, actor, **kwargs) -> list[tuple[str, int | None]]:
+    before = snapshot(case)
+    with pytest.raises(TransitionRefused) as refused:
+        case_transition(case_id=case.pk, to=to, actor=actor, **kwargs)
+    assert snapshot(case) == before
+    return [(u.code, u.member_id) for u in refused.value.all_unmet]
+
+
+def medical_flag(member, actor, fitness_outcome=None):
+    """The member needs medical attention; with an outcome, a fitness-to-travel assessment is recorded too."""
+    current = ProtectionScreening.objects.filter(member=member).first()
+    fitness = None if fitness_outcome is None else {"outcome": fitness_outcome, "assessed_on": date(2018, 11, 21),
+                                                    "clinician": "Dra. Ramírez"}
+    screening.member_screening_save(
+        actor=actor, member_id=member.pk, expected_version=current.version if current else None,
+        protection={"fear_of_return": False, "screened_on": date(2018, 11, 20)}, vulnerabilities=[],
+        fitness=fitness, needs_medical_attention=True)
+
+
+# -- Fit to travel --------------------------------------------------------------------------------------------------
+
+def test_a_youngest_member_needing_medical_attention_is_not_approved_without_a_fitness_assessment(
+        caseworker, supervisor, caravan, tij):
+    case = submitted(family(actor=caseworker, programme=caravan, office=tij), caseworker)
+    son = case.members.order_by("id").last()
+    medical_flag(son, caseworker)
+
+    assert refused_codes(case, "approved", supervisor) == [("fitness_missing", son.pk)]
+
+
+@pytest.mark.parametrize("outcome, refused", [("fit", False), ("fit_with_escort", False), ("unfit", True)])
+def test_only_a_member_found_unfit_to_travel_keeps_the_household_from_approval(
+        caseworker, supervisor, caravan, tij, outcome, refused):
+    case = submitted(family(actor=caseworker, programme=caravan, office=tij), caseworker)
+    son = case.members.order_by("id").last()
+    medical_flag(son, caseworker, fitness_outcome=outcome)
+
+    if refused:
+        assert refused_codes(case, "approved", supervisor) == [("unfit_to_travel", son.pk)]
+    else:
+        case_transition(case_id=case.pk, to="approved", actor=supervisor)
+        case.refresh_from_db()
+        assert case.status == "approved"
+
+
+# -- Counselling ----------------------------------------------------------------------------------------------------
+
+def test_the_latest_counselling_session_decides_whether_the_person_wishes_to_return(caseworker, caravan, tij):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    ready_for_submission(case, caseworker)
+    counsel(case, caseworker, outcome="does_not_wish")
+
+    assert ("counselling_not_wishing_to_return", None) in refused_codes(case, "pending_approval", caseworker)
+
+
+def test_a_person_undecided_at_first_and_wishing_to_return_later_is_submitted(caseworker, caravan, tij):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    counsel(case, caseworker, outcome="undecided")
+    ready_for_submission(case, caseworker)
+
+    case_transition(case_id=case.pk, to="pending_approval", actor=caseworker)
+
+    case.refresh_from_db()
+    assert case.status == "pending_approval"
+
+
+@pytest.mark.parametrize("outcome", ["undecided", "does_not_wish"])
+def test_a_person_who_does_not_say_they_wish_to_return_is_not_submitted(caseworker, caravan, tij, outcome):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    ready_for_submission(case, caseworker)
+    counsel(case, caseworker, outcome=outcome)
+
+    assert ("counselling_not_wishing_to_return", None) in refused_codes(case, "pending_approval", caseworker)
+
+
+# -- Who may make a move --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def no_show(caseworker, supervisor, caravan, tij):
+    from cases.choices import CaseStatus
+
+    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
+    CaseEvent.objects.create(case=case, actor=supervisor, from_status=case.status, to_status="no_show", note="test")
+    type(case).objects.filter(pk=case.pk).update(status=CaseStatus.NO_SHOW)
+    case.refresh_from_db()
+    return case
+
+
+@pytest.mark.parametrize("who", ["caseworker", "movement_officer"])
+def test_a_household_that_did_not_board_is_approved_again_by_its_caseworker_or_a_movement_officer(
+        no_show, who, request):
+    case_transition(case_id=no_show.pk, to="approved", actor=request.getfixturevalue(who))
+
+    no_show.refresh_from_db()
+    assert no_show.status == "approved"
+
+
+@pytest.fixture
+def arrived(caseworker, caravan, tij, sps):
+    from tests.factories import household
+
+    return household(actor=caseworker, programme=caravan, office=tij, status="arrived", reception_centre=sps)
+
+
+@pytest.mark.parametrize("who", ["supervisor", "reception"])
+def test_an_arrived_household_is_closed_by_its_supervisor_or_its_reception_centre(arrived, who, request):
+    case_transition(case_id=arrived.pk, to="closed", actor=request.getfixturevalue(who),
+                    choices={"closure_reason": "completed"})
+
+    arrived.refresh_from_db()
+    assert arrived.status == "closed" and arrived.closure_reason == "completed"
+
+
+@pytest.mark.parametrize("status, to, who", [
+    ("registered", "withdrawn", "caseworker"), ("approved", "on_hold", "supervisor"),
+    ("pending_approval", "rejected", "supervisor"), ("booked", "withdrawn", "caseworker"),
+])
+def test_a_move_that_must_say_why_is_refused_without_a_note(caseworker, supervisor, caravan, tij, status, to, who,
+                                                           request):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import household
+
+    case = household(actor=caseworker, programme=caravan, office=tij, status=status)
+    before = snapshot(case)
+
+    with pytest.raises(ValidationError):
+        case_transition(case_id=case.pk, to=to, actor=request.getfixturevalue(who), note="  ")
+
+    assert snapshot(case) == before
+
+
+# -- Referral out on a protection need ------------------------------------------------------------------------------
+
+@pytest.fixture
+def fearing(caseworker, caravan, tij):
+    from tests.screening_steps import screen
+
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    ready_for_submission(case, caseworker)
+    principal = case.members.order_by("id").first()
+    screen(principal, caseworker, fear=True, version=ProtectionScreening.objects.get(member=principal).version)
+    case_transition(case_id=case.pk, to="screening", actor=caseworker)
+    case.refresh_from_db()
+    return case
+
+
+def test_a_person_who_fears_return_is_referred_out_although_the_safeguards_of_a_return_fail(fearing, caseworker):
+    from screening.models import ProtectionReferral
+
+    case_transition(case_id=fearing.pk, to="referred_out", actor=caseworker, note="Teme volver a su colonia.",
+                    choices={"referred_to": "unhcr"})
+
+    fearing.refresh_from_db()
+    assert fearing.status == "referred_out"
+    assert list(ProtectionReferral.objects.filter(case=fearing).values_list("referred_to", flat=True)) == ["unhcr"]
+
+
+@pytest.mark.parametrize("referred_to", [None, "", "embassy"])
+def test_a_referral_out_is_refused_until_its_recipient_is_chosen(fearing, caseworker, referred_to):
+    assert refused_codes(fearing, "referred_out", caseworker, note="Teme volver.",
+                         choices={"referred_to": referred_to}) == [("referral_recipient_missing", None)]
+
+
+def test_a_case_with_no_protection_flag_is_not_referred_out(caseworker, caravan, tij):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    ready_for_submission(case, caseworker)
+    case_transition(case_id=case.pk, to="screening", actor=caseworker)
+
+    assert refused_codes(case, "referred_out", caseworker, note="Por si acaso.",
+                         choices={"referred_to": "unhcr"}) == [("no_protection_flag", None)]
+
+
+# -- Four eyes ------------------------------------------------------------------------------------------------------
+
+def test_a_supervisor_who_submitted_the_case_cannot_approve_it_and_another_supervisor_can(
+        caseworker, supervisor, caravan, tij):
+    from accounts.choices import Role
+    from tests.factories import staff
+
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    ready_for_submission(case, caseworker)
+    case_transition(case_id=case.pk, to="pending_approval", actor=supervisor)
+
+    assert refused_codes(case, "approved", supervisor) == [("same_person_cannot_approve", None)]
+
+    colleague = staff("sup_mx_2", Role.SUPERVISOR, programme=caravan, country="MX")
+    case_transition(case_id=case.pk, to="approved", actor=colleague)
+    case.refresh_from_db()
+    assert case.status == "approved"
+
+
+# -- A child travelling alone ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("outcome, consent, codes", [
+    ("return", True, []),
+    ("no_return", True, ["best_interests_not_return"]),
+    ("return", False, ["guardian_consent_missing"]),
+    ("no_return", False, ["best_interests_not_return", "guardian_consent_missing"]),
+])
+def test_a_child_alone_is_submitted_only_with_a_decision_for_return_and_the_guardians_consent(
+        caseworker, caravan, tij, outcome, consent, codes):
+    from tests.screening_steps import lone_child, screen
+
+    case = lone_child(actor=caseworker, programme=caravan, office=tij)
+    counsel(case, caseworker)
+    child = case.members.get()
+    screen(child, caseworker)
+    screening.best_interests_save(actor=caseworker, member_id=child.pk, expected_version=None, data={
+        "responsible_authority": "DIF Tijuana", "guardian_name": "PPNNA", "child_views": "Volver con su abuela",
+        "options_considered": "Retorno", "outcome": outcome, "decided_on": date(2018, 11, 19),
+        "guardian_consent": consent, "guardian_consent_on": date(2018, 11, 19) if consent else None})
+
+    if codes:
+        assert refused_codes(case, "pending_approval", caseworker) == [(code, child.pk) for code in codes]
+    else:
+        case_transition(case_id=case.pk, to="pending_approval", actor=caseworker)
+        case.refresh_from_db()
+        assert case.status == "pending_approval"
