@@ -143,6 +143,7 @@ def test_an_arrived_household_is_closed_by_its_supervisor_or_its_reception_centr
 @pytest.mark.parametrize("status, to, who", [
     ("registered", "withdrawn", "caseworker"), ("approved", "on_hold", "supervisor"),
     ("pending_approval", "rejected", "supervisor"), ("booked", "withdrawn", "caseworker"),
+    ("screening", "referred_out", "caseworker"), ("pending_approval", "referred_out", "caseworker"),
 ])
 def test_a_move_that_must_say_why_is_refused_without_a_note(caseworker, supervisor, caravan, tij, status, to, who,
                                                            request):
@@ -246,3 +247,30 @@ def test_a_child_alone_is_submitted_only_with_a_decision_for_return_and_the_guar
         case_transition(case_id=case.pk, to="pending_approval", actor=caseworker)
         case.refresh_from_db()
         assert case.status == "pending_approval"
+
+
+# -- The buttons of the case page -----------------------------------------------------------------------------------
+
+def case_page_steps(case, user) -> dict:
+    from cases.permissions import case_access
+    from cases.selectors import case_next_steps_for_user
+
+    return {step["to"]: step for step in case_next_steps_for_user(case=case, access=case_access(user, case),
+                                                                   user=user)}
+
+
+def test_the_case_page_offers_each_user_only_the_moves_their_role_may_make(caseworker, supervisor, caravan, tij):
+    case = submitted(family(actor=caseworker, programme=caravan, office=tij), caseworker)
+
+    assert set(case_page_steps(case, caseworker)) == {"withdrawn"}
+    assert set(case_page_steps(case, supervisor)) == {"approved", "rejected", "withdrawn"}
+
+
+def test_the_case_page_asks_to_confirm_only_a_move_that_cannot_be_undone_and_a_reason_only_where_one_is_due(
+        caseworker, supervisor, caravan, tij):
+    case = submitted(family(actor=caseworker, programme=caravan, office=tij), caseworker)
+
+    steps = case_page_steps(case, supervisor)
+
+    assert {to: (step["confirm"], step["needs_note"]) for to, step in steps.items()} == {
+        "approved": (False, False), "rejected": (False, True), "withdrawn": (True, True)}
