@@ -274,3 +274,73 @@ def test_the_case_page_asks_to_confirm_only_a_move_that_cannot_be_undone_and_a_r
 
     assert {to: (step["confirm"], step["needs_note"]) for to, step in steps.items()} == {
         "approved": (False, False), "rejected": (False, True), "withdrawn": (True, True)}
+
+
+# -- Who is a child, on the day that matters ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("born, day, child", [
+    (date(2000, 11, 25), date(2018, 11, 24), True),    # the day before the eighteenth birthday
+    (date(2000, 11, 25), date(2018, 11, 25), False),   # the eighteenth birthday itself
+    (date(2000, 11, 25), date(2018, 11, 26), False),
+    (date(2000, 12, 1), date(2018, 11, 30), True),     # an earlier month of the same year
+    (date(2000, 2, 29), date(2018, 2, 28), True),      # born on 29 February: adult on 1 March
+    (date(2000, 2, 29), date(2018, 3, 1), False),
+    (date(2002, 2, 28), date(2020, 2, 29), False),     # on 29 February, whoever turned eighteen the day before
+    (date(2002, 3, 1), date(2020, 2, 29), True),
+    (date(1990, 3, 14), date(2018, 11, 25), False),
+    (date(2017, 7, 9), date(2018, 11, 25), True),
+])
+def test_a_person_is_a_child_until_the_day_they_turn_eighteen(caseworker, caravan, tij, born, day, child):
+    from cases.models import Member
+    from cases.people import child_on_q, is_adult, is_child
+    from tests.factories import household
+
+    case = household(actor=caseworker, programme=caravan, office=tij)
+    member = case.members.get()
+    Member.objects.filter(pk=member.pk).update(date_of_birth=born)
+    member.refresh_from_db()
+
+    assert is_child(member, on=day) is child
+    assert is_adult(member, on=day) is (not child)
+    assert Member.objects.filter(child_on_q(day), pk=member.pk).exists() is child
+
+
+@pytest.mark.parametrize("born, day, age", [
+    (date(2000, 11, 25), date(2018, 11, 24), 17), (date(2000, 11, 25), date(2018, 11, 25), 18),
+    (date(2000, 11, 25), date(2018, 10, 30), 17), (date(2000, 11, 25), date(2018, 12, 1), 18),
+])
+def test_an_age_counts_the_birthdays_already_passed(born, day, age):
+    from cases.people import age_on
+
+    assert age_on(born, day) == age
+
+
+def test_a_person_with_no_birth_date_is_neither_child_nor_adult_today(caseworker, caravan, tij):
+    from cases.models import Member
+    from cases.people import is_adult, is_child
+    from tests.factories import household
+
+    member = household(actor=caseworker, programme=caravan, office=tij).members.get()
+    Member.objects.filter(pk=member.pk).update(date_of_birth=None)
+    member.refresh_from_db()
+
+    assert not is_child(member) and not is_adult(member)
+
+
+def test_without_a_day_a_person_is_judged_on_today(caseworker, caravan, tij):
+    from django.utils import timezone
+
+    from cases.models import Member
+    from cases.people import is_adult, is_child
+    from tests.factories import household
+
+    member = household(actor=caseworker, programme=caravan, office=tij).members.get()
+    today = timezone.localdate()
+    Member.objects.filter(pk=member.pk).update(date_of_birth=today.replace(year=today.year - 18))
+    member.refresh_from_db()
+
+    assert is_adult(member) and not is_child(member)
+    Member.objects.filter(pk=member.pk).update(date_of_birth=today.replace(year=today.year - 18)
+                                              + (date(2018, 1, 2) - date(2018, 1, 1)))
+    member.refresh_from_db()
+    assert is_child(member) and not is_adult(member)
