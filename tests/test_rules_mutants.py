@@ -344,3 +344,117 @@ def test_without_a_day_a_person_is_judged_on_today(caseworker, caravan, tij):
                                               + (date(2018, 1, 2) - date(2018, 1, 1)))
     member.refresh_from_db()
     assert is_child(member) and not is_adult(member)
+
+
+@pytest.mark.parametrize("submit", [False, True])
+def test_the_case_page_offers_the_referral_out_of_a_person_who_fears_return_with_a_reason_and_a_confirmation(
+        caseworker, caravan, tij, submit):
+    from tests.screening_steps import screen
+
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    ready_for_submission(case, caseworker)
+    case_transition(case_id=case.pk, to="pending_approval" if submit else "screening", actor=caseworker)
+    principal = case.members.order_by("id").first()
+    screen(principal, caseworker, fear=True, version=ProtectionScreening.objects.get(member=principal).version)
+    case.refresh_from_db()
+
+    step = case_page_steps(case, caseworker)["referred_out"]
+
+    assert step["confirm"] and step["needs_note"]
+    assert step["missing"] == []  # where to refer is chosen with the button, not missing before it
+
+
+# -- Booking: what the movement officer is told, and the limits of a movement ---------------------------------------
+
+@pytest.fixture
+def ready_family(caseworker, supervisor, movement_officer, caravan, tij):
+    from tests.travel_steps import documents_ready
+
+    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
+    documents_ready(case, movement_officer)
+    return case
+
+
+def bus_with_child_escort(officer, tij, centre, **kwargs):
+    from tests.travel_steps import convoy
+    from travel import services as travel
+
+    movement = convoy(officer, tij, centre, **kwargs)
+    travel.escort_add(actor=officer, movement_id=movement.pk, data={"name": "Lucía Gómez", "kind": "child"})
+    return movement
+
+
+def booking_refused(case, movement, officer) -> list[str]:
+    from travel import services as travel
+    from travel.models import Booking
+
+    before = snapshot(case)
+    with pytest.raises(TransitionRefused) as refused:
+        travel.case_book(actor=officer, movement_id=movement.pk, case_id=case.pk)
+    assert snapshot(case) == before and not Booking.objects.filter(case=case).exists()
+    return [u.code for u in refused.value.unmet]
+
+
+def test_a_household_fills_the_last_seats_of_a_movement(ready_family, movement_officer, tij, sps):
+    from travel import services as travel
+
+    movement = bus_with_child_escort(movement_officer, tij, sps, capacity=3)
+
+    travel.case_book(actor=movement_officer, movement_id=movement.pk, case_id=ready_family.pk)
+
+    ready_family.refresh_from_db()
+    assert ready_family.status == "booked"
+    assert sorted(movement.bookings.values_list("seat", flat=True)) == [1, 2, 3]
+
+
+def test_a_household_is_not_split_over_the_seats_left(ready_family, movement_officer, tij, sps):
+    movement = bus_with_child_escort(movement_officer, tij, sps, capacity=2)
+
+    assert booking_refused(ready_family, movement, movement_officer) == ["capacity_exceeded"]
+
+
+def test_a_travel_document_expiring_on_the_day_of_departure_still_carries_its_traveller(
+        caseworker, supervisor, movement_officer, caravan, tij, sps):
+    from django.utils import timezone
+
+    from tests.travel_steps import documents_ready
+    from travel import services as travel
+    from travel.models import TravelDocument
+
+    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
+    movement = bus_with_child_escort(movement_officer, tij, sps)
+    documents_ready(case, movement_officer)
+    departure_day = timezone.localtime(movement.departure_at).date()
+    TravelDocument.objects.filter(member__case=case).update(expires_on=departure_day)
+
+    travel.case_book(actor=movement_officer, movement_id=movement.pk, case_id=case.pk)
+
+    case.refresh_from_db()
+    assert case.status == "booked"
+
+
+def test_a_movement_officer_is_told_of_a_missing_document_and_of_no_screening_matter(
+        ready_family, movement_officer, tij, sps):
+    from travel.models import TravelDocument
+
+    movement = bus_with_child_escort(movement_officer, tij, sps)
+    son = ready_family.members.order_by("id").last()
+    TravelDocument.objects.filter(member=son).update(status="requested")
+
+    assert booking_refused(ready_family, movement, movement_officer) == ["travel_document_missing"]
+
+
+def test_a_movement_officer_is_told_who_is_unfit_to_travel_but_not_who_fears_return(
+        ready_family, movement_officer, caseworker, tij, sps):
+    from cases.models import Member
+    from screening.models import FitnessToTravel
+
+    movement = bus_with_child_escort(movement_officer, tij, sps)
+    principal, *_, son = ready_family.members.order_by("id")
+    # Facts written behind the services' back (e.g. a bulk update): the booking must still find them.
+    ProtectionScreening.objects.filter(member=principal).update(fear_of_return=True)
+    Member.objects.filter(pk=son.pk).update(needs_medical_attention=True)
+    FitnessToTravel.objects.create(member=son, outcome="unfit", assessed_on=date(2018, 11, 21),
+                                   clinician="Dra. Núñez", recorded_by=caseworker)
+
+    assert booking_refused(ready_family, movement, movement_officer) == ["unfit_to_travel", "screening_unmet"]
