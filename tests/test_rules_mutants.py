@@ -458,3 +458,36 @@ def test_a_movement_officer_is_told_who_is_unfit_to_travel_but_not_who_fears_ret
                                    clinician="Dra. Núñez", recorded_by=caseworker)
 
     assert booking_refused(ready_family, movement, movement_officer) == ["unfit_to_travel", "screening_unmet"]
+
+
+def test_the_case_page_offers_the_submission_before_it_is_ready_and_says_what_is_missing(caseworker, caravan, tij):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    case_transition(case_id=case.pk, to="screening", actor=caseworker)
+    case.refresh_from_db()
+
+    steps = case_page_steps(case, caseworker)
+
+    assert set(steps) == {"pending_approval", "withdrawn"}
+    assert len(steps["pending_approval"]["missing"]) >= 4  # counselling, each member's screening, declarations
+    assert steps["withdrawn"]["missing"] == []
+
+
+# -- Closure --------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reason, note, code", [
+    (None, "", "closure_reason_missing"), ("finished", "", "closure_reason_missing"),
+    ("other", "", "closure_note_missing"),
+])
+def test_a_case_is_not_closed_without_a_known_reason_and_other_not_without_a_note(
+        arrived, supervisor, reason, note, code):
+    assert refused_codes(arrived, "closed", supervisor, note=note,
+                         choices={"closure_reason": reason}) == [(code, None)]
+
+
+def test_a_case_closed_for_another_reason_keeps_the_note_that_says_which(arrived, supervisor):
+    case_transition(case_id=arrived.pk, to="closed", actor=supervisor, note="Se mudó a otra ciudad.",
+                    choices={"closure_reason": "other"})
+
+    arrived.refresh_from_db()
+    assert arrived.status == "closed" and arrived.closure_reason == "other"
+    assert CaseEvent.objects.filter(case=arrived).latest("id").note == "Se mudó a otra ciudad."
