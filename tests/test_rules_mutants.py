@@ -144,6 +144,8 @@ def test_an_arrived_household_is_closed_by_its_supervisor_or_its_reception_centr
     ("registered", "withdrawn", "caseworker"), ("approved", "on_hold", "supervisor"),
     ("pending_approval", "rejected", "supervisor"), ("booked", "withdrawn", "caseworker"),
     ("screening", "referred_out", "caseworker"), ("pending_approval", "referred_out", "caseworker"),
+    ("booked", "on_hold", "supervisor"), ("on_hold", "withdrawn", "caseworker"), ("no_show", "withdrawn", "caseworker"),
+    ("rejected", "withdrawn", "caseworker"), ("approved", "withdrawn", "caseworker"),
 ])
 def test_a_move_that_must_say_why_is_refused_without_a_note(caseworker, supervisor, caravan, tij, status, to, who,
                                                            request):
@@ -491,3 +493,41 @@ def test_a_case_closed_for_another_reason_keeps_the_note_that_says_which(arrived
     arrived.refresh_from_db()
     assert arrived.status == "closed" and arrived.closure_reason == "other"
     assert CaseEvent.objects.filter(case=arrived).latest("id").note == "Se mudó a otra ciudad."
+
+
+@pytest.mark.parametrize("status, who, offered", [
+    ("approved", "movement_officer", set()),            # booked from a movement, not from the case page
+    ("approved", "supervisor", {"on_hold", "withdrawn"}),
+    ("booked", "movement_officer", set()),              # unbooked, departed or not boarded on the movement page
+    ("in_transit", "reception", set()),                 # arrives when its travellers are checked in
+])
+def test_the_travel_and_arrival_moves_are_never_buttons_of_the_case_page(caseworker, caravan, tij, sps, status,
+                                                                          who, offered, request):
+    from tests.factories import household
+
+    case = household(actor=caseworker, programme=caravan, office=tij, status=status, reception_centre=sps)
+
+    assert set(case_page_steps(case, request.getfixturevalue(who))) == offered
+
+
+def test_the_case_page_asks_to_confirm_a_closure(arrived, supervisor):
+    assert case_page_steps(arrived, supervisor)["closed"]["confirm"]
+
+
+def test_withdrawing_a_booked_household_gives_its_seats_back_and_the_centre_stops_seeing_it(
+        ready_family, movement_officer, caseworker, reception, tij, sps):
+    from tests.conftest import api_as
+    from travel import services as travel
+    from travel.models import Booking
+
+    movement = bus_with_child_escort(movement_officer, tij, sps)
+    travel.case_book(actor=movement_officer, movement_id=movement.pk, case_id=ready_family.pk)
+    travel.movement_transition(actor=movement_officer, movement_id=movement.pk, to="confirmed")
+    assert api_as(reception).get(f"/api/v1/cases/{ready_family.pk}/").status_code == 200
+
+    case_transition(case_id=ready_family.pk, to="withdrawn", actor=caseworker, note="Decidió quedarse.")
+
+    ready_family.refresh_from_db()
+    assert ready_family.status == "withdrawn" and ready_family.reception_centre_id is None
+    assert set(Booking.objects.filter(case=ready_family).values_list("status", flat=True)) == {"cancelled"}
+    assert api_as(reception).get(f"/api/v1/cases/{ready_family.pk}/").status_code == 404
