@@ -531,3 +531,16 @@ def test_withdrawing_a_booked_household_gives_its_seats_back_and_the_centre_stop
     assert ready_family.status == "withdrawn" and ready_family.reception_centre_id is None
     assert set(Booking.objects.filter(case=ready_family).values_list("status", flat=True)) == {"cancelled"}
     assert api_as(reception).get(f"/api/v1/cases/{ready_family.pk}/").status_code == 404
+
+
+def test_what_a_submission_lacks_is_listed_for_the_household_first_then_member_by_member(caseworker, caravan, tij):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    case_transition(case_id=case.pk, to="screening", actor=caseworker)
+    mother, father, son = case.members.order_by("id")
+
+    assert refused_codes(case, "pending_approval", caseworker) == [
+        ("counselling_missing", None),
+        ("protection_screening_missing", mother.pk), ("declaration_missing", mother.pk),
+        ("protection_screening_missing", father.pk), ("declaration_missing", father.pk),
+        ("protection_screening_missing", son.pk),
+    ]
