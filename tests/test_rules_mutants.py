@@ -544,3 +544,16 @@ def test_what_a_submission_lacks_is_listed_for_the_household_first_then_member_b
         ("protection_screening_missing", father.pk), ("declaration_missing", father.pk),
         ("protection_screening_missing", son.pk),
     ]
+
+
+def test_each_missing_condition_names_the_member_it_is_about(caseworker, caravan, tij):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    case_transition(case_id=case.pk, to="screening", actor=caseworker)
+
+    with pytest.raises(TransitionRefused) as refused:
+        case_transition(case_id=case.pk, to="pending_approval", actor=caseworker)
+
+    messages = {(u.code, u.member_id): str(u.message) for u in refused.value.unmet}
+    for member in case.members.all():
+        assert member.full_name in messages[("protection_screening_missing", member.pk)]
+    assert "%(" not in " ".join(messages.values())
