@@ -557,3 +557,14 @@ def test_each_missing_condition_names_the_member_it_is_about(caseworker, caravan
     for member in case.members.all():
         assert member.full_name in messages[("protection_screening_missing", member.pk)]
     assert "%(" not in " ".join(messages.values())
+
+
+def test_django_s_system_checks_report_a_lifecycle_guard_nobody_registered(monkeypatch):
+    from django.core.checks import run_checks
+
+    from cases.transitions import ALLOWED, Move
+
+    assert "cases.E001" not in [e.id for e in run_checks()]
+    monkeypatch.setitem(ALLOWED["registered"], "closed", Move(frozenset({"caseworker"}), guards=("no_such_guard",)))
+
+    assert "cases.E001" in [e.id for e in run_checks()]
