@@ -25,18 +25,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SESSIONS = BASE_DIR / "var" / "mutants"
 BIN = Path(sys.executable).parent
 
+TRAVEL_TESTS = ["tests/test_travel_rules_mutants.py"]
+RECEPTION_TESTS = ["tests/test_reception_rules_mutants.py"]
+MUTANT_TESTS = ["tests/test_rules_mutants.py", *TRAVEL_TESTS, *RECEPTION_TESTS]
 RULE_TESTS = ["tests/test_rules_mutants.py", "tests/test_safeguards.py"]
-PERMISSION_TESTS = ["tests/test_permissions_mutants.py", "tests/test_case_visibility.py"]
+PERMISSION_TESTS = ["tests/test_case_visibility.py"]
 # `--fast`: the tests written against mutants and the two adversarial matrices only (minutes, not hours, a module).
-FAST_TESTS = set(RULE_TESTS + PERMISSION_TESTS)
+FAST_TESTS = set(MUTANT_TESTS + RULE_TESTS + PERMISSION_TESTS)
 # Priority order (a partial run covers the first ones); each module with the tests that cover it, fastest first.
 MODULES = {
-    "cases/transitions.py": RULE_TESTS + ["tests/test_case_lifecycle.py", "tests/test_screening_and_approval.py",
-                                          "tests/test_travel.py", "tests/test_reception.py"],
+    "cases/transitions.py": RULE_TESTS + TRAVEL_TESTS + RECEPTION_TESTS + [
+        "tests/test_case_lifecycle.py", "tests/test_screening_and_approval.py", "tests/test_travel.py",
+        "tests/test_reception.py"],
     "cases/safeguards.py": RULE_TESTS + ["tests/test_case_lifecycle.py", "tests/test_duplicate_detection.py"],
     "screening/rules.py": RULE_TESTS + ["tests/test_screening_and_approval.py", "tests/test_case_lifecycle.py"],
-    "travel/rules.py": RULE_TESTS + ["tests/test_travel.py"],
-    "reception/rules.py": RULE_TESTS + ["tests/test_reception.py"],
+    "travel/rules.py": TRAVEL_TESTS + RULE_TESTS + ["tests/test_travel.py"],
+    "reception/rules.py": RECEPTION_TESTS + RULE_TESTS + ["tests/test_reception.py"],
     "cases/people.py": RULE_TESTS + ["tests/test_manifest.py", "tests/test_reports.py"],
     "cases/permissions.py": PERMISSION_TESTS + ["tests/test_reception.py", "tests/test_travel.py"],
     "travel/permissions.py": PERMISSION_TESTS + ["tests/test_travel.py", "tests/test_travel_pages.py"],
@@ -55,13 +59,15 @@ EXCLUDED_OPERATORS = [
 TIMEOUT_SECONDS = 600
 
 
-def test_command(module: str, *, fast: bool = False) -> str:
-    tests = [t for t in MODULES[module] if (BASE_DIR / t).exists() and not (fast and t not in FAST_TESTS)]
+def test_command(module: str, *, fast: bool = False, survivors: bool = False) -> str:
+    # A survivor already passed every other test (they are deterministic): only the tests written since can kill it.
+    chosen = MUTANT_TESTS if survivors else FAST_TESTS if fast else MODULES[module]
+    tests = [t for t in MODULES[module] if t in chosen and (BASE_DIR / t).exists()]
     return shlex.join([str(BIN / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--reuse-db",
                        "-o", "addopts=", "-m", "not browser", *tests])
 
 
-def config_for(module: str, *, fast: bool = False) -> Path:
+def config_for(module: str, *, fast: bool = False, survivors: bool = False) -> Path:
     path = SESSIONS / f"{module.replace('/', '.').removesuffix('.py')}.toml"
     excluded = ", ".join(json.dumps(op) for op in EXCLUDED_OPERATORS)
     path.write_text(
@@ -69,7 +75,7 @@ def config_for(module: str, *, fast: bool = False) -> Path:
         f"module-path = {json.dumps(module)}\n"
         f"timeout = {TIMEOUT_SECONDS}.0\n"
         "excluded-modules = []\n"
-        f"test-command = {json.dumps(test_command(module, fast=fast))}\n\n"
+        f"test-command = {json.dumps(test_command(module, fast=fast, survivors=survivors))}\n\n"
         "[cosmic-ray.distributor]\nname = \"local\"\n\n"
         f"[cosmic-ray.filters.operators-filter]\nexclude-operators = [{excluded}]\n"
     )
@@ -88,13 +94,17 @@ def pristine(module: str) -> bool:
 def survivors_pending(session: Path) -> None:
     """Adding tests can only kill more: the survivors are run again, every other result stands."""
     with sqlite3.connect(session) as db:
+        pending = db.execute("SELECT count(*) FROM work_items WHERE job_id NOT IN "
+                             "(SELECT job_id FROM work_results)").fetchone()[0]
+        if pending:
+            sys.exit(f"{session.name}: {pending} mutants never ran; finish the run before --survivors.")
         db.execute("DELETE FROM work_results WHERE lower(test_outcome) = 'survived'")
 
 
 def mutate(module: str, *, fresh: bool, survivors: bool = False, fast: bool = False) -> None:
     if not pristine(module):
         sys.exit(f"{module} has uncommitted changes (a mutant left behind?): `git diff {module}` first.")
-    config = config_for(module, fast=fast)
+    config = config_for(module, fast=fast, survivors=survivors)
     session = config.with_suffix(".sqlite")
     if fresh or not session.exists():
         session.unlink(missing_ok=True)
@@ -164,7 +174,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: all, in priority order)")
     parser.add_argument("--fresh", action="store_true", help="start the modules' sessions again")
-    parser.add_argument("--survivors", action="store_true", help="run the survivors again (after adding tests)")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run the survivors again against the tests written against mutants")
     parser.add_argument("--fast", action="store_true", help="each mutant against the mutation tests and the "
                         "adversarial matrices only")
     parser.add_argument("--summary", action="store_true", help="only print the figures of the sessions so far")
