@@ -568,3 +568,23 @@ def test_django_s_system_checks_report_a_lifecycle_guard_nobody_registered(monke
     monkeypatch.setitem(ALLOWED["registered"], "closed", Move(frozenset({"caseworker"}), guards=("no_such_guard",)))
 
     assert "cases.E001" in [e.id for e in run_checks()]
+
+
+def test_a_child_alone_today_who_is_eighteen_on_the_day_of_travel_needs_no_best_interests_determination(
+        caseworker, caravan, tij):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Member
+    from cases.people import adult_born_by
+    from screening.rules import needs_best_interests
+    from tests.screening_steps import lone_child
+
+    child = lone_child(actor=caseworker, programme=caravan, office=tij).members.get()
+    birthday = timezone.localdate() + timedelta(days=2)
+    Member.objects.filter(pk=child.pk).update(date_of_birth=adult_born_by(birthday))
+    child.refresh_from_db()
+
+    assert needs_best_interests(child)
+    assert not needs_best_interests(child, on=birthday)
