@@ -5,13 +5,14 @@ VENV    ?= .venv
 PY       = $(VENV)/bin/python
 STAMP    = $(VENV)/.installed
 
-.PHONY: run test smoke bench messages check-deploy clean help
+.PHONY: run test smoke bench mutants messages check-deploy clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:8000 with a Celery worker and beat"
 	@echo "make test   - run the whole test suite"
 	@echo "make smoke  - run the smoke subset"
 	@echo "make messages - refresh the translation catalogues (needs gettext)"
+	@echo "make mutants - mutation testing of the rule and permission modules (long; MUTANTS=cases/transitions.py for one)"
 	@echo "make bench  - benchmarks on a separate avr_bench database (BENCH_CASES=50000 for a quick run)"
 
 $(PY):
@@ -35,6 +36,11 @@ smoke: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m avr.devstack exec $(PY) -m bench.run
+
+# Not part of `make test` nor of CI: hours on two cores. Sessions in var/mutants/ resume where a run stopped.
+mutants: $(STAMP)
+	$(PY) -m pip install --quiet ".[mutants]"
+	$(PY) -m avr.devstack exec nice -n 19 $(PY) scripts/mutants.py $(MUTANTS) $(MUTANTS_ARGS)
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l es -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=static
