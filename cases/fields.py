@@ -33,7 +33,7 @@ FIELD_GROUPS: dict[str, str] = {
     **_tag("cases.Member", G.TRAVEL, "is_unaccompanied_child", "is_separated_child"),
     # A supervisor's reason for a move is for the case team: others see when, who, from and to.
     **_tag("cases.CaseEvent", G.CASE_NOTES, "note"),
-    **_tag("cases.Consent", G.CASE_NOTES, "recipient", "purpose", "reason"),
+    **_tag("cases.Consent", G.CASE_NOTES, "recipient", "institution", "purpose", "reason"),
     # screening
     **_tag("screening.CounsellingSession", G.VULNERABILITY, "held_on", "interpreter", "language", "topics",
            "outcome"),
