@@ -107,6 +107,8 @@ class Unmet:
     message: str
     member_id: int | None = None
     context: dict = field(default_factory=dict)
+    # The field group a reader needs to be told this condition (its message states a fact of that group).
+    field_group: str = ""
 
     def as_dict(self) -> dict:
         return {"code": self.code, "message": str(self.message), "member": self.member_id}
@@ -217,26 +219,13 @@ def unregistered_names() -> list[str]:
                   if name not in (GUARDS if kind == "guard" else EFFECTS))
 
 
-# The codes whose message tells screening facts (cases.permissions FieldGroup.VULNERABILITY); fitness is told to
-# those who see the "needs medical attention" flag (movement officers book the medical escort it may need).
-SCREENING_CODES = frozenset({
-    "protection_flag_open", "declaration_missing", "best_interests_missing", "best_interests_not_return",
-    "guardian_consent_missing", "protection_screening_missing", "counselling_missing",
-    "counselling_not_wishing_to_return", "counselling_topics_missing", "no_protection_flag",
-})
-FITNESS_CODES = frozenset({"fitness_missing", "unfit_to_travel"})
-
-
 def unmet_shown(unmet: list[Unmet], field_groups: frozenset | None) -> list[Unmet]:
     """What a reader with these field groups may be told of the unmet conditions (None: everything)."""
     from django.utils.translation import gettext as _
 
-    from cases.permissions import FieldGroup
-
-    if field_groups is None or FieldGroup.VULNERABILITY in field_groups:
+    if field_groups is None:
         return unmet
-    hidden = SCREENING_CODES | (FITNESS_CODES if FieldGroup.MEDICAL_FLAG not in field_groups else frozenset())
-    kept = [u for u in unmet if u.code not in hidden]
+    kept = [u for u in unmet if not u.field_group or u.field_group in field_groups]
     if len(kept) < len(unmet):
         kept.append(Unmet(code="screening_unmet", message=_("The case team must settle a screening matter "
                                                              "before this step.")))

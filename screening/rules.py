@@ -8,6 +8,7 @@ and the admin action.
 from django.utils.translation import gettext_lazy as _
 
 from cases.household import child_flags
+from cases.permissions import FieldGroup
 from cases.people import is_adult
 from cases.transitions import MoveContext, Unmet, effect, guard
 from screening.choices import BestInterestsOutcome, CounsellingOutcome, CounsellingTopic, FitnessOutcome, \
@@ -31,10 +32,17 @@ MESSAGES = {
 }
 
 
+# Who may be told each condition: its message states a screening fact, or (fitness) what the "needs medical
+# attention" flag already tells movement officers, who book the medical escort it may need.
+TOLD_TO = {code: FieldGroup.VULNERABILITY for code in MESSAGES} | {
+    "fitness_missing": FieldGroup.MEDICAL_FLAG, "unfit_to_travel": FieldGroup.MEDICAL_FLAG,
+    "same_person_cannot_approve": "", "referral_recipient_missing": ""}
+
+
 def unmet(code: str, member=None, **context) -> Unmet:
     params = {"name": member.full_name, **context} if member is not None else context
     return Unmet(code=code, message=MESSAGES[code] % params if params else MESSAGES[code],
-                 member_id=member.pk if member is not None else None, context=context)
+                 member_id=member.pk if member is not None else None, context=context, field_group=TOLD_TO[code])
 
 
 def members_with_screening(context: MoveContext) -> list:

@@ -99,6 +99,17 @@ def admin_user(db):
 
 
 @pytest.fixture
+def ready_family(caseworker, supervisor, movement_officer, caravan, tij):
+    """A family of Tijuana approved, with a ready travel document for everyone: ready to be booked."""
+    from tests.screening_steps import family
+    from tests.travel_steps import approved, documents_ready
+
+    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
+    documents_ready(case, movement_officer)
+    return case
+
+
+@pytest.fixture
 def api():
     return APIClient()
 

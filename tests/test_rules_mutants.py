@@ -368,22 +368,10 @@ def test_the_case_page_offers_the_referral_out_of_a_person_who_fears_return_with
 
 # -- Booking: what the movement officer is told, and the limits of a movement ---------------------------------------
 
-@pytest.fixture
-def ready_family(caseworker, supervisor, movement_officer, caravan, tij):
-    from tests.travel_steps import documents_ready
-
-    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
-    documents_ready(case, movement_officer)
-    return case
-
-
 def bus_with_child_escort(officer, tij, centre, **kwargs):
-    from tests.travel_steps import convoy
-    from travel import services as travel
+    from tests.travel_steps import convoy, with_child_escort
 
-    movement = convoy(officer, tij, centre, **kwargs)
-    travel.escort_add(actor=officer, movement_id=movement.pk, data={"name": "Lucía Gómez", "kind": "child"})
-    return movement
+    return with_child_escort(convoy(officer, tij, centre, **kwargs), officer)
 
 
 def booking_refused(case, movement, officer) -> list[str]:

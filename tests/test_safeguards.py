@@ -325,13 +325,21 @@ def test_the_case_page_never_offers_a_move_the_user_cannot_make(client, casework
 
 
 def test_the_case_page_says_what_is_missing_before_submission(client, caseworker, caravan, tij):
+    from tests.screening_steps import counsel
+
     case = lone_child(actor=caseworker, programme=caravan, office=tij)
+    counsel(case, caseworker)  # now in screening: nobody screened, no best-interests decision yet
     client.force_login(caseworker)
+
+    from screening.rules import MESSAGES
 
     page = client.get(f"/cases/{case.pk}/").content.decode()
 
-    assert 'data-testid="missing-screening"' not in page  # registered -> screening needs nothing
-    assert 'data-to="screening"' in page
+    assert 'data-to="pending_approval" disabled' in page
+    missing = page.split('data-testid="missing-pending_approval"', 1)[1].split("</ul>", 1)[0]
+    with translation.override("es"):  # the caseworker's language
+        for code in ("protection_screening_missing", "best_interests_missing"):
+            assert str(MESSAGES[code]) % {"name": "Brayan Flores"} in missing
     assert 'data-to="booked"' not in page and 'data-to="in_transit"' not in page
 
 

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ready_family(caseworker, supervisor, movement_officer, caravan, tij):
-    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
-    documents_ready(case, movement_officer)
-    return case
-
-
-@pytest.fixture
 def bus(movement_officer, tij, sps):
     return convoy(movement_officer, tij, sps)
 

@@ -88,13 +88,6 @@ def bus(movement_officer, tij, sps):
     return convoy(movement_officer, tij, sps, capacity=10)
 
 
-@pytest.fixture
-def ready_family(caseworker, supervisor, movement_officer, caravan, tij):
-    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
-    documents_ready(case, movement_officer)
-    return case
-
-
 def ready_adult(caseworker, supervisor, officer, caravan, tij, given="Santos", destination="HN"):
     from cases.registration import MemberInput
     from tests.factories import household

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from cases.models import CaseEvent
 from cases.services import TransitionRefused
-from tests.screening_steps import family
 from tests.travel_steps import approved, convoy, documents_ready
 from travel import services as travel
 from travel.models import Booking, TravelDocument
@@ -16,17 +15,10 @@ from travel.models import Booking, TravelDocument
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def ready_family(caseworker, supervisor, movement_officer, caravan, tij):
-    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
-    documents_ready(case, movement_officer)
-    return case
-
-
 def movement_with_child_escort(officer, tij, centre, **kwargs):
-    movement = convoy(officer, tij, centre, **kwargs)
-    travel.escort_add(actor=officer, movement_id=movement.pk, data={"name": "Lucía Gómez", "kind": "child"})
-    return movement
+    from tests.travel_steps import convoy, with_child_escort
+
+    return with_child_escort(convoy(officer, tij, centre, **kwargs), officer)
 
 
 def snapshot(case) -> tuple:

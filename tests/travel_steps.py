@@ -33,3 +33,9 @@ def convoy(officer, departure_office, centre, *, capacity=40, mode="bus", days_a
         "departure_at": timezone.now() + timedelta(days=days_ahead), "reception_centre": centre,
         "capacity": capacity}, legs=[{"crossing_point": "Tecún Umán", "expected_at": timezone.now() +
                                       timedelta(days=days_ahead + 2)}])
+
+
+def with_child_escort(movement, officer):
+    """The movement with a child escort on board (children travel only with one)."""
+    services.escort_add(actor=officer, movement_id=movement.pk, data={"name": "Lucía Gómez", "kind": "child"})
+    return movement
