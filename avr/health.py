@@ -43,10 +43,22 @@ def redis_and_worker_status() -> tuple[dict, dict]:
     return {"ok": True}, {"ok": fresh, "last_heartbeat_seconds_ago": age, "queued_tasks": waiting}
 
 
+def work_status() -> dict:
+    """The outbox's oldest waiting and oldest running message: work that waits or runs too long is unhealthy."""
+    from outbox.services import outbox_health
+
+    try:
+        return outbox_health()
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+
+
 def health(request):
-    """GET /health/: 200 when database, Redis and a worker are all well, 503 otherwise."""
+    """GET /health/: 200 when database, Redis, a worker and the background work are all well, 503 otherwise."""
     database = database_status()
     redis_state, worker = redis_and_worker_status()
-    ok = database["ok"] and redis_state["ok"] and worker["ok"]
-    body = {"status": "ok" if ok else "degraded", "database": database, "redis": redis_state, "worker": worker}
+    work = work_status() if database["ok"] else {"ok": False, "error": "database unavailable"}
+    ok = database["ok"] and redis_state["ok"] and worker["ok"] and work["ok"]
+    body = {"status": "ok" if ok else "degraded", "database": database, "redis": redis_state, "worker": worker,
+            "work": work}
     return JsonResponse(body, status=200 if ok else 503)

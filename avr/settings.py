@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "reception",
     "reports",
     "notifications",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -207,8 +208,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks never carry a countdown near this: due dates live in the database and beat sweeps them.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+# The outbox (outbox/services.py): how often beat relays what is due; how long a running task may go without a
+# heartbeat, and a published one without starting, before it is delivered again.
+AVR_OUTBOX_RELAY_SECONDS = env_int("AVR_OUTBOX_RELAY_SECONDS", 5)
+AVR_STUCK_AFTER_SECONDS = env_int("AVR_STUCK_AFTER_SECONDS", 120)
+AVR_OUTBOX_REDELIVER_SECONDS = env_int("AVR_OUTBOX_REDELIVER_SECONDS", 600)
+AVR_OUTBOX_BROKER_BACKOFF_SECONDS = env_int("AVR_OUTBOX_BROKER_BACKOFF_SECONDS", 10)
+AVR_OUTBOX_MAX_ATTEMPTS = env_int("AVR_OUTBOX_MAX_ATTEMPTS", 8)
+AVR_OUTBOX_KEEP_DAYS = env_int("AVR_OUTBOX_KEEP_DAYS", 7)
+AVR_HEALTH_MAX_QUEUED_SECONDS = env_int("AVR_HEALTH_MAX_QUEUED_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "avr.tasks.worker_heartbeat_task", "schedule": CELERY_WORKER_HEARTBEAT_INTERVAL},
+    # Ticks that wait in a queue no worker reads are dropped: the next tick relays everything anyway.
+    "outbox-relay": {"task": "outbox.tasks.outbox_relay", "schedule": AVR_OUTBOX_RELAY_SECONDS,
+                     "options": {"expires": max(AVR_OUTBOX_RELAY_SECONDS * 2, 10)}},
+    "stuck-work-sweep": {"task": "outbox.tasks.stuck_work_sweep", "schedule": 60, "options": {"expires": 120}},
+    "outbox-purge": {"task": "outbox.tasks.outbox_purge", "schedule": crontab(hour=3, minute=30)},
     "supervisor-digest": {"task": "notifications.tasks.supervisor_digest",
                           "schedule": crontab(hour=env_int("SUPERVISOR_DIGEST_HOUR", 7), minute=0)},
     "follow-ups-due": {"task": "reception.tasks.follow_ups_due_notify", "schedule": crontab(hour=7, minute=15)},

@@ -17,6 +17,7 @@ from cases.choices import CaseStatus, DuplicateDecisionKind, Relationship
 from cases.dedup import person_keys
 from cases.models import Case, CaseEvent, Consent, DuplicateDecision, Member
 from cases.permissions import case_access
+from outbox.services import outbox_enqueue
 from cases.transitions import (
     EFFECTS,
     HELD_WHEN_UNSAFE,
@@ -143,14 +144,8 @@ def case_status_move(case: Case, *, to: str, actor, note: str) -> CaseEvent:
         fields += ["submitted_by", "submitted_at"]
     case.save(update_fields=fields)
     if to in NOTIFIED_STATUSES:
-        transaction.on_commit(lambda: case_event_notify_enqueue(event.pk))
+        outbox_enqueue("notifications.tasks.case_event_notify", event.pk)
     return event
-
-
-def case_event_notify_enqueue(event_id: int) -> None:
-    from notifications.tasks import case_event_notify
-
-    case_event_notify.delay(event_id)
 
 
 # What a hold by the software says in the timeline: the kind of safeguard, never a name or a narrative.

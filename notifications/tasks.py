@@ -17,7 +17,7 @@ RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "retry_backoff_max"
 
 @shared_task(acks_late=True, ignore_result=True, **RETRY)
 def case_event_notify(event_id: int) -> None:
-    """Tell the people a case event concerns, in the bell and by e-mail; enqueue it with on_commit."""
+    """Tell the people a case event concerns, in the bell and by e-mail; sent through the outbox."""
     notification_emails_send(notification_ids=case_event_notifications_create(event_id=event_id))
 
 
@@ -29,6 +29,6 @@ def supervisor_digest() -> None:
 
 @shared_task(acks_late=True, ignore_result=True, **RETRY)
 def movement_event_notify(movement_id: int, status: str, actor_id: int | None = None) -> None:
-    """Tell the destination centre's staff that a movement was confirmed or has departed; enqueue it with on_commit."""
+    """Tell the destination centre's staff that a movement was confirmed or has departed; sent through the outbox."""
     notification_emails_send(notification_ids=movement_event_notifications_create(
         movement_id=movement_id, status=status, actor_id=actor_id))

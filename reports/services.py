@@ -3,7 +3,6 @@
 import json
 import logging
 from datetime import date, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from accounts.models import Programme
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.permissions import user_assignments
+from outbox.services import outbox_enqueue
 from reports.choices import ReportFormat, ReportKind, ReportStatus
 from reports.data import donor_report_data, report_json
 from reports.models import Report
@@ -73,14 +73,31 @@ def report_request(*, actor, programme_code: str | None, period_start, period_en
         report.file.delete(save=False)
     report.status, report.progress, report.error, report.finished_at = ReportStatus.QUEUED, 0, "", None
     report.save()
-    transaction.on_commit(lambda: report_build_enqueue(report.pk))
+    report_build_enqueue(report.pk)
     return report
 
 
 def report_build_enqueue(report_id: int) -> None:
-    from reports.tasks import report_build
+    """Build the report once this transaction commits; a build already waiting or running stands for this one."""
+    outbox_enqueue("reports.tasks.report_build", report_id, key=f"report:{report_id}")
 
-    report_build.delay(report_id)
+
+def reports_orphaned_requeue(*, now=None) -> list[int]:
+    """Queue again any report left queued or running with no outbox message to build it (asked for again in the
+    instant its last build finished); the ids queued."""
+    from outbox.models import OutboxMessage
+
+    now = now or timezone.now()
+    settled = now - timedelta(seconds=settings.AVR_STUCK_AFTER_SECONDS)
+    waiting = Report.objects.filter(status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING], requested_at__lt=settled)
+    ids = []
+    for report_id in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            if not OutboxMessage.objects.filter(key=f"report:{report_id}", done_at__isnull=True,
+                                                failed_at__isnull=True).exists():
+                report_build_enqueue(report_id)
+                ids.append(report_id)
+    return ids
 
 
 def report_progress(report_id: int, share: float) -> None:
@@ -88,9 +105,13 @@ def report_progress(report_id: int, share: float) -> None:
 
 
 def report_build(report_id: int) -> Report | None:
-    """Compute and render the report; a task delivered twice finds it ready and does nothing."""
+    """Compute and render the report; a task delivered again finds it ready and only makes sure it was announced
+    (the announcement is keyed: a second one writes and sends nothing)."""
     report = Report.objects.filter(pk=report_id).select_related("programme").first()
-    if report is None or report.status == ReportStatus.READY:
+    if report is None:
+        return None
+    if report.status == ReportStatus.READY:
+        report_ready_announce(report)
         return report
     Report.objects.filter(pk=report_id).update(status=ReportStatus.RUNNING, progress=1)
     try:
@@ -174,7 +195,7 @@ def monthly_reports_request(*, today: date | None = None, fmt: str = ReportForma
         if created or report.status == ReportStatus.FAILED:
             report.status, report.progress, report.error, report.finished_at = ReportStatus.QUEUED, 0, "", None
             report.save()
-            transaction.on_commit(partial(report_build_enqueue, report.pk))
+            report_build_enqueue(report.pk)
         reports.append(report)
     return reports
 

@@ -10,20 +10,18 @@ from django.conf import settings
 from django.db import connection
 
 
-@contextmanager
-def celery_worker(tmp_path, **extra_env):
-    """Start it, printing its e-mails and logs to `worker.out` (as `process.output`); stop it afterwards."""
+def test_database_env(**extra_env) -> dict:
     parts = urlsplit(settings.DATABASE_URL)
     test_database = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "avr.settings", "DATABASE_URL": test_database,
-           "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend", **extra_env}
-    output = tmp_path / "worker.out"
-    with output.open("wb") as stdout:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "avr", "worker", "--loglevel", "WARNING", "--concurrency", "1",
-             "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=settings.BASE_DIR, env=env, stdout=stdout, stderr=subprocess.STDOUT,
-        )
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "avr.settings", "DATABASE_URL": test_database,
+            "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend", **extra_env}
+
+
+@contextmanager
+def celery_process(output, command: list[str], **extra_env):
+    with output.open("ab") as stdout:
+        process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "avr", *command], cwd=settings.BASE_DIR,
+                                   env=test_database_env(**extra_env), stdout=stdout, stderr=subprocess.STDOUT)
     process.output = output
     try:
         yield process
@@ -33,3 +31,23 @@ def celery_worker(tmp_path, **extra_env):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+@contextmanager
+def celery_worker(tmp_path, *, name: str = "worker", include: str = "", **extra_env):
+    """Start it, printing its e-mails and logs to `<name>.out` (as `process.output`); stop it afterwards."""
+    command = ["worker", "--loglevel", "WARNING", "--concurrency", "1", "--pool", "solo", "--without-gossip",
+               "--without-mingle", "--without-heartbeat", "--hostname", f"{name}@%h"]
+    if include:
+        command += ["--include", include]
+    with celery_process(tmp_path / f"{name}.out", command, **extra_env) as process:
+        yield process
+
+
+@contextmanager
+def celery_beat(tmp_path, **extra_env):
+    """Celery beat on the project's schedule (its relay every AVR_OUTBOX_RELAY_SECONDS), its state in tmp_path."""
+    command = ["beat", "--loglevel", "WARNING", "--schedule", str(tmp_path / "beat-schedule")]
+    with celery_process(tmp_path / "beat.out", command, **extra_env) as process:
+        yield process

@@ -14,6 +14,7 @@ from audit.services import audit_actor_set
 from cases.choices import CaseStatus
 from cases.models import Case, Member
 from cases.permissions import case_access, case_ids_visible_among, user_assignments
+from outbox.services import outbox_enqueue
 from cases.services import StaleVersion, case_safeguard_hold, case_transition, safeguards_unmet
 from travel.choices import OPEN_FOR_BOOKING, SEAT_TAKING, BookingStatus, MovementStatus
 from travel.models import BorderSupport, Escort, Movement, MovementLeg, TravelDocument
@@ -210,14 +211,8 @@ def movement_transition(*, actor, movement_id: int, to: str, boarded: list[int] 
         for case in Case.objects.filter(bookings__movement=movement, bookings__status=BookingStatus.BOOKED).distinct():
             reception_centre_share(case, movement)
     if to in (MovementStatus.CONFIRMED, MovementStatus.DEPARTED):
-        transaction.on_commit(lambda: movement_event_notify_enqueue(movement.pk, to, actor.pk))
+        outbox_enqueue("notifications.tasks.movement_event_notify", movement.pk, to, actor_id=actor.pk)
     return movement
-
-
-def movement_event_notify_enqueue(movement_id: int, status: str, actor_id: int) -> None:
-    from notifications.tasks import movement_event_notify
-
-    movement_event_notify.delay(movement_id, status, actor_id=actor_id)
 
 
 def departure_record(movement: Movement, actor, boarded: set[int]) -> None:
