@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 
-def test_database_env(**extra_env) -> dict:
+def process_env(**extra_env) -> dict:
     parts = urlsplit(settings.DATABASE_URL)
     test_database = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "avr.settings", "DATABASE_URL": test_database,
@@ -21,7 +21,7 @@ def test_database_env(**extra_env) -> dict:
 def celery_process(output, command: list[str], **extra_env):
     with output.open("ab") as stdout:
         process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "avr", *command], cwd=settings.BASE_DIR,
-                                   env=test_database_env(**extra_env), stdout=stdout, stderr=subprocess.STDOUT)
+                                   env=process_env(**extra_env), stdout=stdout, stderr=subprocess.STDOUT)
     process.output = output
     try:
         yield process
