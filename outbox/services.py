@@ -27,6 +27,7 @@ from outbox.models import OutboxMessage
 logger = logging.getLogger(__name__)
 BROKER_ERRORS = (KombuError, OSError, RedisError)
 DELIVER_TASK = "outbox.tasks.outbox_deliver"
+BROKER_MARK = "avr:outbox:broker-started"
 
 # After the broker failed to answer, a web process stops trying to publish at commit for a while, so that a request
 # does not wait for a timeout each time; beat's relay keeps trying.
@@ -108,6 +109,8 @@ def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> int:
     published = 0
     try:
         with broker_connection() as connection:
+            if broker_came_back_empty():
+                published_before_forgotten()
             while published < limit and message_publish_next(connection, ids):
                 published += 1
     except BROKER_ERRORS as exc:
@@ -115,6 +118,24 @@ def outbox_relay(*, ids: list[int] | None = None, limit: int = 500) -> int:
         logger.warning("outbox: broker unavailable (%s); %s published, the rest wait", exc.__class__.__name__,
                        published)
     return published
+
+
+def broker_came_back_empty() -> bool:
+    """True once after Redis started empty (a restart without persistence): what it held before is lost.
+
+    The mark lives in Redis itself, so it vanishes with everything else.
+    """
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://"),
+                                  socket_connect_timeout=2, socket_timeout=5)
+    return bool(client.set(BROKER_MARK, timezone.now().isoformat(), nx=True))
+
+
+def published_before_forgotten() -> int:
+    """Publish again, now, every message published but not started: the broker that held it has lost it."""
+    return (OutboxMessage.objects.filter(done_at__isnull=True, failed_at__isnull=True, started_at__isnull=True,
+                                         published_at__isnull=False).update(published_at=None))
 
 
 def message_publish_next(connection, ids: list[int] | None) -> bool:

@@ -222,3 +222,15 @@ def test_delivered_messages_are_forgotten_after_a_week_and_failed_ones_kept(sett
 
     assert services.outbox_purge() == 1
     assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_when_redis_comes_back_empty_what_it_held_is_published_again_at_once(broker):
+    services.outbox_enqueue("avr.tasks.worker_heartbeat_task")
+    assert services.outbox_relay() == 1
+    assert services.outbox_relay() == 0
+
+    broker.flushdb()  # Redis restarted without persistence: the queue and the mark are gone
+
+    assert services.outbox_relay() == 1
+    assert broker.llen("celery") == 1
+    assert services.outbox_relay() == 0
