@@ -47,6 +47,7 @@ REFUSED = [
     ("firma.svg", SVG, "image/svg+xml"), ("firma.png", SVG, "image/png"), ("firma.html", HTML, "text/html"),
     ("firma.pdf", TEXT, "application/pdf"), ("firma.pdf", PDF_WITHOUT_END, "application/pdf"),
     ("firma.png", FAKE_PNG, "image/png"), ("firma.jpg", FAKE_JPEG, "image/jpeg"),
+    ("firma.png", PNG[:len(PNG) // 2], "image/png"), ("firma.jpg", JPEG[:len(JPEG) // 2], "image/jpeg"),
 ]
 
 
