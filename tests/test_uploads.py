@@ -300,6 +300,8 @@ def test_a_png_named_pdf_is_kept_as_a_png_and_served_as_one_under_its_own_name(c
         assert response["Content-Disposition"] == "attachment; filename=\"firma.png\"; filename*=UTF-8''firma.png"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert b"".join(response.streaming_content) == PNG
+    listed = client.get(reverse("case_screening", args=[ana.case_id])).content.decode()
+    assert f'data-testid="declaration-scan-{declaration.pk}">firma.pdf</a>' in listed
 
 
 @pytest.mark.parametrize("name,content,content_type,served_as", [
