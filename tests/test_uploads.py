@@ -286,11 +286,17 @@ def downloads(client, user, declaration):
             api_as(user).get(f"/api/v1/declarations/{declaration.pk}/scan/")]
 
 
-def test_a_png_named_pdf_is_kept_as_a_png_and_served_as_one_under_its_own_name(client, caseworker, ana, media):
-    created = api_post(caseworker, ana, SimpleUploadedFile("../../firma.pdf", PNG, content_type="application/pdf"))
+@pytest.mark.parametrize("door", ["page", "api", "service"])
+def test_a_png_named_pdf_is_kept_as_a_png_and_served_as_one_under_its_own_name(client, caseworker, ana, media, door):
+    scan = SimpleUploadedFile("../../firma.pdf", PNG, content_type="application/pdf")
+    if door == "page":
+        assert page_post(client, caseworker, ana, scan).status_code == 302
+    elif door == "api":
+        assert api_post(caseworker, ana, scan).status_code == 201
+    else:
+        service_record(caseworker, ana, scan)
     declaration = Declaration.objects.get()
 
-    assert created.status_code == 201
     assert (declaration.scan_name, declaration.scan_type) == ("firma.pdf", "image/png")
     assert declaration.scan.name.endswith(".png") and "firma" not in declaration.scan.name
     assert [path.read_bytes() for path in files_in(media)] == [PNG]
