@@ -149,6 +149,10 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "staticfiles"))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 AVR_UPLOAD_MAX_MB = env_int("AVR_UPLOAD_MAX_MB", 10)
+# Past the limit an upload's bytes are counted, not kept, so the service can refuse it with a message.
+FILE_UPLOAD_HANDLERS = ["screening.uploads.UploadLimitHandler",
+                        "django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

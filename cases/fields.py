@@ -47,8 +47,8 @@ FIELD_GROUPS: dict[str, str] = {
     **_tag("screening.BestInterests", G.VULNERABILITY, "responsible_authority", "guardian_name", "child_views",
            "options_considered", "family_tracing_result", "outcome", "decided_on", "guardian_consent",
            "guardian_consent_on"),
-    **_tag("screening.Declaration", G.VULNERABILITY, "signed_on", "witness", "scan", "withdrawn_on",
-           "withdrawal_reason"),
+    **_tag("screening.Declaration", G.VULNERABILITY, "signed_on", "witness", "scan", "scan_name", "scan_type",
+           "withdrawn_on", "withdrawal_reason"),
     **_tag("screening.ProtectionReferral", G.VULNERABILITY, "referred_to", "referred_on"),
     # travel
     **_tag("travel.Booking", G.TRAVEL, "seat", "status", "boarded_at"),

@@ -14,7 +14,6 @@ CSV layout, for machines: one file, UTF-8 with a byte-order mark, a header in th
   its value in `count` ("<5" when too few people left to show it, empty when nobody did).
 """
 
-import csv
 import io
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from avr.spreadsheets import csv_writer, workbook_bytes
 from reports import labels
 from reports.aggregates import Table
 from reports.charts import Bar, bar_chart, column_chart
@@ -209,9 +209,7 @@ def report_xlsx(data: ReportData) -> bytes:
     for table in data.tables:
         sheet = book.create_sheet(sheet_name(labels.table_title(table.name), taken))
         table_sheet(sheet, table, data.threshold)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def notes_sheet(sheet, data: ReportData) -> None:
@@ -303,7 +301,7 @@ def report_csv(data: ReportData) -> bytes:
     """Every table stacked in one CSV for machines: codes, not labels (see the module's docstring)."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow([str(header) for header in CSV_HEADER])
     for table in data.tables:
         writer.writerows(csv_rows(table, data.threshold))

@@ -134,6 +134,9 @@ class Declaration(models.Model):
     signed_on = models.DateField(_("signed on"))
     witness = models.CharField(_("witness"), max_length=160)
     scan = models.FileField(_("scan"), upload_to="declarations/%Y/%m/", blank=True)
+    # Stored under a name of our own; the uploader's (sanitised) name and the type its bytes showed are served back.
+    scan_name = models.CharField(_("scan file name"), max_length=160, blank=True)
+    scan_type = models.CharField(_("scan file type"), max_length=40, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)

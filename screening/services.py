@@ -27,7 +27,7 @@ from screening.models import (
 )
 from cases.transitions import travel_day_of
 from screening.rules import needs_best_interests
-from screening.uploads import scan_errors, scan_named
+from screening.uploads import scan_errors, scan_stored
 
 # Screening stays open until the household is on its way: a fear of return may be disclosed late.
 SCREENABLE_STATUSES = {"registered", "screening", "pending_approval", "rejected", "approved", "booked", "on_hold",
@@ -245,9 +245,9 @@ def declaration_record(*, actor, member_id: int, signed_on: date, witness: str, 
     errors |= scan_errors(scan)
     if errors:
         raise ValidationError(errors)
-    return Declaration.objects.create(member=member, signed_on=signed_on, witness=witness.strip(),
-                                      scan=scan_named(scan, f"declaration-{uuid.uuid4().hex}") if scan else "",
-                                      recorded_by=actor)
+    stored, scan_name, scan_type = scan_stored(scan, f"declaration-{uuid.uuid4().hex}") if scan else ("", "", "")
+    return Declaration.objects.create(member=member, signed_on=signed_on, witness=witness.strip(), scan=stored,
+                                      scan_name=scan_name, scan_type=scan_type, recorded_by=actor)
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ from screening.forms import (
 )
 from screening.models import Declaration
 from screening.queue import approval_queue_page
-from screening.uploads import scan_response
+from screening.uploads import declaration_scan_response
 from screening.selectors import (
     best_interests_of,
     case_checklist,
@@ -178,7 +178,7 @@ def declaration_withdraw(request, pk: int, declaration_id: int):
 def declaration_scan(request, pk: int, declaration_id: int):
     declaration = declaration_for_scan(user=request.user, declaration_id=declaration_id, request=request)
     audit_record(actor=request.user, action=AuditAction.DOWNLOAD, request=request, obj=declaration)
-    return scan_response(declaration.scan, f"declaration-scan-{declaration.pk}")
+    return declaration_scan_response(declaration)
 
 
 @login_required

@@ -5,7 +5,6 @@ Never counselling, protection, vulnerability or medical detail: the rows are bui
 and the query loads only those columns, so nothing else can slip into a PDF, a CSV or a spreadsheet.
 """
 
-import csv
 import io
 
 from django.db.models import Prefetch
@@ -19,6 +18,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from accounts.choices import Country
+from avr.spreadsheets import csv_writer, workbook_bytes
 from cases.choices import DocumentType, Sex
 from cases.fields import readable
 from cases.people import is_child
@@ -222,7 +222,7 @@ def manifest_csv(movement: Movement, viewer=None) -> str:
     """The manifest as CSV for Excel: UTF-8 with a byte-order mark, header in the active language, ISO dates."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow([str(header) for _key, header in EXPORT_COLUMNS])
     for values in export_values(manifest_rows(movement, viewer)):
         writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values])
@@ -245,6 +245,4 @@ def manifest_xlsx(movement: Movement, viewer=None) -> bytes:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

@@ -25,7 +25,7 @@ from screening.api.serializers import (
 )
 from screening.approval import cases_bulk_approve
 from screening.models import Declaration
-from screening.uploads import scan_response
+from screening.uploads import declaration_scan_response
 from screening.selectors import (
     best_interests_of,
     case_checklist,
@@ -157,7 +157,7 @@ class DeclarationScan(generics.GenericAPIView):
         declaration: Declaration = declaration_for_scan(user=request.user, declaration_id=pk,
                                                         request=request._request)
         audit_record(actor=request.user, action=AuditAction.DOWNLOAD, request=request._request, obj=declaration)
-        return scan_response(declaration.scan, f"declaration-scan-{declaration.pk}")
+        return declaration_scan_response(declaration)
 
 
 class MemberConsentList(generics.GenericAPIView):
