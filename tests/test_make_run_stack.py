@@ -275,6 +275,8 @@ def test_the_make_run_stack_serves_thousands_of_requests_on_a_bounded_number_of_
         statuses.update(pool.map(one, range(CONCURRENT_REQUESTS)))
     elapsed = time.monotonic() - started
     samples = sampler.stop()
+    print(f"{sum(statuses.values())} requests in {elapsed:.0f} s; database connections: peak {max(samples, default=0)}, "
+          f"after the sequential part {after_sequential}, bound {CONNECTION_BOUND} ({len(samples)} samples)")
 
     assert sum(statuses.values()) == SEQUENTIAL_API_GETS + CONCURRENT_REQUESTS
     assert not {code for code in statuses if code >= 500}, statuses
