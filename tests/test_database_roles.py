@@ -15,6 +15,8 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import Office
@@ -148,6 +150,13 @@ def test_granting_the_owner_itself_as_the_app_role_is_refused(db):
 
     with pytest.raises(ImproperlyConfigured, match="must be another role"):
         app_role_grant(connection, owner)
+
+
+def test_migrate_refuses_an_owner_url_that_names_another_database(settings):
+    settings.DATABASE_OWNER_URL = "postgres://avr_owner@127.0.0.1:5432/some_other_database"
+
+    with pytest.raises(CommandError, match="DATABASE_OWNER_URL must name the same database as DATABASE_URL"):
+        call_command("migrate", "--noinput", verbosity=0)
 
 
 # ---------------------------------------------------------------------------------------------------------------
