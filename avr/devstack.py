@@ -104,7 +104,9 @@ def web_workers() -> int:
 
 
 def template_files() -> list[str]:
-    return sorted(str(path) for path in BASE_DIR.glob("**/templates/**/*.html") if ".venv" not in path.parts)
+    """The project's and the apps' templates (not the virtual environment's)."""
+    roots = [BASE_DIR / "templates", *BASE_DIR.glob("*/templates")]
+    return sorted({str(path) for root in roots for path in root.glob("**/*.html")})
 
 
 def gunicorn_command(address: str, workers: int, debug: bool) -> list[str]:
