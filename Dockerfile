@@ -43,4 +43,5 @@ USER avr
 EXPOSE 8000
 
 # Gunicorn takes its number of workers from WEB_CONCURRENCY.
-CMD ["gunicorn", "avr.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-"]
+CMD ["gunicorn", "avr.wsgi", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", "--timeout", "60", \
+     "--graceful-timeout", "10", "--access-logfile", "-"]

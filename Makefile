@@ -8,7 +8,7 @@ STAMP    = $(VENV)/.installed
 .PHONY: run test smoke bench mutants messages check-deploy clean help
 
 help:
-	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:8000 with a Celery worker and beat"
+	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:8000 (gunicorn) with a Celery worker and beat"
 	@echo "make test   - run the whole test suite"
 	@echo "make smoke  - run the smoke subset"
 	@echo "make messages - refresh the translation catalogues (needs gettext)"

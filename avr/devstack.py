@@ -1,6 +1,6 @@
 """Run the app, its worker and its tests with embedded PostgreSQL and Redis when no servers are configured.
 
-    python -m avr.devstack run            migrate, load demo data, serve with a Celery worker and beat
+    python -m avr.devstack run            migrate, load demo data, serve (gunicorn) with a Celery worker and beat
     python -m avr.devstack test [ARGS]    run pytest with ARGS
     python -m avr.devstack exec CMD...    run any command with the services up
 
@@ -81,29 +81,68 @@ def stop_all(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-def print_welcome(address: str) -> None:
+def print_welcome(address: str, workers: int) -> None:
     password = os.environ.get("DEMO_PASSWORD", "avr-demo-2018")
     say("")
-    say(f"AVR Case Manager is running at http://{address}/")
+    say(f"AVR Case Manager is running at http://{address}/ (gunicorn, {workers} workers)")
     say(f"demo logins (password: {password}): {', '.join(DEMO_USERS)}")
     say(f"API docs: http://{address}/api/v1/docs/   health: http://{address}/health/")
     say("Ctrl-C stops the server, the worker, beat and the embedded services.")
     say("")
 
 
+def web_workers() -> int:
+    """Gunicorn's worker count: WEB_CONCURRENCY, 3 by default (enough for 2 cores next to the Celery worker)."""
+    value = os.environ.get("WEB_CONCURRENCY") or "3"
+    try:
+        workers = int(value)
+    except ValueError:
+        raise SystemExit(f"[avr] WEB_CONCURRENCY must be a whole number, not {value!r}") from None
+    if workers < 1:
+        raise SystemExit("[avr] WEB_CONCURRENCY must be at least 1")
+    return workers
+
+
+def template_files() -> list[str]:
+    """The project's and the apps' templates (not the virtual environment's)."""
+    roots = [BASE_DIR / "templates", *BASE_DIR.glob("*/templates")]
+    return sorted({str(path) for root in roots for path in root.glob("**/*.html")})
+
+
+def gunicorn_command(address: str, workers: int, debug: bool) -> list[str]:
+    """Sync workers: each serves one request at a time, so each holds at most one database connection.
+
+    runserver opened a thread, and with CONN_MAX_AGE a connection, per request (the connections leaked).
+    """
+    command = [sys.executable, "-m", "gunicorn", "avr.wsgi", "--bind", address, "--workers", str(workers),
+               "--timeout", "60", "--graceful-timeout", "10", "--access-logfile", "-",
+               # No control socket: its default path is one per user, shared by every gunicorn that user runs.
+               "--no-control-socket",
+               "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms']
+    if debug:
+        # Code changes restart the workers, as runserver did; templates are watched as files.
+        command.append("--reload")
+        for path in template_files():
+            command += ["--reload-extra-file", path]
+    return command
+
+
 def run() -> int:
     os.environ.setdefault("DJANGO_DEBUG", "1")
     address = os.environ.get("ADDRESS", "127.0.0.1:8000")
+    workers = web_workers()
+    debug = os.environ["DJANGO_DEBUG"].lower() in ("1", "true", "yes", "on")
+    schedule = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME") or str(VAR / "celerybeat-schedule")
     manage("buildmessages")
     manage("migrate", "--noinput")
     manage("seed_demo")
     celery = [sys.executable, "-m", "celery", "-A", "avr"]
     processes = [
-        spawn(sys.executable, str(BASE_DIR / "manage.py"), "runserver", address),
+        spawn(*gunicorn_command(address, workers, debug)),
         spawn(*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"),
-        spawn(*celery, "beat", "--loglevel", "INFO", "--schedule", str(VAR / "celerybeat-schedule")),
+        spawn(*celery, "beat", "--loglevel", "INFO", "--schedule", schedule),
     ]
-    print_welcome(address)
+    print_welcome(address, workers)
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

@@ -95,6 +95,10 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", None)}
+# Two roles (README, "Two database roles"): the app connects as DATABASE_URL's role, which owns no table;
+# `manage.py migrate` connects as the owner and grants DATABASE_APP_ROLE its privileges. Unset: one role does both.
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", None)
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", None)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

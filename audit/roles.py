@@ -1,0 +1,47 @@
+"""The database role the application runs as: it may read and write the app's tables, never rewrite the audit log.
+
+Migrations run as the owner of the tables (DATABASE_OWNER_URL); the app role (DATABASE_APP_ROLE) owns nothing, so it
+can neither lift the audit triggers (ALTER TABLE needs the owner) nor TRUNCATE, UPDATE or DELETE the log.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+# Tables the app may only read and append to; migrations 0002 and 0005 add the triggers that refuse the rest.
+APPEND_ONLY_TABLES = ("audit_auditevent",)
+
+
+def app_role_grant(connection, role: str | None = None) -> None:
+    """Grant the app role what it needs on every table of the schema, now and (default privileges) later; idempotent."""
+    role = role or settings.DATABASE_APP_ROLE
+    if not role:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user, current_database(), current_schema(), "
+                       "EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s)", [role])
+        owner, database, schema, exists = cursor.fetchone()
+        if not exists:
+            raise ImproperlyConfigured(f"DATABASE_APP_ROLE names the role {role!r}, which the database server does "
+                                       "not have; create it first (see README, 'Two database roles')")
+        if role == owner:
+            raise ImproperlyConfigured(f"DATABASE_APP_ROLE {role!r} is the role running the migrations; the app role "
+                                       "must be another role, one that owns no table")
+        for statement in grant_statements(connection.ops.quote_name, role, database, schema):
+            cursor.execute(statement)
+
+
+def grant_statements(quote, role: str, database: str, schema: str) -> list[str]:
+    role, database, schema = quote(role), quote(database), quote(schema)
+    statements = [
+        f"GRANT CONNECT ON DATABASE {database} TO {role}",
+        f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}",
+        # Tables and sequences the owner creates later (later migrations) get the same grants.
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+    ]
+    for table in APPEND_ONLY_TABLES:
+        statements += [f"REVOKE ALL ON {schema}.{quote(table)} FROM {role}",
+                       f"GRANT SELECT, INSERT ON {schema}.{quote(table)} TO {role}"]
+    return statements
