@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
+from bench.signin_burst import burst_while_a_page_loads
 from accounts.signin import SignInThrottle
 from audit.models import AuditAction, AuditEvent
 from tests.conftest import api_as
@@ -348,3 +349,19 @@ def test_the_token_answer_and_api_errors_are_never_stored_but_health_and_the_sch
     assert_no_store(anonymous_api)
     assert "no-store" not in client.get("/health/").get("Cache-Control", "")
     assert "no-store" not in client.get("/api/v1/schema/").get("Cache-Control", "")
+
+
+# Measured against a live server with real password hashing
+
+
+def test_sixteen_concurrent_bad_logins_do_not_hold_another_users_page(live_server, client, caseworker, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the real cost
+    client.force_login(caseworker)
+
+    figures = burst_while_a_page_loads(live_server.url, {"sessionid": client.cookies["sessionid"].value})
+
+    print("signin-measure", figures)
+    assert figures["checked"] <= settings.SIGNIN_CONCURRENT_PER_IP + 2  # a slot freed meanwhile may take one more
+    assert figures["refused"] + figures["checked"] == 16
+    assert figures["page_during"] < 2.0
+    assert not AuditEvent.objects.filter(action=AuditAction.LOGIN).exists()
