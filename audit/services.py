@@ -75,7 +75,7 @@ def audit_login_refused(*, username: str, request, reason: str) -> AuditEvent:
 
 
 def audit_password_changed(*, user, actor, request=None, how: str) -> AuditEvent:
-    """A password was set for `user` by `actor` (themselves, an administrator, or nobody: a command); never its value."""
+    """A password was set for `user` by `actor` (themselves, or an administrator); never its value."""
     return audit_record(actor=actor, action=AuditAction.PASSWORD_CHANGE, request=request, obj=user, reason=how)
 
 

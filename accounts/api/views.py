@@ -9,7 +9,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import OfficeSerializer, ProgrammeSerializer, TokenRequestSerializer, TokenSerializer
+from accounts.api.serializers import (
+    ApiErrorSerializer,
+    OfficeSerializer,
+    ProgrammeSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
 from accounts.models import Office, Programme
 from accounts.signin import SignInThrottle, busy_message, sign_in_slot, throttled_message
 from accounts.views import lockout
@@ -90,9 +96,9 @@ class TokenCreate(APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses={
         200: TokenSerializer,
-        400: OpenApiResponse(description="`{code, detail, fields}`: code `invalid` or `invalid_credentials`"),
-        429: OpenApiResponse(description="`{code, detail, fields}`: code `throttled` or `locked_out`; "
-                                         "the `Retry-After` header says in how many seconds to try again"),
+        400: OpenApiResponse(ApiErrorSerializer, description="code `invalid` or `invalid_credentials`"),
+        429: OpenApiResponse(ApiErrorSerializer, description="code `throttled` or `locked_out`, before any password "
+                                                             "is checked; `Retry-After` says in how many seconds"),
     })
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
