@@ -57,7 +57,7 @@ class UserAdmin(BaseUserAdmin):
     def user_change_password(self, request, id, form_url=""):
         before = _stored_password(id)
         response = super().user_change_password(request, id, form_url)
-        # Audited by what was stored, not by the answer: a refused form and a conflicting submit both redirect too.
+        # Audited by what was stored, not by the answer: a conflicting submit redirects like a successful one.
         user = User.objects.filter(pk=id).first() if before is not None else None
         if request.method == "POST" and user is not None and user.password != before:
             how = "admin" if user.has_usable_password() else "admin_disabled"

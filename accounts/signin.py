@@ -24,9 +24,14 @@ logger = logging.getLogger(__name__)
 # A counter that cannot be reached (Redis down) or that expired between two calls (ValueError) opens the gate and
 # leaves the lockout, kept in PostgreSQL, as the guard.
 COUNTER_ERRORS = (RedisError, OSError, ValueError)
+# Set on the request when the address itself is locked (across usernames), for the message.
+ADDRESS_LOCKED = "avr_address_locked"
 
 
-def lockout_message() -> str:
+def lockout_message(request=None) -> str:
+    if getattr(request, ADDRESS_LOCKED, False):
+        return _("Too many failed sign-in attempts from this address, for any account. Sign-in from here is "
+                 "locked; try again later or ask an administrator to unlock it.")
     return _("Too many failed sign-in attempts. This account is locked for this device; "
              "try again later or ask an administrator to unlock it.")
 
@@ -58,7 +63,9 @@ class SignInLockoutHandler(AxesDatabaseHandler):
         counts = [attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
                   for attempts in self.get_user_attempts(request, credentials)]
         limit = get_failure_limit(request, credentials)
-        if any(count >= own for count, own in zip(counts, self.set_limits(request, credentials))):
+        reached = [count >= own for count, own in zip(counts, self.set_limits(request, credentials))]
+        if any(reached):
+            setattr(request, ADDRESS_LOCKED, not reached[0])
             return max(limit, counts[0])
         # Below every set's own limit: report no more than the username's count, which axes compares with `limit`.
         return min(counts[0], limit - 1)

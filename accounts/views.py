@@ -26,15 +26,12 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         with sign_in_slot(request) as allowed:
-            if not allowed:
-                audit_login_refused(username=request.POST.get("username", ""), request=request, reason="busy")
-                # An unbound form: binding it would authenticate, which is the hashing this refusal avoids.
-                form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")[:150]})
-                response = self.render_to_response(self.get_context_data(form=form, refused=busy_message()))
-                response.status_code = 429
-                response["Retry-After"] = "1"
-                return response
-            return super().post(request, *args, **kwargs)
+            if allowed:
+                return super().post(request, *args, **kwargs)
+        audit_login_refused(username=request.POST.get("username", ""), request=request, reason="busy")
+        # An unbound form: binding it would authenticate, which is the hashing this refusal avoids.
+        form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")[:150]})
+        return busy_response(self, form)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -59,8 +56,23 @@ class LogoutView(auth_views.LogoutView):
         return super().post(request, *args, **kwargs)
 
 
+def busy_response(view, form):
+    """The form again, unchecked, with the message that too many password checks from this address are running."""
+    response = view.render_to_response(view.get_context_data(form=form, refused=busy_message()))
+    response.status_code = 429
+    response["Retry-After"] = "1"
+    return response
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+
+    def post(self, request, *args, **kwargs):
+        # Checking the old password is a hash too, and this form has no lockout.
+        with sign_in_slot(request) as allowed:
+            if allowed:
+                return super().post(request, *args, **kwargs)
+        return busy_response(self, self.get_form_class()(request.user))
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -74,7 +86,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 def lockout(request, original_response=None, credentials=None):
     """What a locked-out user sees: a clear page in the browser, structured JSON in the API."""
-    message = lockout_message()
+    message = lockout_message(request)
     if request.path.startswith("/api/"):
         response = JsonResponse({"code": "locked_out", "detail": message, "fields": {}}, status=429)
     else:

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 
 SPRAYER = "203.0.113.7"
 LOCKED_EN = "Too many failed sign-in attempts."
+ADDRESS_LOCKED_EN = "Too many failed sign-in attempts from this address, for any account."
+ACCOUNT_LOCKED_EN = "Too many failed sign-in attempts. This account is locked for this device"
 
 
 @pytest.fixture
@@ -66,7 +68,7 @@ def test_a_spray_across_thirty_usernames_is_locked_after_twenty_and_the_rest_cos
     assert hashed_before_the_lock == 20
     assert [r.status_code for r in rest] == [429] * 10
     assert hashes["n"] == 20  # none of the ten refused attempts hashed a password
-    assert LOCKED_EN in rest[-1].content.decode()
+    assert ADDRESS_LOCKED_EN in rest[-1].content.decode()
     assert rest[-1]["Retry-After"] == str(30 * 60)
     assert "_auth_user_id" not in client.session
     assert refused("locked_out").count() == 11  # the attempt that reached the limit and the ten after it
@@ -116,6 +118,7 @@ def test_the_per_username_limit_still_locks_at_five_below_the_address_limit(clie
     other_user = page_login(client, "cw_tap", REMOTE_ADDR=SPRAYER)
 
     assert locked.status_code == 429
+    assert ACCOUNT_LOCKED_EN in locked.content.decode()
     assert other_user.status_code == 302
     assert hashes["n"] == 1  # only cw_tap's password was checked
 
@@ -142,7 +145,7 @@ def test_a_token_spray_is_locked_after_twenty_with_retry_after_and_a_translated_
     assert response.status_code == 429
     assert response["Retry-After"] == str(30 * 60)
     assert response.json() == {"code": "locked_out", "detail": response.json()["detail"], "fields": {}}
-    assert response.json()["detail"].startswith(LOCKED_EN)
+    assert response.json()["detail"].startswith(ADDRESS_LOCKED_EN)
     assert spanish.status_code == 429 and spanish.json()["detail"].startswith("Demasiados intentos")
     assert hashes["n"] == 0
     assert not Token.objects.exists()
@@ -203,6 +206,22 @@ def test_a_third_concurrent_page_sign_in_from_one_address_is_refused_without_has
     assert refused("busy").get().actor_username == "cw_tij"
 
 
+def test_a_password_change_while_two_checks_run_from_the_address_is_refused_and_changes_nothing(client, caseworker,
+                                                                                                hashes):
+    client.force_login(caseworker)
+    hold_slots("127.0.0.1", 2)
+
+    response = client.post("/accounts/password/", {
+        "old_password": PASSWORD, "new_password1": "una-clave-nueva-larga", "new_password2": "una-clave-nueva-larga"})
+
+    assert response.status_code == 429
+    assert "al mismo tiempo" in response.content.decode()  # a booth in Mexico: Spanish
+    assert hashes["n"] == 0
+    caseworker.refresh_from_db()
+    assert caseworker.check_password(PASSWORD)
+    assert not AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGE).exists()
+
+
 def test_a_third_concurrent_token_request_from_one_address_is_refused_without_hashing(api, caseworker, hashes):
     hold_slots(SPRAYER, 2)
 
@@ -246,6 +265,21 @@ def test_a_refused_password_change_writes_no_audit_row_and_keeps_the_password(cl
     assert not AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGE).exists()
     caseworker.refresh_from_db()
     assert caseworker.check_password(PASSWORD)
+
+
+def test_a_password_set_with_manage_py_changepassword_is_in_the_log_without_its_value(caseworker, monkeypatch):
+    from django.contrib.auth.management.commands import changepassword
+    from django.core.management import call_command
+
+    monkeypatch.setattr(changepassword.getpass, "getpass", lambda prompt="": "clave-desde-la-consola")
+    call_command("changepassword", "cw_tij")
+
+    caseworker.refresh_from_db()
+    assert caseworker.check_password("clave-desde-la-consola")
+    row = AuditEvent.objects.filter(action=AuditAction.UPDATE, object_type="accounts_user",
+                                    object_id=str(caseworker.pk)).latest("id")
+    assert "password" in row.changes["columns"]
+    assert_no_password_in_the_log("clave-desde-la-consola")
 
 
 def admin_client(client, admin_user):
