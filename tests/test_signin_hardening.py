@@ -237,6 +237,21 @@ def test_a_third_concurrent_token_request_from_one_address_is_refused_without_ha
     assert cache.get(f"signin-in-flight:{SPRAYER}") == 2  # the refused request gave its slot back
 
 
+def test_with_redis_unreachable_sign_in_still_works_and_the_lockout_still_holds(client, api, caseworker, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": {"socket_connect_timeout": 0.2}}}
+
+    page = page_login(client, "cw_tij")
+    token = token_request(api, "cw_tij")
+    for _ in range(5):
+        token_request(api, "cw_tij", "wrong", REMOTE_ADDR=SPRAYER)
+    locked = token_request(api, "cw_tij", REMOTE_ADDR=SPRAYER)
+
+    assert (page.status_code, token.status_code) == (302, 200)
+    assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
+    assert Token.objects.filter(user=caseworker).count() == 1
+
+
 # Password changes audited, never their value
 
 
