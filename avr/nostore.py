@@ -1,7 +1,5 @@
 """No copy of a personal page or API answer is kept by the browser or a proxy (the back button, a shared PC)."""
 
-from django.utils.cache import add_never_cache_headers
-
 # Public and the same for everyone: the API's schema and docs. Static files never reach this middleware
 # (WhiteNoise answers them above it); /health/ is anonymous.
 PUBLIC_API_PATHS = ("/api/v1/schema/", "/api/v1/docs/")
@@ -24,6 +22,8 @@ class NoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if carries_personal_data(request):
-            add_never_cache_headers(response)
-            response["Pragma"] = "no-cache"
+            # no-store alone forbids every cache (RFC 9111); a header that already says it (never_cache) is kept.
+            if "no-store" not in response.get("Cache-Control", ""):
+                response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"  # HTTP/1.0 proxies
         return response
