@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Assignment, Office, Programme, User
 from accounts.services import user_role_groups_sync
+from audit.services import audit_password_changed
 
 
 @admin.register(Office)
@@ -53,6 +54,22 @@ class UserAdmin(BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         user_role_groups_sync(user=form.instance)
 
+    def user_change_password(self, request, id, form_url=""):
+        before = _stored_password(id)
+        response = super().user_change_password(request, id, form_url)
+        # Audited by what was stored, not by the answer: a conflicting submit redirects like a successful one.
+        user = User.objects.filter(pk=id).first() if before is not None else None
+        if request.method == "POST" and user is not None and user.password != before:
+            how = "admin" if user.has_usable_password() else "admin_disabled"
+            audit_password_changed(user=user, actor=request.user, request=request, how=how)
+        return response
+
     def has_delete_permission(self, request, obj=None):
         # Staff are deactivated, not deleted: the audit log keeps pointing at them.
         return False
+
+
+def _stored_password(user_id) -> str | None:
+    if not str(user_id).isdigit():
+        return None  # the admin answers 404 itself
+    return User.objects.filter(pk=user_id).values_list("password", flat=True).first()

@@ -15,13 +15,23 @@ from accounts.choices import Language
 from accounts.dashboard import dashboard_for_user
 from accounts.middleware import LANGUAGE, LOGIN_AT
 from accounts.services import user_language_set
-from audit.services import audit_login, audit_login_failed, audit_logout
+from accounts.signin import busy_message, lockout_message, lockout_retry_after, sign_in_slot
+from audit.services import audit_login, audit_login_failed, audit_login_refused, audit_logout, audit_password_changed
 from cases.selectors import cases_listed_audit, home_sections_for_user
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        with sign_in_slot(request) as allowed:
+            if allowed:
+                return super().post(request, *args, **kwargs)
+        audit_login_refused(username=request.POST.get("username", ""), request=request, reason="busy")
+        # An unbound form: binding it would authenticate, which is the hashing this refusal avoids.
+        form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")[:150]})
+        return busy_response(self, form)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -31,7 +41,11 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form):
-        audit_login_failed(username=form.data.get("username", ""), request=self.request)
+        username = form.data.get("username", "")
+        if getattr(self.request, "axes_locked_out", False):
+            audit_login_refused(username=username, request=self.request, reason="locked_out")
+        else:
+            audit_login_failed(username=username, request=self.request)
         return super().form_invalid(form)
 
 
@@ -42,12 +56,29 @@ class LogoutView(auth_views.LogoutView):
         return super().post(request, *args, **kwargs)
 
 
+def busy_response(view, form):
+    """The form again, unchecked, with the message that too many password checks from this address are running."""
+    response = view.render_to_response(view.get_context_data(form=form, refused=busy_message()))
+    response.status_code = 429
+    response["Retry-After"] = "1"
+    return response
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
 
+    def post(self, request, *args, **kwargs):
+        # Checking the old password is a hash too, and this form has no lockout.
+        with sign_in_slot(request) as allowed:
+            if allowed:
+                return super().post(request, *args, **kwargs)
+        return busy_response(self, self.get_form_class()(request.user))
+
     def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_password_changed(user=form.user, actor=self.request.user, request=self.request, how="own")
         messages.success(self.request, _("Your password was changed."))
-        return super().form_valid(form)
+        return response
 
     def get_success_url(self):
         return "/"
@@ -55,11 +86,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 def lockout(request, original_response=None, credentials=None):
     """What a locked-out user sees: a clear page in the browser, structured JSON in the API."""
-    message = _("Too many failed sign-in attempts. This account is locked for this device; "
-                "try again later or ask an administrator to unlock it.")
+    message = lockout_message(request)
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "locked_out", "detail": message, "fields": {}}, status=429)
-    return render(request, "accounts/locked_out.html", {"message": message}, status=429)
+        response = JsonResponse({"code": "locked_out", "detail": message, "fields": {}}, status=429)
+    else:
+        response = render(request, "accounts/locked_out.html", {"message": message}, status=429)
+    response["Retry-After"] = str(lockout_retry_after())
+    return response
 
 
 @login_required

@@ -9,6 +9,8 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("Login")
     LOGIN_FAILED = "login_failed", _("Failed login")
     LOGOUT = "logout", _("Logout")
+    LOGIN_REFUSED = "login_refused", _("Sign-in refused (too many attempts)")
+    PASSWORD_CHANGE = "password_change", _("Password changed")
     VIEW = "view", _("Viewed personal data")
     LIST = "list", _("Listed personal data")
     INSERT = "insert", _("Created")

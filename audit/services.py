@@ -66,6 +66,19 @@ def audit_login_failed(*, username: str, request) -> AuditEvent:
     )
 
 
+def audit_login_refused(*, username: str, request, reason: str) -> AuditEvent:
+    """A sign-in refused before the password was checked (`reason`: locked_out, throttled, busy)."""
+    return AuditEvent.objects.create(
+        actor=None, actor_username=(username or "")[:150], action=AuditAction.LOGIN_REFUSED, reason=reason,
+        ip_address=client_ip(request), path=request.get_full_path()[:300] if request else "",
+    )
+
+
+def audit_password_changed(*, user, actor, request=None, how: str) -> AuditEvent:
+    """A password was set for `user` by `actor` (themselves, or an administrator); never its value."""
+    return audit_record(actor=actor, action=AuditAction.PASSWORD_CHANGE, request=request, obj=user, reason=how)
+
+
 def audit_logout(*, user, request) -> AuditEvent:
     """A logout."""
     return audit_record(actor=user, action=AuditAction.LOGOUT, request=request, obj=user)

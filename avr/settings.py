@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "avr.nostore.NoStoreMiddleware",
     "accounts.middleware.SessionLimitMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "audit.middleware.AuditActorMiddleware",
@@ -125,15 +126,22 @@ SESSION_ABSOLUTE_LIMIT_SECONDS = env_int("SESSION_ABSOLUTE_LIMIT_SECONDS", 12 * 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Lockout: django-axes, keyed on username + IP so one user cannot lock out a whole booth behind one NAT.
+# Lockout: django-axes, keyed on username + IP so one user cannot lock out a whole booth behind one NAT, and on
+# the IP alone at a higher limit so one address cannot try a password against every username (a spray).
+# Limits per parameter set are ours (accounts.signin.SignInLockoutHandler), in the order of AXES_LOCKOUT_PARAMETERS.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.signin.SignInLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_CLIENT_IP_HEADERS", "REMOTE_ADDR")
 AXES_VERBOSE = False
+# Password checks one address may run at the same time (each costs a core); more are refused at once.
+SIGNIN_CONCURRENT_PER_IP = env_int("SIGNIN_CONCURRENT_PER_IP", 2)
+SIGNIN_SLOT_SECONDS = 30
 
 GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
 ANONYMOUS_USER_NAME = None
@@ -203,6 +211,16 @@ SECURE_CSP = {
 # Redis and Celery. `make run` / `make test` set REDIS_URL to an embedded Redis socket when it is unset.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+# Shared by every process (the sign-in throttle and concurrency counters); not locmem, which is per process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Celery's socket URL (embedded Redis of `make run`) is "unix://" to redis-py.
+        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        "KEY_PREFIX": "avr-cache",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    },
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -255,6 +273,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "avr.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Token requests per client address, across usernames (the lockout counts failures; this counts requests).
+    "DEFAULT_THROTTLE_RATES": {"sign_in": env_str("API_SIGN_IN_RATE", "30/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AVR Case Manager API",

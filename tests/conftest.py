@@ -35,6 +35,24 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def sign_in_counters_reset():
+    """The sign-in throttle and concurrency counters live in the shared Redis cache: every test starts from zero.
+
+    Only the cache's own keys go (the same Redis database holds Celery's queue); a test with Redis stopped skips it.
+    """
+    from django.core.cache import cache
+    from redis.exceptions import RedisError
+
+    try:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
+    except RedisError:
+        pass
+
+
+@pytest.fixture(autouse=True)
 def celery_eager():
     """Unit tests run tasks in-process; the broker test turns this off and uses a real worker."""
     celery_app.conf.task_always_eager = True

@@ -1,18 +1,25 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import OfficeSerializer, ProgrammeSerializer, TokenRequestSerializer, TokenSerializer
+from accounts.api.serializers import (
+    ApiErrorSerializer,
+    OfficeSerializer,
+    ProgrammeSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
 from accounts.models import Office, Programme
+from accounts.signin import SignInThrottle, busy_message, sign_in_slot, throttled_message
 from accounts.views import lockout
-from audit.services import audit_login, audit_login_failed
+from audit.services import audit_login, audit_login_failed, audit_login_refused
 from avr.api import CodeCursorPagination
 
 
@@ -67,19 +74,44 @@ class ProgrammeDetail(ByCodeMixin, generics.RetrieveAPIView):
     serializer_class, queryset, not_found_message = ProgrammeSerializer, Programme.objects.all(), PROGRAMME_NOT_FOUND
 
 
+class SignInRefused(Throttled):
+    default_code = "throttled"
+
+
 class TokenCreate(APIView):
-    """Exchange a username and password for an API token (`Authorization: Token <token>`)."""
+    """Exchange a username and password for an API token (`Authorization: Token <token>`).
+
+    Refusals (429, with Retry-After) come before any password is checked: too many attempts from the address
+    (`throttled`), too many at the same time (`throttled`), or a lockout (`locked_out`).
+    """
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = [SignInThrottle]
+    throttle_scope = "sign_in"
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    def throttled(self, request, wait):
+        audit_login_refused(username=_posted_username(request), request=request._request, reason="throttled")
+        raise SignInRefused(wait=wait, detail=throttled_message())
+
+    @extend_schema(request=TokenRequestSerializer, responses={
+        200: TokenSerializer,
+        400: OpenApiResponse(ApiErrorSerializer, description="code `invalid` or `invalid_credentials`"),
+        429: OpenApiResponse(ApiErrorSerializer, description="code `throttled` or `locked_out`, before any password "
+                                                             "is checked; `Retry-After` says in how many seconds"),
+    })
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         username = serializer.validated_data["username"]
-        user = authenticate(request._request, username=username, password=serializer.validated_data["password"])
+        with sign_in_slot(request._request) as allowed:
+            if not allowed:
+                audit_login_refused(username=username, request=request._request, reason="busy")
+                raise SignInRefused(wait=1, detail=busy_message())
+            user = authenticate(request._request, username=username,
+                                password=serializer.validated_data["password"])
         if getattr(request._request, "axes_locked_out", False):
+            audit_login_refused(username=username, request=request._request, reason="locked_out")
             return lockout(request._request)
         if user is None or not user.is_active:
             audit_login_failed(username=username, request=request._request)
@@ -88,3 +120,11 @@ class TokenCreate(APIView):
         token, _created = Token.objects.get_or_create(user=user)
         audit_login(user=user, request=request._request)
         return Response({"token": token.key})
+
+
+def _posted_username(request) -> str:
+    try:
+        username = request.data.get("username", "")
+    except APIException:  # an unreadable body is refused here all the same; the username is only for the log
+        return ""
+    return username if isinstance(username, str) else ""

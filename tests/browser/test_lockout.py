@@ -43,3 +43,19 @@ def test_a_locked_out_username_does_not_lock_out_a_colleague_on_the_same_compute
     # then they reach their home page
     assert response.status == 302
     expect(page.get_by_test_id("home-caseworker")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_one_password_tried_against_twenty_usernames_locks_the_computer_for_everyone(page):
+    # given one password tried against twenty usernames from this computer (a password spray)
+    for index in range(20):
+        sign_in(page, f"staff{index:02d}", "Verano2018!")
+
+    # when a real caseworker then signs in from it with the right password
+    response = sign_in(page, "caseworker_tij", DEMO_PASSWORD)
+
+    # then the computer is locked for every account, and they are told so
+    assert response.status == 429
+    expect(page.get_by_test_id("locked-out")).to_contain_text("desde esta dirección")
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
