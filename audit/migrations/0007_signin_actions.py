@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0004_sealed_values'),
+        ('audit', '0006_app_role_grants'),
     ]
 
     operations = [
