@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -46,12 +47,21 @@ def _django_errors(exc: DjangoValidationError) -> dict:
 
 def exception_handler(exc, context):
     """Every API error is structured JSON: {"code", "detail", "fields"}."""
+    from avr.idempotency import IdempotencyKeyReused
+    if isinstance(exc, IdempotencyKeyReused):
+        return Response({"code": "idempotency_key_reused", "detail": exc.messages[0], "fields": {}}, status=422)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(_("You do not have permission to do this."))
+    if isinstance(exc, RequestDataTooBig):
+        from avr.edge import too_large_message
+        return Response({"code": "too_large", "detail": too_large_message(), "fields": {}}, status=413)
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        from avr.edge import too_many_fields_message
+        return Response({"code": "too_many_fields", "detail": too_many_fields_message(), "fields": {}}, status=400)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)
