@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
+from rest_framework.metadata import SimpleMetadata
+from rest_framework.request import clone_request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -87,3 +89,22 @@ class CodeCursorPagination(CursorPagination):
     """Reference data, in code order."""
 
     ordering = "code"
+
+
+class Metadata(SimpleMetadata):
+    """OPTIONS describes what an endpoint takes; it never looks an object up (the real methods do, and answer 404)."""
+
+    def determine_actions(self, request, view):
+        actions = {}
+        for method in {"PUT", "POST"} & set(view.allowed_methods):
+            view.request = clone_request(request, method)
+            try:
+                view.check_permissions(view.request)
+                serializer = view.get_serializer()
+            except (exceptions.APIException, DjangoPermissionDenied, Http404, AssertionError):
+                continue
+            finally:
+                view.request = request
+            actions[method] = self.get_serializer_info(serializer)
+        return actions
+
