@@ -67,12 +67,12 @@ class RegistrationSerializer(serializers.Serializer):
     quick = serializers.BooleanField(required=False, default=False)
     confirm_duplicates = serializers.BooleanField(required=False, default=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The list is refused by its length before any member is validated (read now: a setting tests may change).
-        members = self.fields["members"]
-        members.max_length = settings.AVR_HOUSEHOLD_MAX_MEMBERS
-        members.error_messages["max_length"] = household_too_big_message()
+    def to_internal_value(self, data):
+        # Refused by its length before any member is validated: a household of thousands costs nothing.
+        members = data.get("members") if hasattr(data, "get") else None
+        if isinstance(members, list) and len(members) > settings.AVR_HOUSEHOLD_MAX_MEMBERS:
+            raise serializers.ValidationError({"members": [household_too_big_message()]})
+        return super().to_internal_value(data)
 
 
 class DuplicateCandidateSerializer(serializers.Serializer):
