@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
-from rest_framework.metadata import SimpleMetadata
-from rest_framework.request import clone_request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from avr.edge import too_large_message, too_many_fields_message
+from avr.idempotency import IdempotencyKeyReused
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ def _django_errors(exc: DjangoValidationError) -> dict:
 
 def exception_handler(exc, context):
     """Every API error is structured JSON: {"code", "detail", "fields"}."""
-    from avr.idempotency import IdempotencyKeyReused
     if isinstance(exc, IdempotencyKeyReused):
         return Response({"code": "idempotency_key_reused", "detail": exc.messages[0], "fields": {}}, status=422)
     if isinstance(exc, DjangoValidationError):
@@ -59,10 +59,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(_("You do not have permission to do this."))
     if isinstance(exc, RequestDataTooBig):
-        from avr.edge import too_large_message
         return Response({"code": "too_large", "detail": too_large_message(), "fields": {}}, status=413)
     if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
-        from avr.edge import too_many_fields_message
         return Response({"code": "too_many_fields", "detail": too_many_fields_message(), "fields": {}}, status=400)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -89,22 +87,4 @@ class CodeCursorPagination(CursorPagination):
     """Reference data, in code order."""
 
     ordering = "code"
-
-
-class Metadata(SimpleMetadata):
-    """OPTIONS describes what an endpoint takes; it never looks an object up (the real methods do, and answer 404)."""
-
-    def determine_actions(self, request, view):
-        actions = {}
-        for method in {"PUT", "POST"} & set(view.allowed_methods):
-            view.request = clone_request(request, method)
-            try:
-                view.check_permissions(view.request)
-                serializer = view.get_serializer()
-            except (exceptions.APIException, DjangoPermissionDenied, Http404, AssertionError):
-                continue
-            finally:
-                view.request = request
-            actions[method] = self.get_serializer_info(serializer)
-        return actions
 
