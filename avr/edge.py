@@ -6,7 +6,7 @@ from urllib.parse import unquote_plus
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http.multipartparser import MultiPartParserError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,6 +15,8 @@ MB = 1024 * 1024
 # None at all in a path, a query string or a key sent in a header; tab, CR and LF may sit in a body's text.
 CONTROL_ANYWHERE = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Any header (a token, a cookie) reaches the database as a lookup key; only tab may sit in a header value.
+CONTROL_IN_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 KEY_HEADERS = ("Idempotency-Key", "If-Match")
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -57,20 +59,23 @@ def _content_length(request) -> int:
         return 0
 
 
-def _header_problem(request) -> str | None:
-    for name in KEY_HEADERS:
-        value = request.headers.get(name)
-        if value is not None and CONTROL_ANYWHERE.search(value):
-            return control_characters_message()
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-        return _("An Idempotency-Key has at most %(count)s characters.") % {"count": IDEMPOTENCY_KEY_MAX_LENGTH}
+def _header_problem(request) -> tuple[str, str] | None:
+    if any(CONTROL_IN_HEADER.search(value) for name, value in request.META.items()
+           if name.startswith("HTTP_") and isinstance(value, str)) or any(
+            CONTROL_ANYWHERE.search(request.headers.get(name, "")) for name in KEY_HEADERS):
+        return "control_characters", control_characters_message()
+    if len(request.headers.get("Idempotency-Key", "")) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        return "invalid_header", _("An Idempotency-Key has at most %(count)s characters.") % {
+            "count": IDEMPOTENCY_KEY_MAX_LENGTH}
     return None
 
 
 def _form_has_control_characters(request) -> bool:
+    # Django parses a form only for POST; a PUT or PATCH form is read here the way DRF's FormParser will read it.
+    form = request.POST if request.method == "POST" or request.content_type != FORM_TYPES[0] else QueryDict(
+        request.body)
     return any(CONTROL_IN_TEXT.search(key) or any(CONTROL_IN_TEXT.search(v) for v in values)
-               for key, values in request.POST.lists())
+               for key, values in form.lists())
 
 
 class HostileInputMiddleware:
@@ -84,7 +89,7 @@ class HostileInputMiddleware:
                 unquote_plus(request.META.get("QUERY_STRING", ""), errors="replace")):
             return refuse(request, 400, "control_characters", control_characters_message())
         if problem := _header_problem(request):
-            return refuse(request, 400, "invalid_header", problem)
+            return refuse(request, 400, *problem)
         if _content_length(request) > body_limit(request):
             return refuse(request, 413, "too_large", too_large_message())
         if request.method in ("POST", "PUT", "PATCH") and request.content_type in FORM_TYPES:

@@ -569,3 +569,69 @@ def test_a_refused_request_writes_no_audit_event(caseworker, places):
     api_as(caseworker).get(f"/api/v1/cases/?q={NUL}")
 
     assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.parametrize("header,value", [("HTTP_AUTHORIZATION", "Token abc\x00def"),
+                                          ("HTTP_COOKIE", "sessionid=abcdefgh\x00"),
+                                          ("HTTP_X_CSRFTOKEN", "token\x01")])
+def test_a_control_character_in_any_other_header_is_a_400_not_a_database_error(caseworker, places, header, value):
+    response = api_as(caseworker).get("/api/v1/cases/", **{header: value}, **language_header("en"))
+
+    assert response.status_code == 400 and response.json()["code"] == "control_characters"
+
+
+def test_a_nul_byte_in_a_form_body_sent_with_patch_is_refused_and_the_case_is_unchanged(caseworker, caravan, tij):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    notes, version = case.caseworker_notes, case.version
+
+    response = api_as(caseworker).patch(f"/api/v1/cases/{case.pk}/", urlencode(
+        {"version": case.version, "caseworker_notes": "nota\x00"}), content_type="application/x-www-form-urlencoded",
+        **language_header("en"))
+
+    assert response.status_code == 400 and response.json()["code"] == "control_characters"
+    case.refresh_from_db()
+    assert (case.caseworker_notes, case.version) == (notes, version)
+
+
+def test_a_household_form_of_2500_rows_is_refused_at_once_as_too_many_fields(signed_in, caravan, tij):
+    rows = [{**PRINCIPAL, "given_names": f"Persona {i}"} for i in range(2500)]
+
+    response = signed_in.post("/cases/register/", urlencode(registration(caravan, tij, rows)),
+                              content_type="application/x-www-form-urlencoded", **language_header("en"))
+
+    assert response.status_code == 400
+    assert "The request has too many fields: at most 1000." in response.content.decode()
+    assert saved_rows() == (0, 0, 0, 0, 0, 0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_booking_one_household_on_two_movements_at_once_book_it_once(caseworker, supervisor,
+                                                                                  movement_officer, caravan, tij, sps):
+    import threading
+
+    from django.db import connection
+    from tests.travel_steps import approved
+    case = approved(family(actor=caseworker, programme=caravan, office=tij), caseworker, supervisor)
+    documents_ready(case, movement_officer)
+    movements = [convoy(movement_officer, tij, sps) for _ in range(2)]
+    for movement in movements:
+        travel_services.escort_add(actor=movement_officer, movement_id=movement.pk,
+                                   data={"name": "Lucía", "kind": "child"})
+    statuses = []
+
+    def book(movement):
+        try:
+            statuses.append(api_as(movement_officer).post(f"/api/v1/movements/{movement.pk}/bookings/",
+                                                          {"case": case.pk}, format="json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=(movement,)) for movement in movements]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [201, 409]
+    assert Booking.objects.filter(status="booked").values("movement").distinct().count() == 1
+    assert Booking.objects.filter(status="booked").count() == case.members.count()
