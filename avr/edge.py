@@ -43,8 +43,8 @@ def control_characters_message() -> str:
     return _("The request contains control characters (such as a NUL byte), which are never valid here.")
 
 
-def too_large_message() -> str:
-    return _("The request is too large: at most %(mb)s MB.") % {"mb": settings.AVR_REQUEST_MAX_MB}
+def too_large_message(limit_mb: int | None = None) -> str:
+    return _("The request is too large: at most %(mb)s MB.") % {"mb": limit_mb or settings.AVR_REQUEST_MAX_MB}
 
 
 def too_many_fields_message() -> str:
@@ -90,8 +90,8 @@ class HostileInputMiddleware:
             return refuse(request, 400, "control_characters", control_characters_message())
         if problem := _header_problem(request):
             return refuse(request, 400, *problem)
-        if _content_length(request) > body_limit(request):
-            return refuse(request, 413, "too_large", too_large_message())
+        if _content_length(request) > (limit := body_limit(request)):
+            return refuse(request, 413, "too_large", too_large_message(limit // MB))
         if request.method in ("POST", "PUT", "PATCH") and request.content_type in FORM_TYPES:
             try:
                 if _form_has_control_characters(request):

@@ -238,7 +238,8 @@ def test_a_multipart_body_over_upload_and_request_limits_together_is_a_413(casew
         "signed_on": ana.case.intake_date.isoformat(), "witness": "Sor Juana Inés", "scan": scan}, format="multipart",
         **language_header("en"))
 
-    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert response.status_code == 413
+    assert response.json() == {"code": "too_large", "detail": "The request is too large: at most 2 MB.", "fields": {}}
     assert not Declaration.objects.exists()
 
 
