@@ -3,12 +3,16 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from avr.edge import too_large_message, too_many_fields_message
+from avr.idempotency import IdempotencyKeyReused
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +50,18 @@ def _django_errors(exc: DjangoValidationError) -> dict:
 
 def exception_handler(exc, context):
     """Every API error is structured JSON: {"code", "detail", "fields"}."""
+    if isinstance(exc, IdempotencyKeyReused):
+        return Response({"code": "idempotency_key_reused", "detail": exc.messages[0], "fields": {}}, status=422)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(_("You do not have permission to do this."))
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"code": "too_large", "detail": too_large_message(), "fields": {}}, status=413)
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return Response({"code": "too_many_fields", "detail": too_many_fields_message(), "fields": {}}, status=400)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)
@@ -77,3 +87,4 @@ class CodeCursorPagination(CursorPagination):
     """Reference data, in code order."""
 
     ordering = "code"
+

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
 from avr import errors
+from avr.docs import ApiDocs
 from avr.health import health
 from screening import urls_pdf as declaration_pdf_urls
 from travel import urls as travel_page_urls
@@ -21,7 +22,7 @@ api_v1 = [
     path("", include(urls_manifest.api_patterns)),
     path("", include("notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 # The admin signs in through our login page, so lockout and the audit log cover it too.

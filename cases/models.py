@@ -236,7 +236,9 @@ class IdempotencyKey(models.Model):
     """A client's Idempotency-Key: a retried create returns the first result, never a second case."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
+    key = models.CharField(max_length=64)  # SHA-256 of the key the client sent (avr.idempotency.key_digest)
+    # SHA-256 of the request the key was first used for; the same key with another request is refused.
+    request_hash = models.CharField(max_length=64, blank=True, default="")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Country, OfficeKind, Role
 from accounts.models import Office, Programme
 from audit.services import audit_actor_set
+from avr.idempotency import IdempotencyKeyReused, key_digest, request_digest
 from cases.choices import ConsentScope, ConsentType, DocumentType, HowHeard, Relationship, Sex
 from cases.household import age_on, birth_date_from_age, child_flags
 from cases.models import Case, CaseEvent, Consent, IdempotencyKey, Member
@@ -146,12 +148,21 @@ def registration_errors(data: RegistrationInput, *, actor) -> dict:
     _place_errors(data, actor, errors)
     if not data.members:
         _add(errors, "members", _("A household needs at least one member."))
+    elif len(data.members) > settings.AVR_HOUSEHOLD_MAX_MEMBERS:
+        # Checked before each member, so an oversized household costs no more than a small one.
+        _add(errors, "members", household_too_big_message())
+        return errors
     elif [m.relationship for m in data.members].count(Relationship.PRINCIPAL) != 1:
         _add(errors, "members", _("A household has exactly one principal."))
     per_member = {i: e for i, m in enumerate(data.members) if (e := member_errors(m, intake=intake, quick=data.quick))}
     if per_member:
         errors["member_fields"] = per_member
     return errors
+
+
+def household_too_big_message() -> str:
+    return _("A household has at most %(count)s members; register the others as a household of their own.") % {
+        "count": settings.AVR_HOUSEHOLD_MAX_MEMBERS}
 
 
 def _consent_errors(consent: ConsentInput | None, errors: dict) -> None:
@@ -227,11 +238,16 @@ def household_flags_update(case: Case) -> None:
     case.save(update_fields=["has_unaccompanied_child", "has_separated_child", "updated_at"])
 
 
-def idempotent_replay(*, actor, key: str | None) -> tuple[IdempotencyKey | None, Case | None]:
+def idempotent_replay(*, actor, key: str | None, data: RegistrationInput) -> tuple[IdempotencyKey | None,
+                                                                                  Case | None]:
     """Claim the key; a concurrent retry waits on the unique index until the first request commits."""
     if not key:
         return None, None
-    claim, created = IdempotencyKey.objects.get_or_create(user=actor, key=key[:100])
+    request_hash = request_digest(data)
+    claim, created = IdempotencyKey.objects.get_or_create(user=actor, key=key_digest(key),
+                                                          defaults={"request_hash": request_hash})
+    if not created and claim.request_hash and claim.request_hash != request_hash:
+        raise IdempotencyKeyReused()
     if not created and claim.case_id:
         return claim, claim.case
     return claim, None
@@ -244,7 +260,7 @@ def case_register(*, actor, data: RegistrationInput, confirm_duplicates: bool = 
     from cases.selectors import possible_duplicates_for_household
     from cases.services import case_reference_next, member_with_keys
 
-    claim, replay = idempotent_replay(actor=actor, key=idempotency_key)
+    claim, replay = idempotent_replay(actor=actor, key=idempotency_key, data=data)
     if replay is not None:
         return RegistrationResult(case=replay, replayed=True)
     errors = registration_errors(data, actor=actor)
@@ -319,6 +335,8 @@ def case_member_add(*, actor, case_id: int, data: MemberInput) -> tuple[Member, 
     if case.status not in ADD_MEMBER_STATUSES:
         raise HouseholdClosed(case.status)
     errors = member_errors(data, intake=case.intake_date, quick=case.is_incomplete)
+    if case.members.count() >= settings.AVR_HOUSEHOLD_MAX_MEMBERS:
+        _add(errors, "members", household_too_big_message())
     if data.relationship == Relationship.PRINCIPAL:
         _add(errors, "relationship", _("The household already has a principal."))
     if errors:

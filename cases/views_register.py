@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Country, Role
+from avr.idempotency import IdempotencyKeyReused
 from cases.choices import DuplicateDecisionKind
 from cases.duplicates import duplicate_comparison
 from cases.forms import (
@@ -67,6 +68,8 @@ def case_register_view(request):
             household_errors = errors_shown(exc.errors, form, people)
         except DuplicateDocument as exc:
             duplicates = duplicates_by_member(exc.candidates, people)
+        except IdempotencyKeyReused as exc:
+            household_errors = exc.messages
     has_errors = bool(household_errors or form.errors or formset.total_error_count())
     context = {"form": form, "formset": formset, "household_errors": household_errors, "duplicates": duplicates,
                "has_errors": has_errors}

@@ -71,7 +71,8 @@ class Assistance(models.Model):
     given_at = models.DateTimeField(_("given at"))
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("given by"))
-    # The client's request key (form token or Idempotency-Key): a double click or a retry finds the first item.
+    # The SHA-256 of the client's request key (form token or Idempotency-Key): a double click or a retry finds the
+    # first item.
     request_key = models.CharField(max_length=100)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from audit.services import audit_actor_set
+from avr.idempotency import IdempotencyKeyReused, key_digest
 from cases.choices import CaseStatus, ConsentScope, ConsentType
 from cases.models import Case, Consent, Member
 from cases.permissions import case_access
@@ -173,11 +174,14 @@ def assistance_give(*, actor, member_id: int, kind: str, request_key: str, amoun
                     note: str = "") -> AssistanceResult:
     """Record one item given; the same request (double click, retry) returns the first, never a second item."""
     member, case = member_at_centre(actor=actor, member_id=member_id)
-    request_key = (request_key or "").strip()[:100]
+    request_key = (request_key or "").strip()
     if not request_key:
         raise ValidationError({"__all__": [_("The request has no key; reload the page and try again.")]})
+    request_key = key_digest(request_key)
     replay = Assistance.objects.filter(member=member, request_key=request_key).first()
     if replay is not None:
+        if (replay.kind, replay.amount, replay.currency) != (kind, amount, currency or replay.currency):
+            raise IdempotencyKeyReused()
         return AssistanceResult(replay, True)
     case_not_closed(case)
     errors = assistance_errors(member, kind, amount, currency)

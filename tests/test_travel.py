@@ -341,7 +341,8 @@ def test_a_household_already_booked_is_not_booked_again(movement_officer, tij, s
 
     response = book(movement_officer, other, ready_family)
 
-    assert response.status_code == 400 and "case" in response.json()["fields"]
+    assert response.status_code == 409 and response.json()["code"] == "already_booked"
+    assert "case" in response.json()["fields"]
     assert set(Booking.objects.filter(status="booked").values_list("movement", flat=True)) == {bus.pk}
 
 

@@ -119,8 +119,16 @@ def movement_update(*, actor, movement_id: int, expected_version: int, changes: 
     return movement
 
 
+class AlreadyBooked(ValidationError):
+    """The household already holds seats on a movement (the API answers 409, a page shows it by the field)."""
+
+    def __init__(self):
+        super().__init__({"case": [_("This household is already booked on a movement.")]})
+
+
 def case_for_booking(case_id: int, actor) -> Case:
-    case = Case.objects.filter(pk=case_id).first()
+    """The case, locked after the movement (the order every booking path takes), or 404 if the actor may not see it."""
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
     if case is None or case_access(actor, case) is None:
         raise Http404
     return case
@@ -132,7 +140,8 @@ def case_book(*, actor, movement_id: int, case_id: int) -> Movement:
     movement = movement_for_officer(movement_id=movement_id, actor=actor)
     case = case_for_booking(case_id, actor)
     if case.status == CaseStatus.BOOKED:
-        raise ValidationError({"case": [_("This household is already booked on a movement.")]})
+        # Read under the case's lock: a second booking racing the first waits here, then is refused.
+        raise AlreadyBooked()
     case_transition(case_id=case_id, to=CaseStatus.BOOKED, actor=actor,
                     note=_("Booked on %(movement)s.") % {"movement": movement.reference}, movement=movement)
     return movement

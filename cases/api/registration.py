@@ -1,5 +1,6 @@
 """API doors to registration: create a household, add a member, decide on duplicates, edit with a version."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,6 +22,7 @@ from cases.registration import (
     RegistrationInvalid,
     case_member_add,
     case_register,
+    household_too_big_message,
     member_update,
 )
 from cases.selectors import case_get_for_user, possible_duplicates_for
@@ -64,6 +66,13 @@ class RegistrationSerializer(serializers.Serializer):
     caseworker_notes = serializers.CharField(**TEXT)
     quick = serializers.BooleanField(required=False, default=False)
     confirm_duplicates = serializers.BooleanField(required=False, default=False)
+
+    def to_internal_value(self, data):
+        # Refused by its length before any member is validated: a household of thousands costs nothing.
+        members = data.get("members") if hasattr(data, "get") else None
+        if isinstance(members, list) and len(members) > settings.AVR_HOUSEHOLD_MAX_MEMBERS:
+            raise serializers.ValidationError({"members": [household_too_big_message()]})
+        return super().to_internal_value(data)
 
 
 class DuplicateCandidateSerializer(serializers.Serializer):

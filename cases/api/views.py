@@ -1,6 +1,6 @@
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -59,9 +59,12 @@ class CaseList(generics.ListCreateAPIView):
     serializer_class = CaseSummarySerializer
     pagination_class = None
 
-    @extend_schema(request=RegistrationSerializer, responses={201: RegisteredCaseSerializer},
-                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                                description="a retried POST with the same key returns the first case")])
+    @extend_schema(request=RegistrationSerializer, responses={
+        201: RegisteredCaseSerializer,
+        422: OpenApiResponse(description="`idempotency_key_reused`: the key was first sent with another body")},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                     description="up to 255 characters; a retried POST with the same key and body "
+                                                 "returns the first case")])
     def post(self, request):
         """Register a household (consent first); possible duplicates come back with it."""
         return register_case(self, request)

@@ -1,5 +1,5 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
@@ -27,7 +27,8 @@ from reception.api.serializers import (
 from reception.models import Institution
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
-                                   description="one key per item given: a retried request returns the first item")
+                                   description="one key per item given (up to 255 characters): a retried request "
+                                               "returns the first item; the key sent for another item is a 422")
 
 
 class CheckInCreate(generics.GenericAPIView):
@@ -64,7 +65,9 @@ class AssistanceCreate(generics.GenericAPIView):
 
     serializer_class = AssistanceSerializer
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: AssistanceSerializer, 200: AssistanceSerializer})
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={
+        201: AssistanceSerializer, 200: AssistanceSerializer,
+        422: OpenApiResponse(description="`idempotency_key_reused`: the key was first sent for another item")})
     def post(self, request, pk: int):
         key = request.headers.get("Idempotency-Key", "")
         if not key.strip():

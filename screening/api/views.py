@@ -1,11 +1,12 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from avr.parsers import JSONParser
 from cases.api.registration import stale_record_detail, stale_response
 from cases.models import Consent
 from cases.permissions import case_access

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from cases.api.registration import ETAG_PARAMETER, expected_version, stale_response, version_required_response
@@ -25,6 +25,12 @@ from travel.selectors import (
     movements_for_user,
     passengers_for,
 )
+
+
+class AlreadyBookedSerializer(serializers.Serializer):
+    code = serializers.CharField(default="already_booked")
+    detail = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 def movement_body(request, movement_id: int) -> dict:
@@ -96,12 +102,17 @@ class BookingCreate(generics.GenericAPIView):
 
     serializer_class = BookingRequestSerializer
 
-    @extend_schema(responses={201: MovementSerializer, 409: TransitionRefusedSerializer})
+    @extend_schema(responses={201: MovementSerializer, 409: PolymorphicProxySerializer(
+        component_name="BookingConflict", serializers=[TransitionRefusedSerializer, AlreadyBookedSerializer],
+        resource_type_field_name=None)})
     def post(self, request, pk: int):
         serializer = BookingRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             services.case_book(actor=request.user, movement_id=pk, case_id=serializer.validated_data["case"])
+        except services.AlreadyBooked as exc:
+            return Response({"code": "already_booked", "detail": exc.messages[0], "fields": exc.message_dict},
+                            status=status.HTTP_409_CONFLICT)
         except TransitionRefused as exc:
             return transition_refused_response(exc)
         except InvalidTransition as exc:
