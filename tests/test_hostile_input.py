@@ -219,7 +219,8 @@ def test_a_scan_up_to_the_upload_limit_still_uploads_when_it_is_bigger_than_the_
         caseworker, caravan, tij, settings, tmp_path):
     settings.MEDIA_ROOT, settings.AVR_REQUEST_MAX_MB, settings.AVR_UPLOAD_MAX_MB = tmp_path, 1, 3
     ana = family(actor=caseworker, programme=caravan, office=tij).members.get(given_names="Ana Lucía")
-    scan = SimpleUploadedFile("firma.pdf", PDF + b"0" * (2 * 1024 * 1024), content_type="application/pdf")
+    scan = SimpleUploadedFile("firma.pdf", PDF[:-6] + b"0" * (2 * 1024 * 1024) + b"\n%%EOF\n",
+                              content_type="application/pdf")
 
     response = api_as(caseworker).post(f"/api/v1/members/{ana.pk}/declarations/", {
         "signed_on": ana.case.intake_date.isoformat(), "witness": "Sor Juana Inés", "scan": scan}, format="multipart")

@@ -192,23 +192,36 @@ def streamed(client, path: str, member, size: int):
     return response, peak
 
 
-def test_a_50_mb_scan_is_refused_at_the_page_without_being_held_in_memory(client, caseworker, ana, media):
+def test_a_50_mb_scan_is_refused_at_the_page_before_its_body_is_read(client, caseworker, ana, media):
     client.force_login(caseworker)
 
     response, peak = streamed(client, page_url(ana), ana, 50 * MB)
 
-    assert response.status_code == 200
-    assert page_error(response) == TOO_LARGE and TOO_LARGE in response.content.decode()
+    assert response.status_code == 413
+    assert "La solicitud es demasiado grande" in response.content.decode()
     assert peak < 20 * MB
     assert not Declaration.objects.exists() and files_in(media) == []
 
 
-def test_a_50_mb_scan_is_refused_by_the_api_without_being_held_in_memory(caseworker, ana, media):
+def test_a_50_mb_scan_is_refused_by_the_api_before_its_body_is_read(caseworker, ana, media):
     response, peak = streamed(api_as(caseworker), api_url(ana), ana, 50 * MB)
 
-    assert response.status_code == 400
-    assert response.json()["fields"]["scan"] == [TOO_LARGE]
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
     assert peak < 20 * MB
+    assert not Declaration.objects.exists() and files_in(media) == []
+
+
+def test_a_scan_over_the_limit_but_within_the_request_allowance_is_counted_not_kept_and_named_by_the_form(
+        client, caseworker, ana, media, settings):
+    settings.AVR_UPLOAD_MAX_MB = 10
+    client.force_login(caseworker)
+
+    page, page_peak = streamed(client, page_url(ana), ana, 11 * MB)
+    api, api_peak = streamed(api_as(caseworker), api_url(ana), ana, 11 * MB)
+
+    assert page.status_code == 200 and page_error(page) == TOO_LARGE
+    assert api.status_code == 400 and api.json()["fields"]["scan"] == [TOO_LARGE]
+    assert max(page_peak, api_peak) < 8 * MB
     assert not Declaration.objects.exists() and files_in(media) == []
 
 
