@@ -1,7 +1,7 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import NotFound, ValidationError
@@ -13,7 +13,7 @@ from accounts.api.serializers import OfficeSerializer, ProgrammeSerializer, Toke
 from accounts.models import Office, Programme
 from accounts.views import lockout
 from audit.services import audit_login, audit_login_failed
-from avr.api import CodeCursorPagination
+from avr.api import CodeCursorPagination, ErrorSerializer
 
 
 class ByCodeMixin:
@@ -73,7 +73,10 @@ class TokenCreate(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=TokenRequestSerializer, responses={
+        200: TokenSerializer,
+        400: OpenApiResponse(ErrorSerializer, description="`invalid_credentials`, or a field missing"),
+        429: OpenApiResponse(ErrorSerializer, description="`locked_out`: too many failed attempts")})
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -7,19 +7,23 @@ from rest_framework.utils.urls import replace_query_param
 
 from cases.api.registration import (
     ETAG_PARAMETER,
+    VERSIONED_EDIT_ERRORS,
+    DuplicateDocumentSerializer,
     CaseUpdateSerializer,
     RegisteredCaseSerializer,
     RegistrationSerializer,
     patch_case,
     register_case,
 )
+from avr.api import CursorPagination
 from cases.api.serializers import (
+    TRANSITION_CONFLICT,
     CaseEventSerializer,
     CaseSerializer,
     CaseSummarySerializer,
+    InvalidTransitionSerializer,
     PrincipalChangeSerializer,
     SplitSerializer,
-    TransitionRefusedSerializer,
     TransitionSerializer,
 )
 from cases.list_params import case_filters_from, keyset_from, keyset_token
@@ -57,9 +61,11 @@ class CaseList(generics.ListCreateAPIView):
     """Cases the caller may see, newest first; fields limited to the caller's role."""
 
     serializer_class = CaseSummarySerializer
-    pagination_class = None
+    # list() builds its keyset page itself, in the paginator's shape: the class documents that page.
+    pagination_class = CursorPagination
 
-    @extend_schema(request=RegistrationSerializer, responses={201: RegisteredCaseSerializer},
+    @extend_schema(request=RegistrationSerializer, responses={201: RegisteredCaseSerializer,
+                                                              409: DuplicateDocumentSerializer},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                                 description="a retried POST with the same key returns the first case")])
     def post(self, request):
@@ -114,7 +120,8 @@ class CaseDetail(generics.RetrieveAPIView):
         response["ETag"] = f'"{response.data["version"]}"'
         return response
 
-    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[ETAG_PARAMETER])
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, **VERSIONED_EDIT_ERRORS},
+                   parameters=[ETAG_PARAMETER])
     def patch(self, request, pk: int):
         """Edit the case's own fields; 409 (or 412 with If-Match) when someone else saved in between."""
         return patch_case(self, request, pk)
@@ -149,7 +156,7 @@ class CaseTransitionCreate(generics.GenericAPIView):
 
     serializer_class = TransitionSerializer
 
-    @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer, 409: TransitionRefusedSerializer})
+    @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer, 409: TRANSITION_CONFLICT})
     def post(self, request, pk: int):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -186,7 +193,7 @@ class MemberSplit(generics.GenericAPIView):
 
     serializer_class = SplitSerializer
 
-    @extend_schema(request=SplitSerializer, responses={201: CaseSerializer})
+    @extend_schema(request=SplitSerializer, responses={201: CaseSerializer, 409: InvalidTransitionSerializer})
     def post(self, request, pk: int, member_id: int):
         serializer = SplitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -204,7 +211,8 @@ class PrincipalChange(generics.GenericAPIView):
 
     serializer_class = PrincipalChangeSerializer
 
-    @extend_schema(request=PrincipalChangeSerializer, responses={200: CaseSerializer}, parameters=[ETAG_PARAMETER])
+    @extend_schema(request=PrincipalChangeSerializer, responses={200: CaseSerializer, **VERSIONED_EDIT_ERRORS},
+                   parameters=[ETAG_PARAMETER])
     def post(self, request, pk: int):
         from cases.api.registration import expected_version, stale_response, version_required_response
 

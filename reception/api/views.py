@@ -1,10 +1,12 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from avr.api import ErrorSerializer
 from cases.api.registration import (
     ETAG_PARAMETER,
+    VERSIONED_EDIT_ERRORS,
     expected_version,
     stale_record_detail,
     stale_response,
@@ -52,6 +54,7 @@ class HandoverCreate(generics.GenericAPIView):
 
     serializer_class = HandoverSerializer
 
+    @extend_schema(responses={201: HandoverSerializer})
     def post(self, request, pk: int):
         serializer = HandoverSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -64,7 +67,9 @@ class AssistanceCreate(generics.GenericAPIView):
 
     serializer_class = AssistanceSerializer
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: AssistanceSerializer, 200: AssistanceSerializer})
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={
+        201: AssistanceSerializer, 200: OpenApiResponse(AssistanceSerializer, description="a retry: the first item"),
+        428: OpenApiResponse(ErrorSerializer, description="`idempotency_key_required`")})
     def post(self, request, pk: int):
         key = request.headers.get("Idempotency-Key", "")
         if not key.strip():
@@ -118,7 +123,8 @@ class ReferralCreate(generics.GenericAPIView):
 
     serializer_class = ReferralCreateSerializer
 
-    @extend_schema(responses={201: ReferralSerializer})
+    @extend_schema(responses={201: ReferralSerializer, 409: OpenApiResponse(
+        ErrorSerializer, description="`consent_missing`: no consent to share with this institution for this service")})
     def post(self, request):
         serializer = ReferralCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -137,7 +143,7 @@ class ReferralDetail(generics.GenericAPIView):
 
     serializer_class = ReferralUpdateSerializer
 
-    @extend_schema(responses={200: ReferralSerializer}, parameters=[ETAG_PARAMETER])
+    @extend_schema(responses={200: ReferralSerializer, **VERSIONED_EDIT_ERRORS}, parameters=[ETAG_PARAMETER])
     def patch(self, request, pk: int):
         serializer = ReferralUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -159,6 +165,7 @@ class FollowUpCreate(generics.GenericAPIView):
 
     serializer_class = FollowUpSerializer
 
+    @extend_schema(responses={201: FollowUpSerializer})
     def post(self, request, pk: int):
         serializer = FollowUpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

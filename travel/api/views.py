@@ -1,10 +1,17 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from cases.api.registration import ETAG_PARAMETER, expected_version, stale_response, version_required_response
-from cases.api.serializers import TransitionRefusedSerializer
+from avr.api import ErrorSerializer
+from cases.api.registration import (
+    ETAG_PARAMETER,
+    VERSIONED_EDIT_ERRORS,
+    expected_version,
+    stale_response,
+    version_required_response,
+)
+from cases.api.serializers import TRANSITION_CONFLICT, InvalidTransitionSerializer, TransitionRefusedSerializer
 from cases.api.views import invalid_transition_response, transition_refused_response
 from cases.services import InvalidTransition, StaleVersion, TransitionRefused
 from travel import services
@@ -12,6 +19,7 @@ from travel.api.serializers import (
     BookingRequestSerializer,
     BorderSupportSerializer,
     EscortSerializer,
+    MovementDetailSerializer,
     MovementSerializer,
     MovementTransitionSerializer,
     MovementUpdateSerializer,
@@ -25,6 +33,18 @@ from travel.selectors import (
     movements_for_user,
     passengers_for,
 )
+
+
+class PartiallyBoardedSerializer(ErrorSerializer):
+    """409 `partially_boarded`: households travel whole."""
+
+    cases = serializers.ListField(child=serializers.CharField(), help_text="references of the split households")
+
+
+MOVEMENT_CONFLICT = PolymorphicProxySerializer(
+    component_name="MovementConflict",
+    serializers=[InvalidTransitionSerializer, PartiallyBoardedSerializer, TransitionRefusedSerializer],
+    resource_type_field_name=None)
 
 
 def movement_body(request, movement_id: int) -> dict:
@@ -46,12 +66,14 @@ class MovementList(generics.GenericAPIView):
     """Movements the caller may see, soonest departure first; POST plans one (movement officers of its country)."""
 
     serializer_class = MovementSerializer
+    pagination_class = None
 
     @extend_schema(responses={200: MovementSerializer(many=True)})
     def get(self, request):
         filters = {k: request.query_params.get(k) for k in ("reception_centre", "status", "departure_office")}
         return Response(MovementSerializer(movements_for_user(user=request.user, filters=filters), many=True).data)
 
+    @extend_schema(responses={201: MovementDetailSerializer})
     def post(self, request):
         serializer = MovementSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -66,11 +88,13 @@ class MovementDetail(generics.GenericAPIView):
 
     serializer_class = MovementSerializer
 
+    @extend_schema(responses={200: MovementDetailSerializer})
     def get(self, request, pk: int):
         body = movement_body(request, pk)
         return Response(body, headers={"ETag": f'"{body["version"]}"'})
 
-    @extend_schema(request=MovementUpdateSerializer, responses={200: MovementSerializer},
+    @extend_schema(request=MovementUpdateSerializer,
+                   responses={200: MovementDetailSerializer, **VERSIONED_EDIT_ERRORS},
                    parameters=[ETAG_PARAMETER])
     def patch(self, request, pk: int):
         serializer = MovementUpdateSerializer(data=request.data)
@@ -96,7 +120,7 @@ class BookingCreate(generics.GenericAPIView):
 
     serializer_class = BookingRequestSerializer
 
-    @extend_schema(responses={201: MovementSerializer, 409: TransitionRefusedSerializer})
+    @extend_schema(responses={201: MovementDetailSerializer, 409: TRANSITION_CONFLICT})
     def post(self, request, pk: int):
         serializer = BookingRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -114,6 +138,7 @@ class BookingDelete(generics.GenericAPIView):
 
     serializer_class = MovementSerializer
 
+    @extend_schema(responses={200: MovementDetailSerializer})
     def delete(self, request, pk: int, case_id: int):
         services.case_unbook(actor=request.user, movement_id=pk, case_id=case_id)
         return Response(movement_body(request, pk))
@@ -124,7 +149,7 @@ class MovementTransition(generics.GenericAPIView):
 
     serializer_class = MovementTransitionSerializer
 
-    @extend_schema(responses={200: MovementSerializer})
+    @extend_schema(responses={200: MovementDetailSerializer, 409: MOVEMENT_CONFLICT})
     def post(self, request, pk: int):
         serializer = MovementTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -151,6 +176,7 @@ class MovementTransition(generics.GenericAPIView):
 class EscortCreate(generics.GenericAPIView):
     serializer_class = EscortSerializer
 
+    @extend_schema(responses={201: EscortSerializer})
     def post(self, request, pk: int):
         serializer = EscortSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -165,6 +191,7 @@ class BorderSupportCreate(generics.GenericAPIView):
 
     serializer_class = BorderSupportSerializer
 
+    @extend_schema(responses={201: BorderSupportSerializer})
     def post(self, request, pk: int):
         serializer = BorderSupportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -177,12 +204,14 @@ class TravelDocumentList(generics.GenericAPIView):
     """A member's travel documents (passport or consular document) and their status."""
 
     serializer_class = TravelDocumentSerializer
+    pagination_class = None
 
     @extend_schema(responses={200: TravelDocumentSerializer(many=True)})
     def get(self, request, pk: int):
         member = member_for_travel_read(user=request.user, member_id=pk, request=request._request)
         return Response(TravelDocumentSerializer(member.travel_documents.all(), many=True).data)
 
+    @extend_schema(responses={201: TravelDocumentSerializer})
     def post(self, request, pk: int):
         serializer = TravelDocumentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
