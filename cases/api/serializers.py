@@ -22,7 +22,7 @@ class CaseSerializer(FieldPolicyMixin, serializers.ModelSerializer):
     policy_keys = {"members": None}
     programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
     office = serializers.SlugRelatedField(source="registering_office", slug_field="code", read_only=True)
-    reception_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reception_centre = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     members = MemberSerializer(many=True, read_only=True)
 
     class Meta:
