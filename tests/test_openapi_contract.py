@@ -64,12 +64,35 @@ STAGES = {
 }
 
 
+def undocumented_keys(body, schema: dict, components: dict, where: str = "") -> list[str]:
+    """Keys of the body the schema does not name (the document allows extra keys, a client cannot know them)."""
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    for keyword in ("oneOf", "anyOf"):
+        if keyword in schema:
+            return min((undocumented_keys(body, option, components, where) for option in schema[keyword]), key=len)
+    if "allOf" in schema:
+        return [key for part in schema["allOf"] for key in undocumented_keys(body, part, components, where)]
+    if isinstance(body, list) and "items" in schema:
+        return [key for item in body for key in undocumented_keys(item, schema["items"], components, where + "[]")]
+    if isinstance(body, dict) and "properties" in schema:
+        extra = [f"{where}.{key}" for key in body if key not in schema["properties"]]
+        return extra + [key for name, value in body.items() if name in schema["properties"]
+                        for key in undocumented_keys(value, schema["properties"][name], components,
+                                                     f"{where}.{name}")]
+    return []
+
+
 class Contract:
     """Calls operations of the document as a user and holds each answer to the document."""
 
     def __init__(self, schema):
         self.schema = schema
         self.answered: set[str] = set()
+
+    def documented_body(self, template: str, method: str, status: int) -> dict:
+        responses = self.schema.raw_schema["paths"][template][method.lower()]["responses"]
+        return responses[str(status)]["content"]["application/json"]["schema"]
 
     def __call__(self, user, label: str, *, path=None, query=None, body=None, headers=None, media_type=None,
                  status: int | None = None):
@@ -89,7 +112,12 @@ class Contract:
         self.answered.add(label)
         content_type = response.headers.get("content-type", [""])
         if "json" in (content_type[0] if isinstance(content_type, list) else content_type):
-            return json.loads(response.content)
+            body = json.loads(response.content)
+            components = self.schema.raw_schema["components"]["schemas"]
+            documented = self.documented_body(template, method, response.status_code)
+            assert not undocumented_keys(body, documented, components), (label, undocumented_keys(
+                body, documented, components))
+            return body
         return response
 
 
