@@ -5,6 +5,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from avr.api import CursorPagination
 from cases.api.registration import (
     ETAG_PARAMETER,
     VERSIONED_EDIT_ERRORS,
@@ -15,7 +16,6 @@ from cases.api.registration import (
     patch_case,
     register_case,
 )
-from avr.api import CursorPagination
 from cases.api.serializers import (
     TRANSITION_CONFLICT,
     CaseEventSerializer,
@@ -26,6 +26,7 @@ from cases.api.serializers import (
     SplitSerializer,
     TransitionSerializer,
 )
+from cases.choices import CaseStatus
 from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.fields import field_group
 from cases.permissions import case_access_batch
@@ -39,14 +40,16 @@ from cases.services import (
     case_transition,
 )
 from cases.transitions import transition_refusal
+from screening.choices import VulnerabilityKind  # a leaf module: the list's filter is documented with its values
 
 LIST_PARAMETERS = [
-    OpenApiParameter("status", str), OpenApiParameter("office", str, description="office code"),
+    OpenApiParameter("status", str, enum=CaseStatus.values), OpenApiParameter("office", str, description="office code"),
     OpenApiParameter("programme", str, description="programme code"),
     OpenApiParameter("nationality", str, description="principal's nationality, ISO code"),
     OpenApiParameter("umc", bool, description="only households with an unaccompanied child"),
     OpenApiParameter("incomplete", bool, description="only quick-mode registrations still incomplete"),
-    OpenApiParameter("vulnerability", str, description="a vulnerability kind, or `any` (case team only)"),
+    OpenApiParameter("vulnerability", str, enum=[*VulnerabilityKind.values, "any"],
+                     description="a vulnerability kind, or `any` (case team only)"),
     OpenApiParameter("registered_from", str, description="intake date from (YYYY-MM-DD)"),
     OpenApiParameter("registered_to", str, description="intake date to (YYYY-MM-DD)"),
     OpenApiParameter("q", str, description="reference, document number or name"),

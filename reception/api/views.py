@@ -26,6 +26,7 @@ from reception.api.serializers import (
     ReferralSerializer,
     ReferralUpdateSerializer,
 )
+from reception.choices import Service
 from reception.models import Institution
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
@@ -95,7 +96,7 @@ class InstitutionList(generics.ListAPIView):
     serializer_class = InstitutionSerializer
     pagination_class = None
 
-    @extend_schema(parameters=[OpenApiParameter("country", str), OpenApiParameter("service", str),
+    @extend_schema(parameters=[OpenApiParameter("country", str), OpenApiParameter("service", str, enum=Service.values),
                                OpenApiParameter("municipality", str)])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
