@@ -9,7 +9,8 @@ from rest_framework.permissions import AllowAny
 from avr.api import ErrorSerializer
 
 ERROR_DESCRIPTIONS = {
-    "400": "invalid input: `fields` names each field and what is wrong with it",
+    "400": "invalid input (`fields` names each field and what is wrong with it), or a request refused at the edge "
+           "(control characters in the path, the query or a header)",
     "401": "no credentials, or a token that is not valid",
     "403": "the caller may see the record but not do this",
     "404": "no such record for the caller (one the caller may not see answers the same), or an invalid cursor",
@@ -40,9 +41,7 @@ class AutoSchema(openapi.AutoSchema):
     def _error_codes(self) -> list[str]:
         parameters = self._get_parameters()
         has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
-        codes = []
-        if has_body or any(p["in"] == "query" for p in parameters):
-            codes.append("400")
+        codes = ["400"]  # any request may be refused at the edge, whatever the operation reads
         if self.view.get_authenticators() and not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             codes += ["401", "403"]
         if any(p["in"] == "path" for p in parameters) or self._get_paginator():

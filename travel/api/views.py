@@ -11,7 +11,7 @@ from cases.api.registration import (
     stale_response,
     version_required_response,
 )
-from cases.api.serializers import TRANSITION_CONFLICT, InvalidTransitionSerializer, TransitionRefusedSerializer
+from cases.api.serializers import InvalidTransitionSerializer, TransitionRefusedSerializer
 from cases.api.views import invalid_transition_response, transition_refused_response
 from cases.services import InvalidTransition, StaleVersion, TransitionRefused
 from travel import services
@@ -41,6 +41,16 @@ class PartiallyBoardedSerializer(ErrorSerializer):
     cases = serializers.ListField(child=serializers.CharField(), help_text="references of the split households")
 
 
+class AlreadyBookedSerializer(ErrorSerializer):
+    """409 `already_booked`: someone of the household already holds a seat on another movement."""
+
+    code = serializers.ChoiceField(choices=["already_booked"])
+
+
+BOOKING_CONFLICT = PolymorphicProxySerializer(
+    component_name="BookingConflict",
+    serializers=[InvalidTransitionSerializer, TransitionRefusedSerializer, AlreadyBookedSerializer],
+    resource_type_field_name=None)
 MOVEMENT_CONFLICT = PolymorphicProxySerializer(
     component_name="MovementConflict",
     serializers=[InvalidTransitionSerializer, PartiallyBoardedSerializer, TransitionRefusedSerializer],
@@ -120,7 +130,7 @@ class BookingCreate(generics.GenericAPIView):
 
     serializer_class = BookingRequestSerializer
 
-    @extend_schema(responses={201: MovementDetailSerializer, 409: TRANSITION_CONFLICT})
+    @extend_schema(responses={201: MovementDetailSerializer, 409: BOOKING_CONFLICT})
     def post(self, request, pk: int):
         serializer = BookingRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
