@@ -7,7 +7,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -24,6 +24,12 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 100
     page_size_query_param = "page_size"
     ordering = "-id"
+
+    def get_paginated_response_schema(self, schema):
+        """Every page has both links (null at either end); there is no count."""
+        page = super().get_paginated_response_schema(schema)
+        page["required"] = ["next", "previous", "results"]
+        return page
 
 
 def _split_fields(data) -> tuple[str, dict]:
@@ -88,3 +94,10 @@ class CodeCursorPagination(CursorPagination):
 
     ordering = "code"
 
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every API error (see exception_handler)."""
+
+    code = serializers.CharField(help_text="stable, e.g. invalid, not_found, not_authenticated, permission_denied")
+    detail = serializers.CharField(help_text="what went wrong, in the caller's language")
+    fields = serializers.DictField(help_text="per-field messages: a list of messages, or nested as the request was")

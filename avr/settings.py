@@ -278,7 +278,7 @@ REST_FRAMEWORK = {
                                "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "avr.api.CursorPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "avr.schema.AutoSchema",
     "EXCEPTION_HANDLER": "avr.api.exception_handler",
     "DEFAULT_METADATA_CLASS": "avr.metadata.Metadata",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
@@ -302,6 +302,9 @@ SPECTACULAR_SETTINGS = {
         "MovementStatusEnum": "travel.choices.MovementStatus", "BookingStatusEnum": "travel.choices.BookingStatus",
         "ReferralStatusEnum": "reception.choices.ReferralStatus", "ServiceEnum": "reception.choices.Service",
         "ReportKindEnum": "reports.choices.ReportKind", "ReportStatusEnum": "reports.choices.ReportStatus",
+        "FitnessOutcomeEnum": "screening.choices.FitnessOutcome",
+        "CounsellingOutcomeEnum": "screening.choices.CounsellingOutcome",
+        "BestInterestsOutcomeEnum": "screening.choices.BestInterestsOutcome",
     },
 }
 

@@ -347,7 +347,7 @@ def referral_form(response, referral) -> str:
     return re.search(rf'data-testid="referral-update-{referral.pk}".*?</form>', page(response), re.S).group(0)
 
 
-def test_a_stale_referral_update_shows_both_values_and_the_re_save_keeps_the_other_status(client, reception, recorded):
+def test_a_stale_referral_update_shows_both_values_and_the_re_save_keeps_the_other_status(client, reception, recorded):  # noqa: F811
     from reception import services as reception_services
     from reception.models import Referral
 

@@ -23,11 +23,3 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    """The shape of every API error (avr.api.exception_handler)."""
-
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -9,18 +9,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import (
-    ApiErrorSerializer,
-    OfficeSerializer,
-    ProgrammeSerializer,
-    TokenRequestSerializer,
-    TokenSerializer,
-)
+from accounts.api.serializers import OfficeSerializer, ProgrammeSerializer, TokenRequestSerializer, TokenSerializer
 from accounts.models import Office, Programme
 from accounts.signin import SignInThrottle, busy_message, sign_in_slot, throttled_message
 from accounts.views import lockout
 from audit.services import audit_login, audit_login_failed, audit_login_refused
-from avr.api import CodeCursorPagination
+from avr.api import CodeCursorPagination, ErrorSerializer
 
 
 class ByCodeMixin:
@@ -96,8 +90,8 @@ class TokenCreate(APIView):
 
     @extend_schema(request=TokenRequestSerializer, responses={
         200: TokenSerializer,
-        400: OpenApiResponse(ApiErrorSerializer, description="code `invalid` or `invalid_credentials`"),
-        429: OpenApiResponse(ApiErrorSerializer, description="code `throttled` or `locked_out`, before any password "
+        400: OpenApiResponse(ErrorSerializer, description="code `invalid` or `invalid_credentials`"),
+        429: OpenApiResponse(ErrorSerializer, description="code `throttled` or `locked_out`, before any password "
                                                              "is checked; `Retry-After` says in how many seconds"),
     })
     def post(self, request):

@@ -3,14 +3,15 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.choices import Role
 from accounts.models import Office, Programme
-from cases.api.serializers import CaseSerializer, MemberSerializer
+from avr.api import ErrorSerializer
+from cases.api.serializers import CaseSerializer, MemberSerializer, StaleVersionSerializer
 from cases.choices import ConsentType, DuplicateDecisionKind, Relationship
 from cases.permissions import user_assignments
 from cases.registration import (
@@ -87,6 +88,31 @@ class DuplicateCandidateSerializer(serializers.Serializer):
     reference = serializers.CharField(allow_null=True)
     reasons = serializers.ListField(child=serializers.CharField())
     score = serializers.IntegerField()
+
+
+class DuplicateDocumentSerializer(ErrorSerializer):
+    """409 `duplicate_document`: send again with `confirm_duplicates: true` if this is really a new case."""
+
+    possible_duplicates = DuplicateCandidateSerializer(many=True)
+
+
+class AddedMemberSerializer(MemberSerializer):
+    """A member just added, with the possible duplicates found for them."""
+
+    policy_keys = {**MemberSerializer.policy_keys, "possible_duplicates": None}
+    possible_duplicates = DuplicateCandidateSerializer(many=True, read_only=True)
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "possible_duplicates"]
+
+
+VERSIONED_EDIT_ERRORS = {
+    409: OpenApiResponse(StaleVersionSerializer, description="`stale_version`: saved by someone else since "
+                                                             "(sent as the `version` field)"),
+    412: OpenApiResponse(StaleVersionSerializer, description="`stale_version`: saved by someone else since "
+                                                             "(sent as If-Match)"),
+    428: OpenApiResponse(ErrorSerializer, description="`version_required`: send `version` or If-Match"),
+}
 
 
 class RegisteredCaseSerializer(CaseSerializer):
@@ -184,7 +210,9 @@ class MemberCreate(GenericAPIView):
 
     serializer_class = MemberInputSerializer
 
-    @extend_schema(request=MemberInputSerializer, responses={201: MemberSerializer})
+    @extend_schema(request=MemberInputSerializer, responses={
+        201: AddedMemberSerializer,
+        409: OpenApiResponse(ErrorSerializer, description="`household_closed`: the case was submitted already")})
     def post(self, request, pk: int):
         serializer = MemberInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -300,7 +328,8 @@ class MemberUpdate(GenericAPIView):
 
     serializer_class = MemberUpdateSerializer
 
-    @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer}, parameters=[ETAG_PARAMETER])
+    @extend_schema(request=MemberUpdateSerializer, responses={200: MemberSerializer, **VERSIONED_EDIT_ERRORS},
+                   parameters=[ETAG_PARAMETER])
     def patch(self, request, pk: int):
         serializer = MemberUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

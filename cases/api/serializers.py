@@ -1,5 +1,7 @@
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from avr.api import ErrorSerializer
 from cases.models import Case, CaseEvent, Member
 from cases.fields import FieldPolicyMixin
 
@@ -20,7 +22,7 @@ class CaseSerializer(FieldPolicyMixin, serializers.ModelSerializer):
     policy_keys = {"members": None}
     programme = serializers.SlugRelatedField(slug_field="code", read_only=True)
     office = serializers.SlugRelatedField(source="registering_office", slug_field="code", read_only=True)
-    reception_centre = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reception_centre = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     members = MemberSerializer(many=True, read_only=True)
 
     class Meta:
@@ -52,11 +54,29 @@ class UnmetConditionSerializer(serializers.Serializer):
     member = serializers.IntegerField(allow_null=True)
 
 
-class TransitionRefusedSerializer(serializers.Serializer):
-    code = serializers.CharField(default="transition_refused")
-    detail = serializers.CharField()
+class TransitionRefusedSerializer(ErrorSerializer):
+    """409 `transition_refused`: the move exists but conditions are unmet."""
+
     to = serializers.CharField()
     unmet = UnmetConditionSerializer(many=True)
+
+
+class InvalidTransitionSerializer(ErrorSerializer):
+    """409 `invalid_transition`: no such move from the record's status."""
+
+    locals()["from"] = serializers.CharField()
+    to = serializers.CharField()
+
+
+class StaleVersionSerializer(ErrorSerializer):
+    """409 (412 under If-Match) `stale_version`: someone else saved in between; nothing was overwritten."""
+
+    current_version = serializers.IntegerField()
+
+
+TRANSITION_CONFLICT = PolymorphicProxySerializer(
+    component_name="TransitionConflict", serializers=[InvalidTransitionSerializer, TransitionRefusedSerializer],
+    resource_type_field_name=None)
 
 
 class CaseEventSerializer(FieldPolicyMixin, serializers.ModelSerializer):

@@ -5,8 +5,11 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from avr.api import CursorPagination, ErrorSerializer
 from cases.api.registration import (
     ETAG_PARAMETER,
+    VERSIONED_EDIT_ERRORS,
+    DuplicateDocumentSerializer,
     CaseUpdateSerializer,
     RegisteredCaseSerializer,
     RegistrationSerializer,
@@ -14,14 +17,16 @@ from cases.api.registration import (
     register_case,
 )
 from cases.api.serializers import (
+    TRANSITION_CONFLICT,
     CaseEventSerializer,
     CaseSerializer,
     CaseSummarySerializer,
+    InvalidTransitionSerializer,
     PrincipalChangeSerializer,
     SplitSerializer,
-    TransitionRefusedSerializer,
     TransitionSerializer,
 )
+from cases.choices import CaseStatus
 from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.fields import field_group
 from cases.permissions import case_access_batch
@@ -35,14 +40,16 @@ from cases.services import (
     case_transition,
 )
 from cases.transitions import transition_refusal
+from screening.choices import VulnerabilityKind  # a leaf module: the list's filter is documented with its values
 
 LIST_PARAMETERS = [
-    OpenApiParameter("status", str), OpenApiParameter("office", str, description="office code"),
+    OpenApiParameter("status", str, enum=CaseStatus.values), OpenApiParameter("office", str, description="office code"),
     OpenApiParameter("programme", str, description="programme code"),
     OpenApiParameter("nationality", str, description="principal's nationality, ISO code"),
     OpenApiParameter("umc", bool, description="only households with an unaccompanied child"),
     OpenApiParameter("incomplete", bool, description="only quick-mode registrations still incomplete"),
-    OpenApiParameter("vulnerability", str, description="a vulnerability kind, or `any` (case team only)"),
+    OpenApiParameter("vulnerability", str, enum=[*VulnerabilityKind.values, "any"],
+                     description="a vulnerability kind, or `any` (case team only)"),
     OpenApiParameter("registered_from", str, description="intake date from (YYYY-MM-DD)"),
     OpenApiParameter("registered_to", str, description="intake date to (YYYY-MM-DD)"),
     OpenApiParameter("q", str, description="reference, document number or name"),
@@ -57,11 +64,13 @@ class CaseList(generics.ListCreateAPIView):
     """Cases the caller may see, newest first; fields limited to the caller's role."""
 
     serializer_class = CaseSummarySerializer
-    pagination_class = None
+    # list() builds its keyset page itself, in the paginator's shape: the class documents that page.
+    pagination_class = CursorPagination
 
     @extend_schema(request=RegistrationSerializer, responses={
-        201: RegisteredCaseSerializer,
-        422: OpenApiResponse(description="`idempotency_key_reused`: the key was first sent with another body")},
+        201: RegisteredCaseSerializer, 409: DuplicateDocumentSerializer,
+        422: OpenApiResponse(ErrorSerializer, description="`idempotency_key_reused`: the key was first sent with "
+                                                          "another body")},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                      description="up to 255 characters; a retried POST with the same key and body "
                                                  "returns the first case")])
@@ -117,7 +126,8 @@ class CaseDetail(generics.RetrieveAPIView):
         response["ETag"] = f'"{response.data["version"]}"'
         return response
 
-    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer}, parameters=[ETAG_PARAMETER])
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, **VERSIONED_EDIT_ERRORS},
+                   parameters=[ETAG_PARAMETER])
     def patch(self, request, pk: int):
         """Edit the case's own fields; 409 (or 412 with If-Match) when someone else saved in between."""
         return patch_case(self, request, pk)
@@ -152,7 +162,7 @@ class CaseTransitionCreate(generics.GenericAPIView):
 
     serializer_class = TransitionSerializer
 
-    @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer, 409: TransitionRefusedSerializer})
+    @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer, 409: TRANSITION_CONFLICT})
     def post(self, request, pk: int):
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -189,7 +199,7 @@ class MemberSplit(generics.GenericAPIView):
 
     serializer_class = SplitSerializer
 
-    @extend_schema(request=SplitSerializer, responses={201: CaseSerializer})
+    @extend_schema(request=SplitSerializer, responses={201: CaseSerializer, 409: InvalidTransitionSerializer})
     def post(self, request, pk: int, member_id: int):
         serializer = SplitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -207,7 +217,8 @@ class PrincipalChange(generics.GenericAPIView):
 
     serializer_class = PrincipalChangeSerializer
 
-    @extend_schema(request=PrincipalChangeSerializer, responses={200: CaseSerializer}, parameters=[ETAG_PARAMETER])
+    @extend_schema(request=PrincipalChangeSerializer, responses={200: CaseSerializer, **VERSIONED_EDIT_ERRORS},
+                   parameters=[ETAG_PARAMETER])
     def post(self, request, pk: int):
         from cases.api.registration import expected_version, stale_response, version_required_response
 

@@ -3,8 +3,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from avr.api import ErrorSerializer
 from cases.api.registration import (
     ETAG_PARAMETER,
+    VERSIONED_EDIT_ERRORS,
     expected_version,
     stale_record_detail,
     stale_response,
@@ -24,6 +26,7 @@ from reception.api.serializers import (
     ReferralSerializer,
     ReferralUpdateSerializer,
 )
+from reception.choices import Service
 from reception.models import Institution
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
@@ -53,6 +56,7 @@ class HandoverCreate(generics.GenericAPIView):
 
     serializer_class = HandoverSerializer
 
+    @extend_schema(responses={201: HandoverSerializer})
     def post(self, request, pk: int):
         serializer = HandoverSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -66,8 +70,10 @@ class AssistanceCreate(generics.GenericAPIView):
     serializer_class = AssistanceSerializer
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={
-        201: AssistanceSerializer, 200: AssistanceSerializer,
-        422: OpenApiResponse(description="`idempotency_key_reused`: the key was first sent for another item")})
+        201: AssistanceSerializer, 200: OpenApiResponse(AssistanceSerializer, description="a retry: the first item"),
+        422: OpenApiResponse(ErrorSerializer, description="`idempotency_key_reused`: the key was first sent for "
+                                                          "another item"),
+        428: OpenApiResponse(ErrorSerializer, description="`idempotency_key_required`")})
     def post(self, request, pk: int):
         key = request.headers.get("Idempotency-Key", "")
         if not key.strip():
@@ -93,7 +99,7 @@ class InstitutionList(generics.ListAPIView):
     serializer_class = InstitutionSerializer
     pagination_class = None
 
-    @extend_schema(parameters=[OpenApiParameter("country", str), OpenApiParameter("service", str),
+    @extend_schema(parameters=[OpenApiParameter("country", str), OpenApiParameter("service", str, enum=Service.values),
                                OpenApiParameter("municipality", str)])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -121,7 +127,8 @@ class ReferralCreate(generics.GenericAPIView):
 
     serializer_class = ReferralCreateSerializer
 
-    @extend_schema(responses={201: ReferralSerializer})
+    @extend_schema(responses={201: ReferralSerializer, 409: OpenApiResponse(
+        ErrorSerializer, description="`consent_missing`: no consent to share with this institution for this service")})
     def post(self, request):
         serializer = ReferralCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -140,7 +147,7 @@ class ReferralDetail(generics.GenericAPIView):
 
     serializer_class = ReferralUpdateSerializer
 
-    @extend_schema(responses={200: ReferralSerializer}, parameters=[ETAG_PARAMETER])
+    @extend_schema(responses={200: ReferralSerializer, **VERSIONED_EDIT_ERRORS}, parameters=[ETAG_PARAMETER])
     def patch(self, request, pk: int):
         serializer = ReferralUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -162,6 +169,7 @@ class FollowUpCreate(generics.GenericAPIView):
 
     serializer_class = FollowUpSerializer
 
+    @extend_schema(responses={201: FollowUpSerializer})
     def post(self, request, pk: int):
         serializer = FollowUpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

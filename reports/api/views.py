@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from avr.api import ErrorSerializer
 from reports import services
 from reports.api.serializers import ReportRequestSerializer, ReportSerializer
 from reports.choices import ReportFormat
@@ -47,8 +48,11 @@ class ReportDetail(generics.GenericAPIView):
 class ReportDownload(generics.GenericAPIView):
     """The report file (JSON reports answer the tables themselves). Every download is audited."""
 
-    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.BINARY, description="the report in its format"),
-                              404: OpenApiResponse(description="not yours, or not ready yet")})
+    @extend_schema(responses={
+        **{(200, media_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description="the report in its format")
+           for media_type in CONTENT_TYPES.values() if media_type != "application/json"},
+        (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="a JSON report: its tables"),
+        404: OpenApiResponse(ErrorSerializer, description="not yours, or not ready yet")})
     def get(self, request, pk: int):
         report = services.report_reader_download(user=request.user, report_id=pk, request=request._request)
         if report.format == ReportFormat.JSON:

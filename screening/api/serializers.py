@@ -66,6 +66,35 @@ class MemberScreeningSerializer(serializers.Serializer):
     fitness = FitnessSerializer(required=False, allow_null=True)
 
 
+class ProtectionReadSerializer(serializers.Serializer):
+    fear_of_return = serializers.BooleanField(allow_null=True)
+    pending_asylum_claim = serializers.BooleanField()
+    threats = serializers.BooleanField()
+    screened_on = serializers.DateField(allow_null=True)
+    flag_open = serializers.BooleanField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    version = serializers.IntegerField()
+    narrative = serializers.CharField(required=False, help_text="protection-cleared staff and supervisors only")
+    resolution_note = serializers.CharField(required=False, help_text="protection-cleared staff and supervisors only")
+
+
+class FitnessReadSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=FitnessOutcome.choices)
+    assessed_on = serializers.DateField()
+    clinician = serializers.CharField()
+    detail = serializers.CharField(required=False, help_text="medical-cleared staff only")
+
+
+class MemberScreeningReadSerializer(serializers.Serializer):
+    """A member's screening as the reader may see it (screening.selectors.member_screening); null until recorded."""
+
+    member = serializers.IntegerField()
+    protection = ProtectionReadSerializer(allow_null=True)
+    vulnerabilities = VulnerabilitySerializer(many=True)
+    needs_medical_attention = serializers.BooleanField()
+    fitness = FitnessReadSerializer(allow_null=True)
+
+
 class BestInterestsSerializer(FieldPolicyMixin, serializers.ModelSerializer):
     version = serializers.IntegerField(required=False)
     outcome = serializers.ChoiceField(choices=BestInterestsOutcome.choices)

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -7,7 +8,9 @@ from rest_framework.response import Response
 from audit.models import AuditAction
 from audit.services import audit_record
 from avr.parsers import JSONParser
+from avr.api import ErrorSerializer
 from cases.api.registration import stale_record_detail, stale_response
+from cases.api.serializers import StaleVersionSerializer
 from cases.models import Consent
 from cases.permissions import case_access
 from cases.services import StaleVersion
@@ -19,6 +22,7 @@ from screening.api.serializers import (
     ConsentSerializer,
     CounsellingSessionSerializer,
     DeclarationSerializer,
+    MemberScreeningReadSerializer,
     MemberScreeningSerializer,
     ResolutionSerializer,
     UnmetSerializer,
@@ -26,7 +30,7 @@ from screening.api.serializers import (
 )
 from screening.approval import cases_bulk_approve
 from screening.models import Declaration
-from screening.uploads import declaration_scan_response
+from screening.uploads import SCAN_TYPES, UNKNOWN, declaration_scan_response
 from screening.selectors import (
     best_interests_of,
     case_checklist,
@@ -35,6 +39,12 @@ from screening.selectors import (
     member_for_screening_read,
     member_screening,
 )
+
+
+STALE = OpenApiResponse(StaleVersionSerializer, description="`stale_version`: saved by someone else since")
+
+
+SCAN_MEDIA_TYPES = [*SCAN_TYPES, UNKNOWN.content_type]  # UNKNOWN: stored before the checks
 
 
 def read_as(request, case) -> dict:
@@ -46,6 +56,7 @@ class CounsellingSessionList(generics.GenericAPIView):
     """The case's counselling sessions (case team and supervisors); POST records one."""
 
     serializer_class = CounsellingSessionSerializer
+    pagination_class = None
 
     @extend_schema(responses={200: CounsellingSessionSerializer(many=True)})
     def get(self, request, pk: int):
@@ -68,10 +79,12 @@ class MemberScreening(generics.GenericAPIView):
 
     serializer_class = MemberScreeningSerializer
 
+    @extend_schema(responses={200: MemberScreeningReadSerializer})
     def get(self, request, pk: int):
         member, case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
         return Response(member_screening(member, access.field_groups))
 
+    @extend_schema(responses={200: MemberScreeningReadSerializer, 409: STALE})
     def put(self, request, pk: int):
         serializer = MemberScreeningSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -96,6 +109,8 @@ class MemberBestInterests(generics.GenericAPIView):
 
     serializer_class = BestInterestsSerializer
 
+    @extend_schema(responses={200: BestInterestsSerializer, 404: OpenApiResponse(
+        ErrorSerializer, description="no such member for the caller, or no determination recorded yet")})
     def get(self, request, pk: int):
         member, _case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
         record = best_interests_of(member)
@@ -104,6 +119,7 @@ class MemberBestInterests(generics.GenericAPIView):
                              "fields": {}}, status=status.HTTP_404_NOT_FOUND)
         return Response(BestInterestsSerializer(record, context={"access": access}).data)
 
+    @extend_schema(responses={200: BestInterestsSerializer, 409: STALE})
     def put(self, request, pk: int):
         serializer = BestInterestsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -122,12 +138,14 @@ class MemberDeclarationList(generics.GenericAPIView):
 
     serializer_class = DeclarationSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = None
 
     @extend_schema(responses={200: DeclarationSerializer(many=True)})
     def get(self, request, pk: int):
         member, _case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
         return Response(DeclarationSerializer(member.declarations.all(), many=True, context={"access": access}).data)
 
+    @extend_schema(responses={201: DeclarationSerializer})
     def post(self, request, pk: int):
         serializer = DeclarationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -153,7 +171,8 @@ class DeclarationWithdraw(generics.GenericAPIView):
 class DeclarationScan(generics.GenericAPIView):
     """The signed scan, to those who may read the member's screening; every download is audited."""
 
-    @extend_schema(responses={200: OpenApiResponse(description="the scan as uploaded")})
+    @extend_schema(responses={(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="the scan as uploaded")
+                              for media_type in SCAN_MEDIA_TYPES})
     def get(self, request, pk: int):
         declaration: Declaration = declaration_for_scan(user=request.user, declaration_id=pk,
                                                         request=request._request)
@@ -165,12 +184,14 @@ class MemberConsentList(generics.GenericAPIView):
     """Purpose-bound consents of one member (per recipient and purpose)."""
 
     serializer_class = ConsentSerializer
+    pagination_class = None
 
     @extend_schema(responses={200: ConsentSerializer(many=True)})
     def get(self, request, pk: int):
         member, _case, access = member_for_screening_read(user=request.user, member_id=pk, request=request._request)
         return Response(ConsentSerializer(member.consents.order_by("id"), many=True, context={"access": access}).data)
 
+    @extend_schema(responses={201: ConsentSerializer})
     def post(self, request, pk: int):
         serializer = ConsentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -194,7 +215,7 @@ class ProtectionFlagResolve(generics.GenericAPIView):
 
     serializer_class = ResolutionSerializer
 
-    @extend_schema(responses={200: MemberScreeningSerializer})
+    @extend_schema(responses={200: MemberScreeningReadSerializer})
     def post(self, request, pk: int):
         serializer = ResolutionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -207,6 +228,7 @@ class CaseChecklist(generics.GenericAPIView):
     """What the case still needs before it can be submitted for approval (empty when it is ready)."""
 
     serializer_class = UnmetSerializer
+    pagination_class = None
 
     @extend_schema(responses={200: UnmetSerializer(many=True)})
     def get(self, request, pk: int):
@@ -218,6 +240,7 @@ class BulkApproval(generics.GenericAPIView):
     """Approve several cases: each goes through every approval guard; the answer says per case what happened."""
 
     serializer_class = BulkApprovalSerializer
+    pagination_class = None
 
     @extend_schema(responses={200: BulkResultSerializer(many=True)})
     def post(self, request):

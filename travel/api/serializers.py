@@ -85,6 +85,25 @@ class PassengerSerializer(FieldPolicyMixin, serializers.Serializer):
         return instance.access
 
 
+class MovementSummarySerializer(serializers.Serializer):
+    passengers = serializers.IntegerField()
+    children = serializers.IntegerField()
+    unaccompanied_children = serializers.IntegerField()
+    needs_medical_attention = serializers.IntegerField()
+
+
+class MovementDetailSerializer(MovementSerializer):
+    """One movement as travel.api.views.movement_body answers it: its passengers of households the reader may see."""
+
+    passengers = PassengerSerializer(many=True, read_only=True)
+    summary = MovementSummarySerializer(read_only=True, help_text="counts over every passenger")
+    passengers_not_shown = serializers.IntegerField(read_only=True,
+                                                    help_text="passengers of households the caller may not see")
+
+    class Meta(MovementSerializer.Meta):
+        fields = [*MovementSerializer.Meta.fields, "passengers", "summary", "passengers_not_shown"]
+
+
 class BookingRequestSerializer(serializers.Serializer):
     case = serializers.IntegerField()
 

@@ -3,8 +3,15 @@ from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, 
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from cases.api.registration import ETAG_PARAMETER, expected_version, stale_response, version_required_response
-from cases.api.serializers import TransitionRefusedSerializer
+from avr.api import ErrorSerializer
+from cases.api.registration import (
+    ETAG_PARAMETER,
+    VERSIONED_EDIT_ERRORS,
+    expected_version,
+    stale_response,
+    version_required_response,
+)
+from cases.api.serializers import InvalidTransitionSerializer, TransitionRefusedSerializer
 from cases.api.views import invalid_transition_response, transition_refused_response
 from cases.services import InvalidTransition, StaleVersion, TransitionRefused
 from travel import services
@@ -12,6 +19,7 @@ from travel.api.serializers import (
     BookingRequestSerializer,
     BorderSupportSerializer,
     EscortSerializer,
+    MovementDetailSerializer,
     MovementSerializer,
     MovementTransitionSerializer,
     MovementUpdateSerializer,
@@ -27,10 +35,26 @@ from travel.selectors import (
 )
 
 
-class AlreadyBookedSerializer(serializers.Serializer):
-    code = serializers.CharField(default="already_booked")
-    detail = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+class PartiallyBoardedSerializer(ErrorSerializer):
+    """409 `partially_boarded`: households travel whole."""
+
+    cases = serializers.ListField(child=serializers.CharField(), help_text="references of the split households")
+
+
+class AlreadyBookedSerializer(ErrorSerializer):
+    """409 `already_booked`: someone of the household already holds a seat on another movement."""
+
+    code = serializers.ChoiceField(choices=["already_booked"])
+
+
+BOOKING_CONFLICT = PolymorphicProxySerializer(
+    component_name="BookingConflict",
+    serializers=[InvalidTransitionSerializer, TransitionRefusedSerializer, AlreadyBookedSerializer],
+    resource_type_field_name=None)
+MOVEMENT_CONFLICT = PolymorphicProxySerializer(
+    component_name="MovementConflict",
+    serializers=[InvalidTransitionSerializer, PartiallyBoardedSerializer, TransitionRefusedSerializer],
+    resource_type_field_name=None)
 
 
 def movement_body(request, movement_id: int) -> dict:
@@ -52,12 +76,14 @@ class MovementList(generics.GenericAPIView):
     """Movements the caller may see, soonest departure first; POST plans one (movement officers of its country)."""
 
     serializer_class = MovementSerializer
+    pagination_class = None
 
     @extend_schema(responses={200: MovementSerializer(many=True)})
     def get(self, request):
         filters = {k: request.query_params.get(k) for k in ("reception_centre", "status", "departure_office")}
         return Response(MovementSerializer(movements_for_user(user=request.user, filters=filters), many=True).data)
 
+    @extend_schema(responses={201: MovementDetailSerializer})
     def post(self, request):
         serializer = MovementSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -72,11 +98,13 @@ class MovementDetail(generics.GenericAPIView):
 
     serializer_class = MovementSerializer
 
+    @extend_schema(responses={200: MovementDetailSerializer})
     def get(self, request, pk: int):
         body = movement_body(request, pk)
         return Response(body, headers={"ETag": f'"{body["version"]}"'})
 
-    @extend_schema(request=MovementUpdateSerializer, responses={200: MovementSerializer},
+    @extend_schema(request=MovementUpdateSerializer,
+                   responses={200: MovementDetailSerializer, **VERSIONED_EDIT_ERRORS},
                    parameters=[ETAG_PARAMETER])
     def patch(self, request, pk: int):
         serializer = MovementUpdateSerializer(data=request.data)
@@ -102,9 +130,7 @@ class BookingCreate(generics.GenericAPIView):
 
     serializer_class = BookingRequestSerializer
 
-    @extend_schema(responses={201: MovementSerializer, 409: PolymorphicProxySerializer(
-        component_name="BookingConflict", serializers=[TransitionRefusedSerializer, AlreadyBookedSerializer],
-        resource_type_field_name=None)})
+    @extend_schema(responses={201: MovementDetailSerializer, 409: BOOKING_CONFLICT})
     def post(self, request, pk: int):
         serializer = BookingRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -125,6 +151,7 @@ class BookingDelete(generics.GenericAPIView):
 
     serializer_class = MovementSerializer
 
+    @extend_schema(responses={200: MovementDetailSerializer})
     def delete(self, request, pk: int, case_id: int):
         services.case_unbook(actor=request.user, movement_id=pk, case_id=case_id)
         return Response(movement_body(request, pk))
@@ -135,7 +162,7 @@ class MovementTransition(generics.GenericAPIView):
 
     serializer_class = MovementTransitionSerializer
 
-    @extend_schema(responses={200: MovementSerializer})
+    @extend_schema(responses={200: MovementDetailSerializer, 409: MOVEMENT_CONFLICT})
     def post(self, request, pk: int):
         serializer = MovementTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -162,6 +189,7 @@ class MovementTransition(generics.GenericAPIView):
 class EscortCreate(generics.GenericAPIView):
     serializer_class = EscortSerializer
 
+    @extend_schema(responses={201: EscortSerializer})
     def post(self, request, pk: int):
         serializer = EscortSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -176,6 +204,7 @@ class BorderSupportCreate(generics.GenericAPIView):
 
     serializer_class = BorderSupportSerializer
 
+    @extend_schema(responses={201: BorderSupportSerializer})
     def post(self, request, pk: int):
         serializer = BorderSupportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -188,12 +217,14 @@ class TravelDocumentList(generics.GenericAPIView):
     """A member's travel documents (passport or consular document) and their status."""
 
     serializer_class = TravelDocumentSerializer
+    pagination_class = None
 
     @extend_schema(responses={200: TravelDocumentSerializer(many=True)})
     def get(self, request, pk: int):
         member = member_for_travel_read(user=request.user, member_id=pk, request=request._request)
         return Response(TravelDocumentSerializer(member.travel_documents.all(), many=True).data)
 
+    @extend_schema(responses={201: TravelDocumentSerializer})
     def post(self, request, pk: int):
         serializer = TravelDocumentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
