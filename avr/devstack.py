@@ -139,8 +139,9 @@ def run() -> int:
     celery = [sys.executable, "-m", "celery", "-A", "avr"]
     processes = [
         spawn(*gunicorn_command(address, workers, debug)),
-        spawn(*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"),
-        spawn(*celery, "beat", "--loglevel", "INFO", "--schedule", schedule),
+        # WARNING: at INFO the outbox relay and the heartbeat (every few seconds) would bury the access log.
+        spawn(*celery, "worker", "--loglevel", "WARNING", "--concurrency", "2"),
+        spawn(*celery, "beat", "--loglevel", "WARNING", "--schedule", schedule),
     ]
     print_welcome(address, workers)
     try:

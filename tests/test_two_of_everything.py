@@ -59,15 +59,8 @@ def web_process(name: str, tmp_path, env: dict):
         cwd=settings.BASE_DIR, env=process_env(**env), stdout=log, stderr=subprocess.STDOUT)
     process.output = tmp_path / f"{name}.out"
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.output.read_text()
-        try:
-            urllib.request.urlopen(f"{base}/accounts/login/", timeout=10)
-            break
-        except OSError:  # refused while it boots, or its first answer slow
-            time.sleep(0.2)
     try:
+        wait_until_serving(process, base)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
@@ -76,6 +69,18 @@ def web_process(name: str, tmp_path, env: dict):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def wait_until_serving(process, base: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.output.read_text()
+        try:
+            urllib.request.urlopen(f"{base}/accounts/login/", timeout=10)
+            return
+        except OSError:  # refused while it boots, or its first answer slow
+            time.sleep(0.2)
+    raise AssertionError(f"{base} did not answer: {process.output.read_text()}")
 
 
 class Driver:
