@@ -344,14 +344,15 @@ def follow_up_consented(member: Member) -> bool:
 
 
 def follow_ups_open():
-    """Follow-up calls still to make: not done, not cancelled, and the person's consent to be contacted stands.
+    """Follow-up calls still to make: not done, not cancelled, and not for someone who took back their consent.
 
-    The consent is checked here as well as cancelled on withdrawal, so a consent taken back by any door (the admin,
-    a data fix) stops the calls at once.
+    The consent is checked here as well as the calls cancelled on withdrawal, so a consent taken back by any door
+    (the admin, a data fix) stops the calls at once; a consent given again after a withdrawal counts.
     """
-    consented = Consent.objects.filter(member=OuterRef("member"), scope=ConsentScope.FOLLOW_UP,
-                                       withdrawn_on__isnull=True)
-    return FollowUp.objects.filter(Exists(consented), done_on__isnull=True, cancelled_on__isnull=True)
+    follow_up_consents = Consent.objects.filter(member=OuterRef("member"), scope=ConsentScope.FOLLOW_UP)
+    standing = Exists(follow_up_consents.filter(withdrawn_on__isnull=True))
+    withdrawn = Exists(follow_up_consents.filter(withdrawn_on__isnull=False))
+    return FollowUp.objects.filter(standing | ~withdrawn, done_on__isnull=True, cancelled_on__isnull=True)
 
 
 def follow_ups_cancel_for(*, member_id: int) -> int:
