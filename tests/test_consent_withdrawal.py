@@ -32,6 +32,10 @@ def escorted_convoy(officer, tij, sps):
 
 @pytest.fixture
 def returned(caseworker, supervisor, movement_officer, reception, caravan, tij, sps):
+    return returned_with_a_call(caseworker, supervisor, movement_officer, reception, caravan, tij, sps)
+
+
+def returned_with_a_call(caseworker, supervisor, movement_officer, reception, caravan, tij, sps):
     """A family who agreed to follow-up calls (Ana Lucía), arrived at San Pedro Sula; her call is scheduled."""
     caravan.follow_up_months = 2
     caravan.save()
@@ -61,6 +65,10 @@ def follow_up_consent(ana):
 
 @pytest.fixture
 def employment(db):
+    return employment_service()
+
+
+def employment_service() -> Institution:
     return Institution.objects.create(name="Servicio Nacional de Empleo de Honduras", country="HN",
                                       municipality="San Pedro Sula", services=["employment"])
 

@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from screening import services as screening
 from screening.models import ProtectionScreening
 from tests.conftest import api_as
+from tests.test_consent_withdrawal import employment_service, returned_with_a_call
 from tests.factories import staff
 from tests.screening_steps import counsel, declare, family, screen
 
@@ -48,6 +49,16 @@ def case(caseworker, caravan, tij):
     screening.member_consent_record(actor=caseworker, member_id=ana.pk, data={
         "scope": "follow_up", "type": "explicit", "given_on": date(2018, 11, 22)})
     return case
+
+
+@pytest.fixture
+def returned(caseworker, supervisor, movement_officer, reception, caravan, tij, sps):
+    return returned_with_a_call(caseworker, supervisor, movement_officer, reception, caravan, tij, sps)
+
+
+@pytest.fixture
+def employment(db):
+    return employment_service()
 
 
 @pytest.fixture
@@ -187,4 +198,39 @@ def test_the_page_door_answers_404_outside_the_case_and_for_a_member_of_another_
     mismatched = signed_in(client, caseworker).get(reverse("member_export", args=[other.pk, ana.pk]))
 
     assert outside.status_code == 404 and mismatched.status_code == 404
+    assert not exports_of(ana).exists()
+
+
+def test_an_arrived_members_export_holds_the_journey_and_the_reception_records_in_both_formats(
+        caseworker, reception, returned, employment):
+    from decimal import Decimal
+
+    from reception.services import assistance_give, referral_consent_record, referral_create
+
+    ana = returned.members.get(given_names="Ana Lucía")
+    referral_consent_record(actor=reception, member_id=ana.pk, institution_id=employment.pk, service="employment")
+    referral_create(actor=reception, member_id=ana.pk, institution_id=employment.pk, service="employment")
+    assistance_give(actor=reception, member_id=ana.pk, kind="transport_money", request_key="k-1",
+                    amount=Decimal("500.00"), currency="HNL")
+
+    data = export_of(caseworker, ana).json()
+    pdf = export_of(caseworker, ana, format="pdf")
+
+    assert [d["status"] for d in data["travel_documents"]] == ["ready"]
+    assert data["bookings"][0]["status"] == "boarded" and data["bookings"][0]["boarded_at"]
+    assert data["check_ins"][0]["arrived"] is True
+    assert (data["assistance"][0]["amount"], data["assistance"][0]["currency"]) == ("500.00", "HNL")
+    assert data["referrals"][0]["institution"] == "Servicio Nacional de Empleo de Honduras"
+    assert [f["cancelled_on"] for f in data["follow_ups"]] == [None]
+    assert [c["scope"] for c in data["consents"]] == ["collection", "follow_up", "sharing"]
+    text = pdf_text(pdf.content)
+    assert "Dinero para transporte" in text and "Transport money" in text and "Empleo" in text
+
+
+def test_staff_who_see_the_case_in_another_role_are_refused_the_export(reception, returned):
+    ana = returned.members.get(given_names="Ana Lucía")
+
+    response = export_of(reception, ana)
+
+    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     assert not exports_of(ana).exists()
