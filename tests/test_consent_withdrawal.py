@@ -239,3 +239,16 @@ def test_the_referral_leaves_the_centres_open_and_overdue_lists_after_withdrawal
     assert slip in before and panel_before == 1
     assert slip not in after
     assert reception_panel(reception, cases_visible_to(reception))["referrals_overdue"] == 0
+
+
+def test_the_screening_tab_withdraws_a_consent_after_the_return_and_cancels_the_call(client, caseworker, returned,
+                                                                                    ana, follow_up_consent):
+    signed_in(client, caseworker)
+    tab = client.get(reverse("case_screening", args=[returned.pk])).content.decode()
+
+    response = client.post(reverse("consent_withdraw", args=[returned.pk, follow_up_consent.pk]), follow=True)
+
+    assert reverse("consent_withdraw", args=[returned.pk, follow_up_consent.pk]) in tab
+    assert "The consent was withdrawn." in response.content.decode()
+    assert Consent.objects.get(pk=follow_up_consent.pk).withdrawn_on == timezone.localdate()
+    assert FollowUp.objects.get(member=ana).cancelled_on == timezone.localdate()
