@@ -234,3 +234,15 @@ def test_staff_who_see_the_case_in_another_role_are_refused_the_export(reception
 
     assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     assert not exports_of(ana).exists()
+
+
+def test_a_long_audit_trail_is_cut_in_the_pdf_and_says_so(caseworker, ana):
+    AuditEvent.objects.bulk_create([AuditEvent(actor=caseworker, actor_username="cw_tij", action="view",
+                                               object_type="cases.member", object_id=str(ana.pk))
+                                    for _ in range(201)])
+
+    data = export_of(caseworker, ana).json()
+    text = pdf_text(export_of(caseworker, ana, format="pdf").content)
+
+    assert len(data["audit_trail"]) > 201 and data["audit_trail_truncated"] is False
+    assert "Only the newest lines are shown here" in text and "Aquí solo se muestran las líneas más recientes" in text
