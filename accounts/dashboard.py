@@ -23,7 +23,8 @@ from cases.models import Case
 from cases.permissions import cases_visible_to, role_scope_q, user_assignments
 from cases.selectors import case_pipeline_counts
 from reception.choices import ReferralStatus
-from reception.models import FollowUp, Referral
+from reception.models import Referral
+from reception.services import follow_ups_open
 from travel.choices import SEAT_TAKING, BookingStatus, MovementStatus
 from travel.models import Booking
 from travel.permissions import movements_visible_to
@@ -235,10 +236,9 @@ def reception_panel(user, visible: QuerySet) -> dict:
         "movements": arriving["movements"], "passengers": arriving["passengers"],
         "arrivals_url": url_or_empty("arrivals"),
         "referrals_overdue": Referral.objects.filter(member__case_id__in=bound_here, status__in=OPEN_REFERRALS,
-                                                     due_on__lt=today).count(),
+                                                     due_on__lt=today, consent__withdrawn_on__isnull=True).count(),
         "referrals_url": url_or_empty("referral_list", "?show=overdue"),
-        "follow_ups_due": FollowUp.objects.filter(member__case_id__in=bound_here, done_on__isnull=True,
-                                                  due_on__lte=today).count(),
+        "follow_ups_due": follow_ups_open().filter(member__case_id__in=bound_here, due_on__lte=today).count(),
         "follow_ups_url": url_or_empty("follow_up_list"),
     }
 

@@ -7,6 +7,7 @@ from accounts import views as account_views
 from avr import errors
 from avr.docs import ApiDocs
 from avr.health import health
+from rights import urls as rights_urls
 from screening import urls_pdf as declaration_pdf_urls
 from travel import urls as travel_page_urls
 from travel import urls_manifest
@@ -21,6 +22,7 @@ api_v1 = [
     path("", include(declaration_pdf_urls.api_patterns)),
     path("", include(urls_manifest.api_patterns)),
     path("", include("notifications.api.urls")),
+    path("", include(rights_urls.api_patterns)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -38,6 +40,7 @@ urlpatterns = [
     path("cases/", include("screening.urls")),
     path("", include(declaration_pdf_urls.page_patterns)),
     path("", include(urls_manifest.page_patterns)),
+    path("", include(rights_urls.page_patterns)),
     path("cases/", include("cases.urls")),
     path("cases/", include(travel_page_urls.case_patterns)),
     path("movements/", include("travel.urls")),

@@ -61,8 +61,8 @@ FIELD_GROUPS: dict[str, str] = {
     **_tag("reception.Assistance", G.RECEPTION, "kind", "amount", "currency", "note", "given_at"),
     **_tag("reception.Referral", G.RECEPTION, "institution", "service", "consent", "status", "sent_on", "due_on",
            "answered_on", "completed_on", "note"),
-    **_tag("reception.FollowUp", G.RECEPTION, "due_on", "done_on", "reached", "safe", "working", "needs",
-           "intends_to_migrate_again"),
+    **_tag("reception.FollowUp", G.RECEPTION, "due_on", "done_on", "cancelled_on", "reached", "safe", "working",
+           "needs", "intends_to_migrate_again"),
 }
 
 # Models that hold nobody's personal data: keys, counters, grants, the movement's own plan, the directory.

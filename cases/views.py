@@ -134,6 +134,7 @@ def case_detail(request, pk: int):
         "case": case, "members": case.members.all(), **field_context(access),
         "next_steps": case_next_steps_for_user(case=case, access=access, user=request.user),
         "can_edit": may_edit_case(access), "events": case_timeline(case), "tab": "household",
+        "can_export": bool(access.roles & CASE_TEAM_ROLES),
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -173,6 +173,8 @@ class FollowUp(models.Model):
                                verbose_name=_("member"))
     due_on = models.DateField(_("due on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    # The person withdrew their consent to be contacted before the call was made: it is never made.
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
     reached = models.BooleanField(_("reached"), null=True)
     safe = models.BooleanField(_("feels safe"), null=True)
     working = models.BooleanField(_("working"), null=True)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -312,7 +313,10 @@ def referral_update(*, actor, referral_id: int, expected_version: int, changes: 
     if referral is None:
         raise Http404
     member_at_centre(actor=actor, member_id=referral.member_id)
-    referral = Referral.objects.select_for_update().get(pk=referral_id)
+    referral = Referral.objects.select_for_update().select_related("consent", "member", "institution").get(
+        pk=referral_id)
+    if not referral_consent_stands(referral):
+        raise referral_consent_withdrawn_error(referral)
     if referral.version != expected_version:
         raise StaleVersion(referral.version)
     status = changes.get("status", referral.status)
@@ -339,6 +343,36 @@ def follow_up_consented(member: Member) -> bool:
     return member.consents.filter(scope=ConsentScope.FOLLOW_UP, withdrawn_on__isnull=True).exists()
 
 
+def follow_ups_open():
+    """Follow-up calls still to make: not done, not cancelled, and not for someone who took back their consent.
+
+    The consent is checked here as well as the calls cancelled on withdrawal, so a consent taken back by any door
+    (the admin, a data fix) stops the calls at once; a consent given again after a withdrawal counts.
+    """
+    follow_up_consents = Consent.objects.filter(member=OuterRef("member"), scope=ConsentScope.FOLLOW_UP)
+    standing = Exists(follow_up_consents.filter(withdrawn_on__isnull=True))
+    withdrawn = Exists(follow_up_consents.filter(withdrawn_on__isnull=False))
+    return FollowUp.objects.filter(standing | ~withdrawn, done_on__isnull=True, cancelled_on__isnull=True)
+
+
+def follow_ups_cancel_for(*, member_id: int) -> int:
+    """The person withdrew their consent to be contacted: the calls not yet made are cancelled (none is deleted)."""
+    return FollowUp.objects.filter(member_id=member_id, done_on__isnull=True, cancelled_on__isnull=True).update(
+        cancelled_on=timezone.localdate())
+
+
+def referral_consent_stands(referral: Referral) -> bool:
+    return referral.consent.withdrawn_on is None
+
+
+def referral_consent_withdrawn_error(referral: Referral) -> ValidationError:
+    return ValidationError({"__all__": [
+        _("%(name)s withdrew their consent to share their data with %(institution)s: this referral is no longer "
+          "followed and no slip is printed.") % {"name": referral.member.full_name,
+                                                  "institution": referral.institution.name}]},
+        code="consent_withdrawn")
+
+
 def follow_ups_schedule_for(case: Case) -> None:
     """On arrival: one follow-up per adult who agreed to be contacted, if the programme follows up."""
     from cases.people import is_adult
@@ -361,7 +395,7 @@ def follow_up_record(*, actor, member_id: int, data: dict) -> FollowUp:
                                            % {"name": member.full_name}]})
     if case.status not in (CaseStatus.ARRIVED, CaseStatus.CLOSED):
         raise ValidationError({"__all__": [_("Follow-up calls are for people who have returned.")]})
-    record = member.follow_ups.filter(done_on__isnull=True).order_by("due_on").first() or FollowUp(
+    record = member.follow_ups.filter(done_on__isnull=True, cancelled_on__isnull=True).order_by("due_on").first() or FollowUp(
         member=member, due_on=timezone.localdate())
     for name in ("reached", "safe", "working", "needs", "intends_to_migrate_again"):
         if name in data:
@@ -376,7 +410,7 @@ def follow_ups_due(*, today=None):
     from django.db.models import Count
 
     today = today or timezone.localdate()
-    return (FollowUp.objects.filter(done_on__isnull=True, due_on__lte=today)
+    return (follow_ups_open().filter(due_on__lte=today)
             .values("member__case__reception_centre").annotate(due=Count("id")))
 
 

@@ -349,10 +349,11 @@ def referral_list_page(request, *, refused_forms: dict | None = None):
     show = request.GET.get("show", "open")
     referrals = referrals_of_centres(request.user, centres)
     today = timezone.localdate()
+    # A referral whose sharing consent was withdrawn is no longer followed: it leaves the work lists.
     if show == "open":
-        referrals = referrals.filter(status__in=OPEN_REFERRALS)
+        referrals = referrals.filter(status__in=OPEN_REFERRALS, consent__withdrawn_on__isnull=True)
     elif show == "overdue":
-        referrals = referrals.filter(status__in=OPEN_REFERRALS, due_on__lt=today)
+        referrals = referrals.filter(status__in=OPEN_REFERRALS, due_on__lt=today, consent__withdrawn_on__isnull=True)
     rows = list(referrals.order_by("due_on", "id")[:LIST_LIMIT])
     cases_listed_audit(user=request.user, cases=list({r.member.case for r in rows}), request=request)
     for referral in rows:
@@ -404,6 +405,9 @@ def referral_slip(request, pk: int):
     if referral is None:
         raise Http404
     member_for_reception(request, referral.member_id)
+    if not services.referral_consent_stands(referral):
+        messages.error(request, services.referral_consent_withdrawn_error(referral).messages[0])
+        return redirect("referral_list")
     content = referral_slip_pdf(referral=referral)
     audit_record(actor=request.user, action=AuditAction.EXPORT, request=request, obj=referral,
                  object_ids=[referral.member_id])
@@ -418,8 +422,7 @@ def follow_up_list(request):
     centres = centres_of(request.user)
     visible = cases_visible_to(request.user).filter(reception_centre__in=centres)
     today = timezone.localdate()
-    due = list(FollowUp.objects.filter(member__case__in=visible, done_on__isnull=True,
-                                       due_on__lte=today + FOLLOW_UP_HORIZON)
+    due = list(services.follow_ups_open().filter(member__case__in=visible, due_on__lte=today + FOLLOW_UP_HORIZON)
                .select_related("member", "member__case").order_by("due_on", "id")[:LIST_LIMIT])
     done = list(FollowUp.objects.filter(member__case__in=visible, done_on__isnull=False)
                 .select_related("member", "member__case").order_by("-done_on", "-id")[:20])
@@ -491,9 +494,10 @@ def case_reception_context(request, case, access) -> dict:
     may_call = set(Consent.objects.filter(case=case, scope=ConsentScope.FOLLOW_UP, withdrawn_on__isnull=True)
                    .values_list("member_id", flat=True))
     today = timezone.localdate()
-    referrals = list(Referral.objects.filter(member__case=case).select_related("member", "institution"))
+    referrals = list(Referral.objects.filter(member__case=case).select_related("member", "institution", "consent"))
     for referral in referrals:
-        referral.is_overdue = referral.status in OPEN_REFERRALS and referral.due_on < today
+        referral.is_overdue = (referral.status in OPEN_REFERRALS and referral.due_on < today
+                               and referral.consent.withdrawn_on is None)
     on_the_way = case.status in (CaseStatus.IN_TRANSIT, CaseStatus.ARRIVED, CaseStatus.CLOSED)
     return {
         "arrival_rows": [{"member": m, "check_in": check_ins.get(m.pk), "handover": handovers.get(m.pk),

@@ -287,13 +287,9 @@ def member_consent_record(*, actor, member_id: int, data: dict) -> Consent:
                                   type=data["type"], reason=data.get("reason", "").strip(), given_on=data["given_on"])
 
 
-@transaction.atomic
 def member_consent_withdraw(*, actor, consent_id: int) -> Consent:
-    consent = Consent.objects.filter(pk=consent_id, member__isnull=False).first()
-    if consent is None:
-        raise Http404
-    member_for_screening(member_id=consent.member_id, actor=actor)
-    if consent.withdrawn_on is None:
-        consent.withdrawn_on = timezone.localdate()
-        consent.save(update_fields=["withdrawn_on"])
-    return consent
+    """The person takes back a consent, at any status: rights.services stops every use that rested on it."""
+    # Imported here: the rights room sits above the stages (it reaches reception's follow-ups and referrals).
+    from rights.services import consent_withdraw
+
+    return consent_withdraw(actor=actor, consent_id=consent_id)

@@ -61,6 +61,7 @@ STAGES = {
         "POST /api/v1/members/{id}/follow-ups/",
     ],
     "reports": ["POST /api/v1/reports/", "GET /api/v1/reports/{id}/", "GET /api/v1/reports/{id}/download/"],
+    "rights": ["GET /api/v1/members/{id}/export/"],
 }
 
 
@@ -239,6 +240,18 @@ def test_screening_and_approval_answer_as_documented(contract, caseworker, super
              body={"reason": "Cambió de opinión."})
 
     assert contract.answered == set(STAGES["screening"])
+
+
+def test_the_member_export_answers_as_documented_as_json_and_as_pdf(contract, caseworker, tij, caravan):
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    ana = case.members.order_by("id").first()
+    screen(ana, caseworker)
+
+    exported = contract(caseworker, "GET /api/v1/members/{id}/export/", path={"id": ana.pk})
+    pdf = contract(caseworker, "GET /api/v1/members/{id}/export/", path={"id": ana.pk}, query={"format": "pdf"})
+
+    assert exported["member"]["id"] == ana.pk and pdf.content.startswith(b"%PDF")
+    assert contract.answered == set(STAGES["rights"])
 
 
 def test_movements_answer_as_documented(contract, caseworker, supervisor, movement_officer, caravan, tij, sps):
