@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "outbox",
+    "retention",
 ]
 
 MIDDLEWARE = [
