@@ -21,6 +21,7 @@ api_v1 = [
     path("", include(declaration_pdf_urls.api_patterns)),
     path("", include(urls_manifest.api_patterns)),
     path("", include("notifications.api.urls")),
+    path("", include("retention.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
 ]
