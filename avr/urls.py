@@ -45,6 +45,7 @@ urlpatterns = [
     path("reception/", include("reception.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("retention/", include("retention.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("health/", health, name="health"),

@@ -1,6 +1,7 @@
 """Anonymising a closed case: no personal value left anywhere in the database, the audit log's values unreadable,
 the donor report's numbers unchanged, and a case not closed or under a legal hold refused."""
 
+import os
 from datetime import date
 
 import pytest
@@ -114,7 +115,7 @@ def test_anonymising_leaves_no_name_document_or_phone_anywhere_in_the_database(p
     assert ana.date_of_birth == date(1991, 1, 1) and ana.place_of_origin == "HN"
     assert Case.objects.get(pk=the_family.pk).caseworker_notes == ""
     declaration.refresh_from_db()
-    assert declaration.scan.name == "" and not __import__("os").path.exists(scan_path)
+    assert declaration.scan.name == "" and not os.path.exists(scan_path)
 
 
 def test_the_audit_log_stays_and_its_values_for_the_case_cannot_be_read(personal, supervisor, admin_user):
@@ -172,7 +173,7 @@ def test_a_run_leaves_a_certificate_of_what_was_removed_by_whom_under_which_poli
 
     certificate = ErasureCertificate.objects.get()
     assert certificate.actor == supervisor and certificate.case_references == [the_family.reference]
-    assert certificate.policy == "programme CARAVANS-2018: 24 months after closure" or "24 months" in certificate.policy
+    assert certificate.policy == f"programme {the_family.programme.code}: 24 months after closure"
     assert certificate.removed["cases.Member"]["rows"] == 3 and certificate.removed["audit_keys"] == 1
     assert Case.objects.get(pk=the_family.pk).anonymised_at is not None
 
@@ -196,7 +197,22 @@ def test_a_case_under_legal_hold_is_refused_and_nothing_changes(personal, superv
     with pytest.raises(AnonymisationRefused) as refused:
         case_anonymise(case_id=the_family.pk, actor=supervisor)
 
-    assert refused.value.code == "legal_hold" and "legal hold" in refused.value.message
+    assert refused.value.code == "legal_hold" and "retención legal" in refused.value.message
     assert Member.objects.filter(case=the_family, given_names="Ana Lucía").exists()
     assert Case.objects.get(pk=the_family.pk).anonymised_at is None
     assert ErasureCertificate.objects.count() == 0
+
+
+def test_a_certificate_cannot_be_edited_or_removed_even_by_the_application(personal, supervisor):
+    from django.db import DatabaseError, transaction
+
+    the_family, _, _ = personal
+    case_anonymise(case_id=the_family.pk, actor=supervisor)
+    certificate = ErasureCertificate.objects.get()
+
+    for change in (lambda: ErasureCertificate.objects.filter(pk=certificate.pk).update(policy="none"),
+                   lambda: ErasureCertificate.objects.filter(pk=certificate.pk).delete()):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            change()
+
+    assert ErasureCertificate.objects.get().policy == certificate.policy
