@@ -166,3 +166,19 @@ def test_a_hold_placed_after_confirmation_stops_the_anonymisation(old_case, supe
 
     assert "Ana Lucía" in given_names(old_case) and not ErasureCertificate.objects.exists()
     assert ReviewItem.objects.get().status == ReviewStatus.SKIPPED
+
+
+def test_an_admin_places_a_legal_hold_in_the_admin_and_releases_it_later(client, old_case, admin_user):
+    client.force_login(admin_user)
+
+    added = client.post("/admin/retention/legalhold/add/", {"case": old_case.pk, "reason": "Juicio laboral abierto"})
+
+    assert added.status_code == 302, added.content.decode()[:2000]
+    hold = LegalHold.objects.get()
+    assert (hold.placed_by, hold.reason, hold.released_at) == (admin_user, "Juicio laboral abierto", None)
+    assert retention_queue_fill() == []
+
+    client.post("/admin/retention/legalhold/", {"action": "release", "_selected_action": [hold.pk]})
+
+    assert LegalHold.objects.get().released_by == admin_user
+    assert retention_queue_fill() == [old_case.pk]
