@@ -101,9 +101,14 @@ def test_the_search_finds_the_members_values_before_anonymising(personal):
     assert ("cases_case", "caseworker_notes") in found
 
 
+# Typed about these households elsewhere: the town they come from, the child's views, who received her.
+FREE_TEXT = ["Choloma", "Volver con su abuela", "Abuela materna", "Karla Mejía", "llamó desde"]
+
+
 def test_anonymising_leaves_no_name_document_or_phone_anywhere_in_the_database(personal, supervisor):
     the_family, girl, declaration = personal
-    secrets = secrets_of([the_family, girl])
+    secrets = secrets_of([the_family, girl]) + FREE_TEXT
+    assert {value for _, _, value in places_holding(FREE_TEXT)} == set(FREE_TEXT)
     scan_path = declaration.scan.path
 
     for case in (the_family, girl):
