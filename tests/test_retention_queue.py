@@ -182,3 +182,17 @@ def test_an_admin_places_a_legal_hold_in_the_admin_and_releases_it_later(client,
 
     assert LegalHold.objects.get().released_by == admin_user
     assert retention_queue_fill() == [old_case.pk]
+
+
+def test_beat_fills_the_review_queue_every_night():
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    from avr.celery import app as celery_app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["retention-queue-fill"]
+
+    assert entry["task"] in celery_app.tasks
+    assert isinstance(entry["schedule"], crontab)
+    assert (entry["schedule"].hour, entry["schedule"].minute, entry["schedule"].day_of_month) == (
+        {2}, {10}, set(range(1, 32)))
