@@ -16,7 +16,7 @@ class OfficeAdmin(admin.ModelAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "donor", "start_date", "end_date"]
+    list_display = ["code", "name", "donor", "start_date", "end_date", "retention_months", "retention_automatic"]
     search_fields = ["code", "name", "donor"]
 
 

@@ -51,6 +51,14 @@ class Programme(models.Model):
         _("follow-up after (months)"), null=True, blank=True,
         help_text=_("1 to 3 to phone returnees who agreed to be contacted; empty for no follow-up."),
     )
+    retention_months = models.PositiveSmallIntegerField(
+        _("keep closed cases for (months)"), default=24, db_default=24,
+        help_text=_("A closed case is put in the retention review queue this many months after its closure."),
+    )
+    retention_automatic = models.BooleanField(
+        _("anonymise due cases without review"), default=False, db_default=False,
+        help_text=_("When set, due cases are anonymised each night without a person's confirmation."),
+    )
 
     class Meta:
         ordering = ["code"]

@@ -21,6 +21,8 @@ ROLE_PERMISSIONS = {
         "accounts.add_assignment", "accounts.change_assignment", "accounts.delete_assignment",
         "accounts.view_assignment", "auth.view_group", "audit.view_auditevent", "axes.view_accessattempt",
         "axes.delete_accessattempt", "axes.view_accesslog",
+        "retention.add_legalhold", "retention.change_legalhold", "retention.view_legalhold",
+        "retention.view_reviewitem", "retention.view_erasurecertificate",
     ],
 }
 

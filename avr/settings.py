@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "notifications",
     "outbox",
     "rights",
+    "retention",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,9 @@ CELERY_BEAT_SCHEDULE = {
     # Each programme's donor report of the month before, in PDF, e-mailed as a link to its admins and supervisors.
     "monthly-donor-reports": {"task": "reports.tasks.monthly_reports_request",
                               "schedule": crontab(day_of_month=1, hour=6, minute=0)},
+    # Closed cases past their programme's retention period into the review queue (and automatic runs), nightly.
+    "retention-queue-fill": {"task": "retention.tasks.retention_queue_fill_task",
+                             "schedule": crontab(hour=env_int("RETENTION_SWEEP_HOUR", 2), minute=10)},
 }
 # Crontab entries (the digest hour) are read in the site's time zone, not UTC.
 CELERY_TIMEZONE = TIME_ZONE

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include(urls_manifest.api_patterns)),
     path("", include("notifications.api.urls")),
     path("", include(rights_urls.api_patterns)),
+    path("", include("retention.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -47,6 +48,7 @@ urlpatterns = [
     path("reception/", include("reception.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("retention/", include("retention.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("health/", health, name="health"),

@@ -28,7 +28,7 @@ FIELD_GROUPS: dict[str, str] = {
            "country_of_residence", "document_issuing_country", "languages", "place_of_origin",
            "intended_destination", "same_person_as",
            # search keys derived from the names, document and phone
-           "name_key", "family_initials", "birth_year", "document_key", "phone_key", "name_tokens"),
+           "name_key", "family_initials", "birth_year", "document_key", "phone_key", "name_tokens", "age_at_return"),
     **_tag("cases.Member", G.MEDICAL_FLAG, "needs_medical_attention"),
     **_tag("cases.Member", G.TRAVEL, "is_unaccompanied_child", "is_separated_child"),
     # A supervisor's reason for a move is for the case team: others see when, who, from and to.
@@ -80,7 +80,7 @@ NON_PERSONAL: frozenset[str] = frozenset({
     *(f"cases.Case.{f}" for f in ("id", "reference", "programme", "registering_office", "registration_country",
                                   "assigned_caseworker", "status", "is_incomplete", "submitted_by", "submitted_at",
                                   "closure_reason", "intake_date", "split_from", "created_by", "created_at",
-                                  "updated_at", "version")),
+                                  "updated_at", "version", "anonymised_at")),
     "cases.Member.id", "cases.Member.case",
     *(f"cases.CaseEvent.{f}" for f in ("id", "case", "actor", "at", "from_status", "to_status")),
     *(f"cases.Consent.{f}" for f in ("id", "case", "member", "scope", "service", "type", "given_on", "recorded_by",

@@ -69,6 +69,8 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Set once by retention.services.case_anonymise: the household's counts stay, its personal values are gone.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -129,6 +131,10 @@ class Member(models.Model):
     phone_key = models.CharField(max_length=16, blank=True, editable=False)
     # The same tokens as name_key, as an array: name search is `@>` on a GIN index (core PostgreSQL, no pg_trgm).
     name_tokens = ArrayField(models.CharField(max_length=60), default=list, blank=True, editable=False)
+    # The age on the day of return, kept when the birth date is coarsened to its year, so donor reports keep their
+    # age bands (reports.aggregates); empty while the birth date is whole.
+    age_at_return = models.PositiveSmallIntegerField(_("age on the day of return"), null=True, blank=True,
+                                                     editable=False)
 
     class Meta:
         ordering = ["case", "id"]

@@ -72,12 +72,15 @@ STAGE_SQL = {
 
 RETURNED_DIMENSIONS = ["sex", "age_band", "nationality", "country_of_return", "office", "transport_mode",
                        "child_status"]
+# The age on the day of travel; an anonymised member's birth date keeps only its year, so the age was kept then.
+RETURN_AGE = ("COALESCE(m.age_at_return, date_part('year', age("
+              "(COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date, m.date_of_birth)))")
 RETURNED_SQL = f"""
     WITH returned AS (
         SELECT m.sex, m.nationality, c.destination_country AS country_of_return, o.code AS office,
                mv.mode AS transport_mode,
-               {AGE_BAND_SQL.format(age="date_part('year', age((COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date, m.date_of_birth))")} AS age_band,
-               CASE WHEN date_part('year', age((COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date, m.date_of_birth)) >= 18 THEN 'adult'
+               {AGE_BAND_SQL.format(age=RETURN_AGE)} AS age_band,
+               CASE WHEN {RETURN_AGE} >= 18 THEN 'adult'
                     WHEN m.is_unaccompanied_child THEN 'unaccompanied_child'
                     ELSE 'accompanied_child' END AS child_status
         FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id

@@ -62,6 +62,7 @@ STAGES = {
     ],
     "reports": ["POST /api/v1/reports/", "GET /api/v1/reports/{id}/", "GET /api/v1/reports/{id}/download/"],
     "rights": ["GET /api/v1/members/{id}/export/"],
+    "retention": ["POST /api/v1/cases/{id}/anonymise/"],
 }
 
 
@@ -349,3 +350,16 @@ def test_a_screening_read_before_anything_is_recorded_is_documented_with_nulls(c
     body = contract(caseworker, "GET /api/v1/members/{id}/screening/", path={"id": case.members.order_by("id")[1].pk})
 
     assert body["protection"] is None and body["fitness"] is None
+
+
+def test_anonymisation_answers_as_documented(contract, caseworker, supervisor, caravan, tij):
+    from cases.models import Case
+
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    Case.objects.filter(pk=case.pk).update(status="withdrawn")
+
+    dry = contract(supervisor, "POST /api/v1/cases/{id}/anonymise/", path={"id": case.pk}, query={"dry_run": "1"})
+    done = contract(supervisor, "POST /api/v1/cases/{id}/anonymise/", path={"id": case.pk})
+
+    assert dry["certificate"] is None and done["certificate"]["run_id"]
+    assert contract.answered == set(STAGES["retention"])

@@ -1,0 +1,86 @@
+"""What anonymising a case overwrites, read from the field policy (cases/fields.py) so a new field cannot be missed.
+
+Every tagged field of every model linked to the case is one of: free text (emptied), a name (a fixed marker), a
+quasi-identifier (coarsened), a link to another person (cut), a file (deleted), or a category, flag, date or count
+that donor reports read (kept: the household, its statuses, dates and counts stay).
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import TruncYear
+
+from cases.fields import FIELD_GROUPS
+
+MARKER = "ANONYMISED"
+NAMES = {"cases.Member.given_names", "cases.Member.family_names"}
+# The municipality becomes the country it is in (the person's nationality: the field holds a place at home).
+COARSENED = {"cases.Member.date_of_birth": TruncYear("date_of_birth"),
+             "cases.Member.place_of_origin": F("nationality")}
+CUT_LINKS = {"cases.Member.same_person_as"}
+CLEARED_ARRAYS = {"cases.Member.name_tokens"}
+
+
+@dataclass
+class ModelPlan:
+    """The new values for one model's rows of the case, and the file fields whose files are deleted."""
+
+    label: str
+    case_lookup: str
+    values: dict = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def model(self):
+        return apps.get_model(self.label)
+
+    def rows(self, case_ids):
+        return self.model.objects.filter(**{f"{self.case_lookup}__in": case_ids})
+
+
+def case_lookup(model) -> str:
+    names = {f.name for f in model._meta.get_fields()}
+    if model._meta.label == "cases.Case":
+        return "pk"
+    if "case" in names:
+        return "case_id"
+    return "member__case_id"
+
+
+def new_value(key: str, model_field):
+    """The value a field takes, or None to keep it."""
+    if key in NAMES:
+        return Value(MARKER)
+    if key in COARSENED:
+        return COARSENED[key]
+    if key in CUT_LINKS:
+        return Value(None)
+    if key in CLEARED_ARRAYS:
+        return Value([], output_field=model_field)
+    if isinstance(model_field, ArrayField) or model_field.choices:
+        return None
+    if isinstance(model_field, models.FileField):
+        return Value("")
+    if isinstance(model_field, (models.CharField, models.TextField)):
+        return Value("")
+    return None
+
+
+def anonymisation_plan() -> list[ModelPlan]:
+    """One plan per model that holds personal fields of a case, in the field policy's order."""
+    plans: dict[str, ModelPlan] = {}
+    for key in FIELD_GROUPS:
+        label, name = key.rsplit(".", 1)
+        model = apps.get_model(label)
+        model_field = model._meta.get_field(name)
+        value = new_value(key, model_field)
+        if value is None:
+            continue
+        plan = plans.setdefault(label, ModelPlan(label=label, case_lookup=case_lookup(model)))
+        plan.values[model_field.attname] = value
+        if isinstance(model_field, models.FileField):
+            plan.files.append(name)
+    return list(plans.values())
