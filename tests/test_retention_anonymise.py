@@ -5,6 +5,7 @@ import os
 from datetime import date
 
 import pytest
+from django.utils import translation
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
@@ -199,7 +200,7 @@ def test_a_case_under_legal_hold_is_refused_and_nothing_changes(personal, superv
     the_family, _, _ = personal
     LegalHold.objects.create(case=the_family, reason="Fiscalía: investigación abierta", placed_by=supervisor)
 
-    with pytest.raises(AnonymisationRefused) as refused:
+    with pytest.raises(AnonymisationRefused) as refused, translation.override("es"):
         case_anonymise(case_id=the_family.pk, actor=supervisor)
 
     assert refused.value.code == "legal_hold" and "retención legal" in refused.value.message
