@@ -134,7 +134,7 @@ class ApiTokenList(generics.ListAPIView):
     def get_queryset(self):
         return api_tokens_live(self.request.user).order_by("-id")
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(operation_id="auth_tokens_revoke_all", request=None, responses={204: None})
     def delete(self, request):
         api_tokens_revoke_all(user=request.user, request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -145,7 +145,7 @@ class ApiTokenDetail(APIView):
 
     serializer_class = None
 
-    @extend_schema(request=None, responses={204: None}, parameters=[
+    @extend_schema(operation_id="auth_tokens_revoke", request=None, responses={204: None}, parameters=[
         OpenApiParameter("public_id", str, OpenApiParameter.PATH, description="the token's `id` from the list")])
     def delete(self, request, public_id: str):
         token = api_tokens_of(request.user).filter(public_id=public_id).first()
