@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -141,3 +142,17 @@ def api_tokens_revoke_all(*, user: User, request) -> int:
 def _client_label(request) -> str:
     agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
     return " ".join(agent.split())[:120]
+
+
+# A dead token's row (its client label and address) is kept this long to answer "which device was that?";
+# the audit log keeps its sign-in and revocation for good.
+API_TOKEN_KEEP_DEAD = timedelta(days=30)
+
+
+def api_tokens_purge(*, now=None) -> int:
+    """Forget tokens that stopped working (revoked, past their expiry, or idle) more than 30 days ago."""
+    cutoff = (now or timezone.now()) - API_TOKEN_KEEP_DEAD
+    idle = timedelta(hours=settings.API_TOKEN_IDLE_HOURS)
+    deleted, _ = ApiToken.objects.filter(
+        Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff) | Q(last_used_at__lt=cutoff - idle)).delete()
+    return deleted

@@ -259,6 +259,7 @@ CELERY_BEAT_SCHEDULE = {
                      "options": {"expires": max(AVR_OUTBOX_RELAY_SECONDS * 2, 10)}},
     "stuck-work-sweep": {"task": "outbox.tasks.stuck_work_sweep", "schedule": 60, "options": {"expires": 120}},
     "outbox-purge": {"task": "outbox.tasks.outbox_purge", "schedule": crontab(hour=3, minute=30)},
+    "api-tokens-purge": {"task": "accounts.tasks.api_tokens_purge", "schedule": crontab(hour=3, minute=40)},
     "supervisor-digest": {"task": "notifications.tasks.supervisor_digest",
                           "schedule": crontab(hour=env_int("SUPERVISOR_DIGEST_HOUR", 7), minute=0)},
     "follow-ups-due": {"task": "reception.tasks.follow_ups_due_notify", "schedule": crontab(hour=7, minute=15)},

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.selectors import api_token_digest
+from accounts.tasks import api_tokens_purge
 from audit.models import AuditAction, AuditEvent
 from tests.factories import PASSWORD
 
@@ -218,3 +219,19 @@ def test_a_deactivated_users_tokens_stop_working(caseworker):
     assert response.json() == {"code": "authentication_failed", "fields": {},
                                "detail": "Esta cuenta está desactivada."}
     assert token_of(key).revoked_at is None and token_of(key).last_used_at < timezone.now()
+
+
+def test_tokens_dead_for_a_month_are_forgotten_and_the_others_kept(caseworker):
+    now = timezone.now()
+    _live, live_key = signed_in()
+    _lately, lately_revoked = signed_in()
+    for key in [signed_in()[1] for _ in range(3)]:
+        aged(key, revoked_at=now - timedelta(days=31))
+    _idle, long_idle = signed_in()
+    aged(long_idle, last_used_at=now - timedelta(days=32))
+    aged(lately_revoked, revoked_at=now - timedelta(days=29))
+
+    api_tokens_purge()
+
+    kept = set(ApiToken.objects.values_list("key_digest", flat=True))
+    assert kept == {api_token_digest(live_key), api_token_digest(lately_revoked)}
