@@ -131,11 +131,11 @@ def api_tokens_revoke_all(*, user: User, request) -> int:
     """Every live token of the user stops working, the one in use too: each client signs in again."""
     with transaction.atomic():
         revoked = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
-                       .values_list("pk", "public_id"))
-        ApiToken.objects.filter(pk__in=[pk for pk, _public_id in revoked]).update(revoked_at=timezone.now())
+                       .values_list("pk", flat=True))
+        ApiToken.objects.filter(pk__in=revoked).update(revoked_at=timezone.now())
         if revoked:
             audit_record(actor=user, action=AuditAction.LOGOUT, request=request, object_type="accounts.apitoken",
-                         object_ids=[pk for pk, _public_id in revoked], reason="api tokens revoked: all")
+                         object_ids=revoked, reason="api tokens revoked: all")
     return len(revoked)
 
 
