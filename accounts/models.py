@@ -142,3 +142,30 @@ ROLE_SCOPE = {
     Role.RECEPTION_STAFF: "reception_centre",
     Role.ADMIN: None,
 }
+
+
+class ApiToken(models.Model):
+    """One API token of one user, one per device or client; only a digest of its key is kept.
+
+    It stops working when revoked, after `API_TOKEN_IDLE_HOURS` without use, or at `expires_at`
+    (`API_TOKEN_MAX_DAYS` after it was made), whichever comes first (accounts.authentication).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    public_id = models.CharField(_("token id"), max_length=16, unique=True, editable=False)
+    key_digest = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
+    label = models.CharField(_("client"), max_length=120, blank=True)
+    created_ip = models.GenericIPAddressField(_("created from"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    last_used_at = models.DateTimeField(_("last used"))
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.user_id})"

@@ -1,12 +1,19 @@
-"""Writes about staff: role groups, languages, demo data."""
+"""Writes about staff: role groups, languages, API tokens, demo data."""
+
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.models import Assignment, User
-from audit.services import audit_actor_set
+from accounts.models import ApiToken, Assignment, User
+from accounts.selectors import api_token_digest
+from audit.models import AuditAction
+from audit.services import audit_actor_set, audit_record, client_ip
 
 # Global (model-level) permissions per role; which cases they apply to is decided by cases.permissions.
 ROLE_PERMISSIONS = {
@@ -85,3 +92,69 @@ def user_language_set(*, user: User, language: str) -> None:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+# Once a minute is often enough to know a token is in use; more would write on every API call.
+API_TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def api_token_create(*, user: User, request) -> tuple[ApiToken, str]:
+    """A new token for the user on this client (its sign-in, audited as a login of that token).
+
+    The key is returned once; only its digest is kept.
+    """
+    key = secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user, public_id=secrets.token_hex(6), key_digest=api_token_digest(key),
+        label=_client_label(request), created_ip=client_ip(request), created_at=now, last_used_at=now,
+        expires_at=now + timedelta(days=settings.API_TOKEN_MAX_DAYS),
+    )
+    audit_record(actor=user, action=AuditAction.LOGIN, request=request, obj=token, reason="api token")
+    return token, key
+
+
+def api_token_touch(token: ApiToken, now) -> None:
+    """Note the token's use, at most once a minute: one conditional UPDATE, none while it was noted just now."""
+    if now - token.last_used_at < API_TOKEN_TOUCH_EVERY:
+        return
+    ApiToken.objects.filter(pk=token.pk, last_used_at__lt=now - API_TOKEN_TOUCH_EVERY).update(last_used_at=now)
+    token.last_used_at = now
+
+
+def api_token_revoke(*, token: ApiToken, actor, request) -> None:
+    """The token stops working at once; revoking it again changes nothing."""
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if revoked:
+        audit_record(actor=actor, action=AuditAction.LOGOUT, request=request, obj=token, reason="api token revoked")
+
+
+def api_tokens_revoke_all(*, user: User, request) -> int:
+    """Every live token of the user stops working, the one in use too: each client signs in again."""
+    with transaction.atomic():
+        revoked = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+                       .values_list("pk", flat=True))
+        ApiToken.objects.filter(pk__in=revoked).update(revoked_at=timezone.now())
+        if revoked:
+            audit_record(actor=user, action=AuditAction.LOGOUT, request=request, object_type="accounts.apitoken",
+                         object_ids=revoked, reason="api tokens revoked: all")
+    return len(revoked)
+
+
+def _client_label(request) -> str:
+    agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return " ".join(agent.split())[:120]
+
+
+# A dead token's row (its client label and address) is kept this long to answer "which device was that?";
+# the audit log keeps its sign-in and revocation for good.
+API_TOKEN_KEEP_DEAD = timedelta(days=30)
+
+
+def api_tokens_purge(*, now=None) -> int:
+    """Forget tokens that stopped working (revoked, past their expiry, or idle) more than 30 days ago."""
+    cutoff = (now or timezone.now()) - API_TOKEN_KEEP_DEAD
+    idle = timedelta(hours=settings.API_TOKEN_IDLE_HOURS)
+    deleted, _ = ApiToken.objects.filter(
+        Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff) | Q(last_used_at__lt=cutoff - idle)).delete()
+    return deleted

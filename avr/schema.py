@@ -11,7 +11,9 @@ from avr.api import ErrorSerializer
 ERROR_DESCRIPTIONS = {
     "400": "invalid input (`fields` names each field and what is wrong with it), or a request refused at the edge "
            "(control characters in the path, the query or a header)",
-    "401": "no credentials, or a token that is not valid",
+    "401": "no credentials (`not_authenticated`), or a token that is not valid (`authentication_failed`: unknown, or "
+           "its user deactivated), has expired (`token_expired`: unused for `API_TOKEN_IDLE_HOURS`, or "
+           "`API_TOKEN_MAX_DAYS` old) or was revoked (`token_revoked`): sign in again",
     "403": "the caller may see the record but not do this",
     "404": "no such record for the caller (one the caller may not see answers the same), or an invalid cursor",
     "413": "the request body is too large",

@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -144,6 +143,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_CLIENT_IP_HEADERS", "REMOTE_A
 AXES_VERBOSE = False
 # Password checks one address may run at the same time (each costs a core); more are refused at once.
 SIGNIN_CONCURRENT_PER_IP = env_int("SIGNIN_CONCURRENT_PER_IP", 2)
+# An API token stops working after this long unused, and this long after it was made whatever its use.
+API_TOKEN_IDLE_HOURS = env_int("API_TOKEN_IDLE_HOURS", 8)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 7)
 SIGNIN_SLOT_SECONDS = 30
 
 GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
@@ -259,6 +261,7 @@ CELERY_BEAT_SCHEDULE = {
                      "options": {"expires": max(AVR_OUTBOX_RELAY_SECONDS * 2, 10)}},
     "stuck-work-sweep": {"task": "outbox.tasks.stuck_work_sweep", "schedule": 60, "options": {"expires": 120}},
     "outbox-purge": {"task": "outbox.tasks.outbox_purge", "schedule": crontab(hour=3, minute=30)},
+    "api-tokens-purge": {"task": "accounts.tasks.api_tokens_purge", "schedule": crontab(hour=3, minute=40)},
     "supervisor-digest": {"task": "notifications.tasks.supervisor_digest",
                           "schedule": crontab(hour=env_int("SUPERVISOR_DIGEST_HOUR", 7), minute=0)},
     "follow-ups-due": {"task": "reception.tasks.follow_ups_due_notify", "schedule": crontab(hour=7, minute=15)},
@@ -275,7 +278,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(BAS
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

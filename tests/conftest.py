@@ -152,6 +152,13 @@ def api():
     return APIClient()
 
 
+def api_token_key(user) -> str:
+    """A key of a new API token for the user, as signing in to the token endpoint gives one."""
+    from accounts.services import api_token_create
+
+    return api_token_create(user=user, request=None)[1]
+
+
 def api_as(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)

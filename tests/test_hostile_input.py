@@ -471,8 +471,9 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
     api_as(supervisor).post("/api/v1/reports/", {"kind": "donor", "programme": "CARAVAN-2018",
                                                  "period_start": "2018-01-01", "period_end": "2018-12-31",
                                                  "format": "csv"}, format="json")
-    from reports.models import Report
+    from accounts.services import api_token_create
     from notifications.models import Notification
+    from reports.models import Report
     adult = family(actor=caseworker, programme=caravan, office=girl.registering_office).members.order_by("id")[0]
     declaration = declare(adult, caseworker)
     assistance = Assistance.objects.filter(member=member).first()
@@ -482,7 +483,8 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
             "consent_id": Consent.objects.filter(case=girl).first().pk,
             "referrals": 1, "reports": Report.objects.first().pk, "code": "TIJ", "offices": "TIJ",
             "programmes": "CARAVAN-2018", "assistance": assistance.pk if assistance else 1,
-            "notifications": (Notification.objects.first() or Notification(pk=1)).pk}
+            "notifications": (Notification.objects.first() or Notification(pk=1)).pk,
+            "public_id": api_token_create(user=caseworker, request=None)[0].public_id}
 
 
 def test_options_answers_without_a_server_error_on_every_api_route_for_two_roles(ids, caseworker, reception):

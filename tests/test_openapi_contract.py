@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 import schemathesis
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from avr.wsgi import application
 from reception.models import Institution
+from tests.conftest import api_token_key
 from tests.reception_steps import child_alone, departed
 from tests.screening_steps import family, screen
 from tests.test_schemathesis import CHECKS, connection_kept_across_requests
@@ -28,7 +28,8 @@ STAGES = {
     "reference": [
         "POST /api/v1/auth/token/", "GET /api/v1/offices/", "GET /api/v1/offices/{code}/", "GET /api/v1/programmes/",
         "GET /api/v1/programmes/{code}/", "GET /api/v1/institutions/", "GET /api/v1/notifications/",
-        "POST /api/v1/notifications/read/",
+        "POST /api/v1/notifications/read/", "GET /api/v1/auth/tokens/", "DELETE /api/v1/auth/tokens/{public_id}/",
+        "DELETE /api/v1/auth/tokens/",
     ],
     "registration": [
         "POST /api/v1/cases/", "GET /api/v1/cases/", "GET /api/v1/cases/{id}/", "PATCH /api/v1/cases/{id}/",
@@ -105,7 +106,7 @@ class Contract:
             media_type = "application/json"
         case = operation.Case(path_parameters=path or {}, query=query, headers=headers, media_type=media_type,
                               **extra)
-        auth = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"} if user else {}
+        auth = {"Authorization": f"Token {api_token_key(user)}"} if user else {}
         response = case.call(headers=auth)
         assert 200 <= response.status_code < 300, (label, response.status_code, response.content[:800])
         if status is not None:
@@ -153,6 +154,9 @@ def test_reference_data_and_notifications_answer_as_documented(contract, casewor
     contract(caseworker, "GET /api/v1/institutions/")
     contract(caseworker, "GET /api/v1/notifications/")
     contract(caseworker, "POST /api/v1/notifications/read/")
+    tokens = contract(caseworker, "GET /api/v1/auth/tokens/")["results"]
+    contract(caseworker, "DELETE /api/v1/auth/tokens/{public_id}/", path={"public_id": tokens[-1]["id"]}, status=204)
+    contract(caseworker, "DELETE /api/v1/auth/tokens/", status=204)
 
     assert contract.answered == set(STAGES["reference"])
 

@@ -8,9 +8,8 @@ from axes.models import AccessAttempt
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from bench.signin_burst import burst_while_a_page_loads
 from accounts.signin import SignInThrottle
 from audit.models import AuditAction, AuditEvent
@@ -148,7 +147,7 @@ def test_a_token_spray_is_locked_after_twenty_with_retry_after_and_a_translated_
     assert response.json()["detail"].startswith(ADDRESS_LOCKED_EN)
     assert spanish.status_code == 429 and spanish.json()["detail"].startswith("Demasiados intentos")
     assert hashes["n"] == 0
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_the_token_endpoint_throttles_an_address_before_any_password_is_checked(api, caseworker, hashes,
@@ -169,7 +168,7 @@ def test_the_token_endpoint_throttles_an_address_before_any_password_is_checked(
     assert hashes["n"] == 1  # the other address's request only
     assert AccessAttempt.objects.get(username="cw_tij", ip_address=SPRAYER).failures_since_start == failures
     assert other_address.status_code == 200
-    assert Token.objects.filter(user=caseworker).count() == 1  # the other address's token, none for the sprayer
+    assert ApiToken.objects.filter(user=caseworker).count() == 1  # the other address's token, none for the sprayer
     assert refused("throttled").get().actor_username == "cw_tij"
 
 
@@ -182,7 +181,7 @@ def test_the_token_throttle_is_answered_in_spanish_too(api, caseworker, monkeypa
 
     assert response.status_code == 429
     assert response.json()["detail"].startswith("Demasiados intentos de inicio de sesión desde esta dirección.")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 # Concurrent attempts from one address
@@ -249,7 +248,7 @@ def test_with_redis_unreachable_sign_in_still_works_and_the_lockout_still_holds(
 
     assert (page.status_code, token.status_code) == (302, 200)
     assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
-    assert Token.objects.filter(user=caseworker).count() == 1
+    assert ApiToken.objects.filter(user=caseworker).count() == 1
 
 
 # Password changes audited, never their value

@@ -19,7 +19,6 @@ from datetime import date
 
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 
 from avr.celery import app as celery_app
 from cases.choices import CaseStatus
@@ -30,6 +29,7 @@ from outbox import services as outbox
 from outbox.models import OutboxMessage
 from reports.choices import ReportStatus
 from reports.models import Report
+from tests.conftest import api_token_key
 from tests.celery_worker import celery_beat, celery_worker, process_env
 from tests.factories import household
 from tests.redis_server import RedisServer, free_port
@@ -144,7 +144,7 @@ def test_two_web_processes_and_two_workers_lose_and_duplicate_nothing_when_a_wor
     settings.REDIS_URL = settings.CELERY_BROKER_URL = redis.url
     celery_app.conf.task_always_eager = False
     outbox._broker_down_until = 0.0
-    tokens = {user.username: Token.objects.get_or_create(user=user)[0].key
+    tokens = {user.username: api_token_key(user)
               for user in (caseworker, supervisor, movement_officer, admin_user)}
     to_approve = [household(actor=caseworker, programme=caravan, office=tij, people=[adult(i)])
                   for i in range(6 * SCALE)]

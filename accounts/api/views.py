@@ -3,17 +3,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.serializers import OfficeSerializer, ProgrammeSerializer, TokenRequestSerializer, TokenSerializer
+from accounts.api.serializers import (
+    ApiTokenSerializer,
+    OfficeSerializer,
+    ProgrammeSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
 from accounts.models import Office, Programme
+from accounts.selectors import api_tokens_live, api_tokens_of
+from accounts.services import api_token_create, api_token_revoke, api_tokens_revoke_all
 from accounts.signin import SignInThrottle, busy_message, sign_in_slot, throttled_message
 from accounts.views import lockout
-from audit.services import audit_login, audit_login_failed, audit_login_refused
+from audit.services import audit_login_failed, audit_login_refused
 from avr.api import CodeCursorPagination, ErrorSerializer
 
 
@@ -111,9 +118,41 @@ class TokenCreate(APIView):
             audit_login_failed(username=username, request=request._request)
             return Response({"code": "invalid_credentials", "detail": _("Wrong username or password."),
                              "fields": {}}, status=status.HTTP_400_BAD_REQUEST)
-        token, _created = Token.objects.get_or_create(user=user)
-        audit_login(user=user, request=request._request)
-        return Response({"token": token.key})
+        token, key = api_token_create(user=user, request=request._request)
+        return Response({"token": key, "expires_at": TokenSerializer().fields["expires_at"].to_representation(
+            token.expires_at)})
+
+
+class ApiTokenList(generics.ListAPIView):
+    """The caller's tokens that still work, one per client that signed in, newest first; never their keys.
+
+    DELETE revokes them all, the one in use too: every client, this one included, signs in again.
+    """
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        return api_tokens_live(self.request.user).order_by("-id")
+
+    @extend_schema(operation_id="auth_tokens_revoke_all", request=None, responses={204: None})
+    def delete(self, request):
+        api_tokens_revoke_all(user=request.user, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenDetail(APIView):
+    """Revoke one of the caller's tokens (it may be the one in use); a token of anyone else is not found."""
+
+    serializer_class = None
+
+    @extend_schema(operation_id="auth_tokens_revoke", request=None, responses={204: None}, parameters=[
+        OpenApiParameter("public_id", str, OpenApiParameter.PATH, description="the token's `id` from the list")])
+    def delete(self, request, public_id: str):
+        token = api_tokens_of(request.user).filter(public_id=public_id).first()
+        if token is None:
+            raise NotFound(_("No token of yours has this id."))
+        api_token_revoke(token=token, actor=request.user, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _posted_username(request) -> str:
