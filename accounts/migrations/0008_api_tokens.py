@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     (a key kept in clear, with no idea when it was made), so every API client signs in once more."""
 
     dependencies = [
-        ('accounts', '0006_programme_suppression_threshold'),
+        ("accounts", "0007_programme_retention"),
     ]
 
     operations = [
