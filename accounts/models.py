@@ -51,6 +51,11 @@ class Programme(models.Model):
         _("follow-up after (months)"), null=True, blank=True,
         help_text=_("1 to 3 to phone returnees who agreed to be contacted; empty for no follow-up."),
     )
+    data_protection_focal_point = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("data-protection focal point"),
+        help_text=_("Told of every emergency access to a case of the programme, and may review it."),
+    )
 
     class Meta:
         ordering = ["code"]

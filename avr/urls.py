@@ -7,6 +7,7 @@ from accounts import views as account_views
 from avr import errors
 from avr.docs import ApiDocs
 from avr.health import health
+from breakglass.api import BreakGlassCreate
 from screening import urls_pdf as declaration_pdf_urls
 from travel import urls as travel_page_urls
 from travel import urls_manifest
@@ -21,6 +22,7 @@ api_v1 = [
     path("", include(declaration_pdf_urls.api_patterns)),
     path("", include(urls_manifest.api_patterns)),
     path("", include("notifications.api.urls")),
+    path("cases/<int:pk>/break-glass/", BreakGlassCreate.as_view(), name="api-case-break-glass"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -35,6 +37,7 @@ urlpatterns = [
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("", include("breakglass.urls")),
     path("cases/", include("screening.urls")),
     path("", include(declaration_pdf_urls.page_patterns)),
     path("", include(urls_manifest.page_patterns)),
