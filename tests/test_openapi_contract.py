@@ -61,6 +61,7 @@ STAGES = {
         "POST /api/v1/members/{id}/follow-ups/",
     ],
     "reports": ["POST /api/v1/reports/", "GET /api/v1/reports/{id}/", "GET /api/v1/reports/{id}/download/"],
+    "break_glass": ["POST /api/v1/cases/{id}/break-glass/"],
 }
 
 
@@ -336,3 +337,14 @@ def test_a_screening_read_before_anything_is_recorded_is_documented_with_nulls(c
     body = contract(caseworker, "GET /api/v1/members/{id}/screening/", path={"id": case.members.order_by("id")[1].pk})
 
     assert body["protection"] is None and body["fitness"] is None
+
+
+def test_break_glass_answers_as_documented(contract, caseworker, other_supervisor, caravan, tij):
+    from tests.factories import PASSWORD, household
+
+    case = household(actor=caseworker, programme=caravan, office=tij)
+
+    contract(other_supervisor, "POST /api/v1/cases/{id}/break-glass/", path={"id": case.pk}, status=201,
+             body={"reason": "Urgencia médica: la supervisora del caso no responde.", "password": PASSWORD})
+
+    assert contract.answered == set(STAGES["break_glass"])
