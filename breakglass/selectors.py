@@ -38,8 +38,8 @@ def grants_waiting_count(user) -> int | None:
     """How many emergency accesses wait for the user's review, or None for whom reviews none (no menu item)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    is_focal = Programme.objects.filter(data_protection_focal_point_id=user.pk).exists()
-    if Role.SUPERVISOR not in user_roles(user) and not is_focal:
+    if Role.SUPERVISOR not in user_roles(user) and not (
+            Programme.objects.filter(data_protection_focal_point_id=user.pk).exists()):
         return None
     return grants_to_review(user).filter(reviewed_at__isnull=True).count()
 
