@@ -8,12 +8,14 @@ from reports.services import report_programmes
 NAV_BY_ROLE = {
     Role.CASEWORKER: [("case_list", _("Cases")), ("case_register", _("Register a household"))],
     Role.SUPERVISOR: [("case_list", _("Cases")), ("approval_queue", _("Approvals")),
-                      ("report_list", _("Donor reports")), ("retention_review", _("Retention review"))],
+                      ("report_list", _("Donor reports")), ("retention_review", _("Retention review")),
+                      ("break_glass_request", _("Emergency access"))],
     Role.MOVEMENT_OFFICER: [("case_list", _("Approved cases")), ("movement_list", _("Movements"))],
     Role.RECEPTION_STAFF: [("arrivals", _("Arrivals")), ("case_list", _("Expected arrivals")),
                            ("referral_list", _("Referrals"))],
     Role.ADMIN: [("report_list", _("Donor reports")), ("admin:index", _("Administration")),
-                 ("admin:audit_auditevent_changelist", _("Audit log")), ("retention_review", _("Retention review"))],
+                 ("admin:audit_auditevent_changelist", _("Audit log")), ("retention_review", _("Retention review")),
+                 ("break_glass_request", _("Emergency access"))],
 }
 
 

@@ -59,6 +59,11 @@ class Programme(models.Model):
         _("anonymise due cases without review"), default=False, db_default=False,
         help_text=_("When set, due cases are anonymised each night without a person's confirmation."),
     )
+    data_protection_focal_point = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("data-protection focal point"),
+        help_text=_("Told of every emergency access to a case of the programme, and may review it."),
+    )
 
     class Meta:
         ordering = ["code"]

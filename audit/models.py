@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("Export")
     DOWNLOAD = "download", _("Download")
     SHRED = "shred", _("Values made unreadable")
+    BREAK_GLASS = "break_glass", _("Emergency access granted")
+    BREAK_GLASS_REVIEW = "glass_reviewed", _("Emergency access reviewed")
 
 
 class AuditEvent(models.Model):

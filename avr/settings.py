@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "outbox",
     "rights",
     "retention",
+    "breakglass",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
                 "notifications.context_processors.unread_notifications",
+                "breakglass.context_processors.break_glass_waiting",
                 "avr.confirm.confirm_dialog",
             ],
         },
@@ -176,6 +178,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = AVR_REQUEST_MAX_MB * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # Registration and "add a member" refuse a bigger household (a registration of thousands would tie up a worker).
 AVR_HOUSEHOLD_MAX_MEMBERS = env_int("AVR_HOUSEHOLD_MAX_MEMBERS", 30)
+AVR_BREAK_GLASS_HOURS = env_int("AVR_BREAK_GLASS_HOURS", 2)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -8,6 +8,7 @@ from avr import errors
 from avr.docs import ApiDocs
 from avr.health import health
 from rights import urls as rights_urls
+from breakglass.api import BreakGlassCreate
 from screening import urls_pdf as declaration_pdf_urls
 from travel import urls as travel_page_urls
 from travel import urls_manifest
@@ -24,6 +25,7 @@ api_v1 = [
     path("", include("notifications.api.urls")),
     path("", include(rights_urls.api_patterns)),
     path("", include("retention.api")),
+    path("cases/<int:pk>/break-glass/", BreakGlassCreate.as_view(), name="api-case-break-glass"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -38,6 +40,7 @@ urlpatterns = [
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
+    path("", include("breakglass.urls")),
     path("cases/", include("screening.urls")),
     path("", include(declaration_pdf_urls.page_patterns)),
     path("", include(urls_manifest.page_patterns)),

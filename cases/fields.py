@@ -143,6 +143,7 @@ def field_context(access: CaseAccess) -> dict:
         "show_medical_flag": readable(access, "cases.Member.needs_medical_attention"),
         "show_screening_tab": readable(access, "screening.ProtectionScreening.fear_of_return"),
         "show_event_notes": readable(access, "cases.CaseEvent.note"),
+        "emergency_until": access.emergency_until,
     }
 
 

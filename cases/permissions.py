@@ -6,6 +6,7 @@ admin queryset and task reads cases through `cases_visible_to` or `case_access`.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 
 from django.contrib.auth.models import Permission
@@ -49,6 +50,10 @@ SHARED_FIELD_GROUPS = frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGr
 # Clearances open restricted notes, but only on cases the user's roles already put before them as the case team.
 CLEARED_GROUPS = {"protection": FieldGroup.PROTECTION, "medical": FieldGroup.MEDICAL}
 CASE_TEAM_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+# Emergency access (break-the-glass) reads what a share reads, minus the caseworkers' notes: enough to act in an
+# emergency, never the restricted narratives. It is read-only: only the reads that ask for it (`emergency=True`) see it.
+BREAK_GLASS_FIELD_GROUPS = frozenset({FieldGroup.IDENTITY, FieldGroup.TRAVEL, FieldGroup.MEDICAL_FLAG,
+                                      FieldGroup.VULNERABILITY})
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,12 @@ class CaseAccess:
     roles: frozenset
     shared: bool
     clearances: frozenset = frozenset()
+    emergency_until: datetime | None = None  # set only when an emergency grant is the one reason
 
     @property
     def field_groups(self) -> frozenset:
+        if self.emergency_until is not None:
+            return BREAK_GLASS_FIELD_GROUPS
         groups = frozenset().union(*(FIELD_GROUPS_BY_ROLE.get(role, frozenset()) for role in self.roles))
         if self.roles & CASE_TEAM_ROLES:
             groups |= {CLEARED_GROUPS[c] for c in self.clearances}
@@ -240,8 +248,12 @@ def case_page(user, queryset: QuerySet, *, before_id: int | None, size: int, old
     return page
 
 
-def case_access(user, case: Case) -> CaseAccess | None:
-    """How the user sees this case, or None if they may not (the caller answers 404)."""
+def case_access(user, case: Case, *, emergency: bool = False) -> CaseAccess | None:
+    """How the user sees this case, or None if they may not (the caller answers 404).
+
+    `emergency` lets an unexpired break-the-glass grant count, for the reads that may show it (the case page and
+    the API detail); every write asks without it, so emergency access never acts on a case.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     roles = frozenset(a.role for a in user_assignments(user) if _matches(a, case))
@@ -250,8 +262,19 @@ def case_access(user, case: Case) -> CaseAccess | None:
         return CaseAccess(roles=roles, shared=False, clearances=clearances)  # a share could add nothing
     shared = bool(_shared_among(user, [case.pk]))
     if not roles and not shared:
-        return None
+        until = break_glass_until(user, case) if emergency else None
+        return CaseAccess(roles=frozenset(), shared=False, emergency_until=until) if until else None
     return CaseAccess(roles=roles, shared=shared, clearances=clearances)
+
+
+def break_glass_until(user, case: Case) -> datetime | None:
+    """When the user's latest unexpired emergency grant on this case ends, or None."""
+    from django.utils import timezone
+
+    from breakglass.models import BreakGlassGrant  # the grant app sits above cases
+
+    return (BreakGlassGrant.objects.filter(user_id=user.pk, case_id=case.pk, expires_at__gt=timezone.now())
+            .order_by("-expires_at").values_list("expires_at", flat=True).first())
 
 
 def _branch_rows(queryset: QuerySet, size: int, values: tuple[str, ...]):

@@ -48,6 +48,7 @@ from cases.permissions import (
 )
 from cases.transitions import next_moves, unmet_shown
 
+BREAK_GLASS_VIEW = "break_glass"  # the audit reason of a case viewed under an emergency grant
 LIST_FILTERS = ("status", "programme", "office", "nationality")
 
 
@@ -172,16 +173,20 @@ def office_and_programme_codes() -> tuple[list[str], list[str]]:
         return list(offices), list(programmes)
 
 
-def case_get_for_user(*, user, case_id, request=None) -> tuple[Case, CaseAccess]:
-    """One case and how the user sees it; 404 if they may not, and the view is written to the audit log."""
+def case_get_for_user(*, user, case_id, request=None, emergency: bool = False) -> tuple[Case, CaseAccess]:
+    """One case and how the user sees it; 404 if they may not, and the view is written to the audit log.
+
+    `emergency`: a read-only page that an emergency grant may open; a view under a grant is marked as such.
+    """
     try:
         case = Case.objects.select_related("programme", "registering_office", "reception_centre").get(pk=int(case_id))
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    access = case_access(user, case)
+    access = case_access(user, case, emergency=emergency)
     if access is None:
         raise Http404
-    audit_record(actor=user, action=AuditAction.VIEW, request=request, obj=case)
+    audit_record(actor=user, action=AuditAction.VIEW, request=request, obj=case,
+                 reason=BREAK_GLASS_VIEW if access.emergency_until else "")
     return case, access
 
 

@@ -128,8 +128,8 @@ def fixed_options(name: str, selected: str | None, language: str) -> str:
 
 @login_required
 def case_detail(request, pk: int):
-    """One case, showing only the field groups the user may read."""
-    case, access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    """One case, showing only the field groups the user may read (an emergency grant included, read-only)."""
+    case, access = case_get_for_user(user=request.user, case_id=pk, request=request, emergency=True)
     context = {
         "case": case, "members": case.members.all(), **field_context(access),
         "next_steps": case_next_steps_for_user(case=case, access=access, user=request.user),

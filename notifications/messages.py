@@ -49,6 +49,9 @@ def notification_text(notification: Notification) -> str:
     if kind == NotificationKind.FOLLOW_UPS_DUE:
         return ngettext("%(count)d follow-up call is due", "%(count)d follow-up calls are due",
                         params["count"]) % {"count": params["count"]}
+    if kind == NotificationKind.BREAK_GLASS:
+        return _("Someone was given emergency access to case %(reference)s. Review it in the emergency access "
+                 "queue.") % params
     if kind == NotificationKind.REPORT_READY:
         return _("Your donor report is ready.")
     if kind == NotificationKind.MONTHLY_REPORT_READY:
@@ -103,6 +106,7 @@ def notification_subject(notification: Notification) -> str:
         NotificationKind.FOLLOW_UPS_DUE: _("Follow-up calls are due"),
         NotificationKind.REPORT_READY: _("Your donor report is ready"),
         NotificationKind.MONTHLY_REPORT_READY: _("A monthly donor report is ready"),
+        NotificationKind.BREAK_GLASS: _("Emergency access to a case, to review"),
     }
     return f"[AVR] {subjects.get(notification.kind, _('New notification'))}"
 
@@ -114,6 +118,8 @@ def notification_path(notification: Notification) -> str:
         return _approval_queue_path()
     if notification.kind == NotificationKind.FOLLOW_UPS_DUE:
         return _named_path("follow_up_list")
+    if notification.kind == NotificationKind.BREAK_GLASS:
+        return _named_path("break_glass_review")
     if notification.kind in (NotificationKind.REPORT_READY, NotificationKind.MONTHLY_REPORT_READY):
         return _report_path(notification.params["report"])
     if notification.movement_id:

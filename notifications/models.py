@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     FOLLOW_UPS_DUE = "follow_ups_due", _("Follow-up calls are due")
     REPORT_READY = "report_ready", _("A donor report is ready")
     MONTHLY_REPORT_READY = "monthly_report_ready", _("A monthly donor report is ready")
+    BREAK_GLASS = "break_glass", _("Emergency access to a case")
 
 
 class Notification(models.Model):

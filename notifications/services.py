@@ -282,3 +282,24 @@ def notification_open(*, notification: Notification) -> Notification:
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the user as read; how many were unread."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def break_glass_recipient_ids(case: Case) -> set[int]:
+    """The case's supervisors and its programme's data-protection focal point, if active."""
+    focal = (User.objects.filter(pk=case.programme.data_protection_focal_point_id, is_active=True)
+             .values_list("pk", flat=True))
+    return case_supervisor_ids(case) | set(focal)
+
+
+def break_glass_notifications_create(*, grant_id: int) -> list[int]:
+    """Tell who reviews it that someone opened a case in an emergency: the reference only, never who or why."""
+    from breakglass.models import BreakGlassGrant
+
+    grant = BreakGlassGrant.objects.select_related("case__programme").filter(pk=grant_id).first()
+    if grant is None:
+        return []
+    user_ids = break_glass_recipient_ids(grant.case) - {grant.user_id}
+    return _notifications_create(
+        kind=NotificationKind.BREAK_GLASS, case=grant.case, params={"reference": grant.case.reference},
+        keys={user_id: f"break-glass:{grant.pk}:{user_id}" for user_id in user_ids},
+    )

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from notifications.services import (
+    break_glass_notifications_create,
     case_event_notifications_create,
     movement_event_notifications_create,
     notification_emails_send,
@@ -32,3 +33,9 @@ def movement_event_notify(movement_id: int, status: str, actor_id: int | None = 
     """Tell the destination centre's staff that a movement was confirmed or has departed; sent through the outbox."""
     notification_emails_send(notification_ids=movement_event_notifications_create(
         movement_id=movement_id, status=status, actor_id=actor_id))
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def break_glass_notify(grant_id: int) -> None:
+    """Tell a case's supervisors and data-protection focal point of an emergency access; sent through the outbox."""
+    notification_emails_send(notification_ids=break_glass_notifications_create(grant_id=grant_id))

@@ -484,7 +484,8 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
             "referrals": 1, "reports": Report.objects.first().pk, "code": "TIJ", "offices": "TIJ",
             "programmes": "CARAVAN-2018", "assistance": assistance.pk if assistance else 1,
             "notifications": (Notification.objects.first() or Notification(pk=1)).pk,
-            "public_id": api_token_create(user=caseworker, request=None)[0].public_id}
+            "public_id": api_token_create(user=caseworker, request=None)[0].public_id,
+            "break-glass": 1}
 
 
 def test_options_answers_without_a_server_error_on_every_api_route_for_two_roles(ids, caseworker, reception):

@@ -64,6 +64,7 @@ STAGES = {
     "reports": ["POST /api/v1/reports/", "GET /api/v1/reports/{id}/", "GET /api/v1/reports/{id}/download/"],
     "rights": ["GET /api/v1/members/{id}/export/"],
     "retention": ["POST /api/v1/cases/{id}/anonymise/"],
+    "break_glass": ["POST /api/v1/cases/{id}/break-glass/"],
 }
 
 
@@ -367,3 +368,12 @@ def test_anonymisation_answers_as_documented(contract, caseworker, supervisor, c
 
     assert dry["certificate"] is None and done["certificate"]["run_id"]
     assert contract.answered == set(STAGES["retention"])
+def test_break_glass_answers_as_documented(contract, caseworker, other_supervisor, caravan, tij):
+    from tests.factories import PASSWORD, household
+
+    case = household(actor=caseworker, programme=caravan, office=tij)
+
+    contract(other_supervisor, "POST /api/v1/cases/{id}/break-glass/", path={"id": case.pk}, status=201,
+             body={"reason": "Urgencia médica: la supervisora del caso no responde.", "password": PASSWORD})
+
+    assert contract.answered == set(STAGES["break_glass"])
