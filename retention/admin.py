@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from avr.admin_base import ReadOnlyAdmin
 from retention.models import ErasureCertificate, LegalHold, ReviewItem
 from retention.services import legal_hold_place, legal_hold_release
 
@@ -31,19 +32,6 @@ class LegalHoldAdmin(admin.ModelAdmin):
         for hold in queryset.filter(released_at__isnull=True):
             legal_hold_release(case_id=hold.case_id, actor=request.user)
         messages.success(request, _("Holds released: the cases are queued again when they are due."))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReviewItem)

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,3 +52,19 @@ def celery_beat(tmp_path, **extra_env):
     command = ["beat", "--loglevel", "WARNING", "--schedule", str(tmp_path / "beat-schedule")]
     with celery_process(tmp_path / "beat.out", command, **extra_env) as process:
         yield process
+
+
+def wait_for(condition, *, seconds: float, processes=()):
+    """Poll `condition` until it holds, failing at once if one of `processes` died, and after `seconds` with the
+    outbox messages still open (what the workers did not finish)."""
+    from outbox.models import OutboxMessage
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for process in processes:
+            assert process.poll() is None, process.output.read_text()
+        if condition():
+            return
+        time.sleep(0.3)
+    open_messages = list(OutboxMessage.objects.filter(done_at__isnull=True).values())
+    raise AssertionError(f"waited {seconds}s in vain; open outbox messages: {open_messages}")

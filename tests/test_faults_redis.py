@@ -17,7 +17,7 @@ from outbox import services
 from outbox.models import OutboxMessage
 from reports.choices import ReportStatus
 from reports.models import Report
-from tests.celery_worker import celery_beat, celery_worker
+from tests.celery_worker import celery_beat, celery_worker, wait_for
 from tests.conftest import api_as
 from tests.redis_server import RedisServer
 from tests.screening_steps import family, ready_for_submission
@@ -47,17 +47,6 @@ def mailable(*users):
     for user in users:
         user.email = f"{user.username}@example.org"
         user.save(update_fields=["email"])
-
-
-def wait_for(condition, *, seconds: float, processes=()):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for process in processes:
-            assert process.poll() is None, process.output.read_text()
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError("waited %ss in vain; %s" % (seconds, list(OutboxMessage.objects.values())))
 
 
 def ask_for_report(admin_user):

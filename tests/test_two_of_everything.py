@@ -30,7 +30,7 @@ from outbox.models import OutboxMessage
 from reports.choices import ReportStatus
 from reports.models import Report
 from tests.conftest import api_token_key
-from tests.celery_worker import celery_beat, celery_worker, process_env
+from tests.celery_worker import celery_beat, celery_worker, process_env, wait_for
 from tests.factories import household
 from tests.redis_server import RedisServer, free_port
 from tests.screening_steps import ready_for_submission
@@ -125,17 +125,6 @@ def registration(i: int) -> dict:
 def report_body(month: int, day: int = 1) -> dict:
     return {"kind": "donor", "programme": "CARAVAN-2018", "period_start": f"2018-{month:02d}-{day:02d}",
             "period_end": f"2018-{month:02d}-28", "format": "json"}
-
-
-def wait_for(condition, *, seconds: float, processes=()):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for process in processes:
-            assert process.poll() is None, process.output.read_text()
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"waited {seconds}s in vain: {list(OutboxMessage.objects.exclude(done_at__isnull=False).values())}")
 
 
 def test_two_web_processes_and_two_workers_lose_and_duplicate_nothing_when_a_worker_dies(
