@@ -160,12 +160,16 @@ class FollowUpForm(ReceptionForm):
     intends_to_migrate_again = forms.ChoiceField(label=_("Do they intend to migrate again?"),
                                                  choices=UNKNOWN_YES_NO, required=False,
                                                  widget=control(forms.Select))
+    stop_contact = forms.BooleanField(
+        label=_("The person asks not to be called again"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=_("Their consent to be contacted is withdrawn: no more calls are scheduled or listed."))
 
     def data_for_service(self) -> dict:
         data = self.cleaned_data
         answers = {name: {"yes": True, "no": False}.get(data.get(name) or "")
                    for name in ("reached", "safe", "working", "intends_to_migrate_again")}
-        return answers | {"needs": data.get("needs") or ""}
+        return answers | {"needs": data.get("needs") or "", "stop_contact": bool(data.get("stop_contact"))}
 
 
 class CaseCloseForm(ReceptionForm):

@@ -388,7 +388,10 @@ def follow_ups_schedule_for(case: Case) -> None:
 
 @transaction.atomic
 def follow_up_record(*, actor, member_id: int, data: dict) -> FollowUp:
-    """The answers of a follow-up call, only for someone who agreed to be contacted."""
+    """The answers of a follow-up call, only for someone who agreed to be contacted.
+
+    `stop_contact`: the person asked not to be called again; the call is kept and the consent withdrawn.
+    """
     member, case = member_at_centre(actor=actor, member_id=member_id)
     if not follow_up_consented(member):
         raise ValidationError({"__all__": [_("%(name)s did not agree to be contacted after return.")
@@ -402,7 +405,18 @@ def follow_up_record(*, actor, member_id: int, data: dict) -> FollowUp:
             setattr(record, name, data[name])
     record.done_on, record.recorded_by = timezone.localdate(), actor
     record.save()
+    if data.get("stop_contact"):
+        follow_up_consent_withdraw(actor=actor, member=member)
     return record
+
+
+def follow_up_consent_withdraw(*, actor, member: Member) -> None:
+    """The person asked, on the call, not to be called again: their consent to be contacted is taken back."""
+    from rights.services import consent_withdraw
+
+    for consent_id in member.consents.filter(scope=ConsentScope.FOLLOW_UP, withdrawn_on__isnull=True).values_list(
+            "pk", flat=True):
+        consent_withdraw(actor=actor, consent_id=consent_id)
 
 
 def follow_ups_due(*, today=None):

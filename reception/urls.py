@@ -17,5 +17,7 @@ urlpatterns = [
     path("referrals/<int:pk>/slip.pdf", views.referral_slip, name="referral_slip"),
     path("follow-ups/", views.follow_up_list, name="follow_up_list"),
     path("members/<int:member_id>/follow-ups/new/", views.follow_up_new, name="follow_up_new"),
+    path("members/<int:member_id>/consents/<int:consent_id>/withdraw/", views.consent_withdraw,
+         name="reception_consent_withdraw"),
     path("cases/<int:pk>/close/", views.case_close, name="reception_case_close"),
 ]

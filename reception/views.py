@@ -51,6 +51,7 @@ from reception.forms import (
 from reception.models import Assistance, CheckIn, FollowUp, Handover, KitDelivery, Referral
 from reception.pdf import assistance_receipt_pdf, referral_slip_pdf
 from reception.rules import arrival_unmet
+from rights.services import consent_withdraw as consent_withdraw_service
 from travel.choices import BookingStatus, MovementStatus
 from travel.models import Booking
 from travel.selectors import movement_summary, movements_for_user, passengers
@@ -449,6 +450,31 @@ def follow_up_new(request, member_id: int):
             "%(name)s did not agree to be contacted after return.") % {"name": member.full_name}})
 
 
+WITHDRAWN_MESSAGES = {
+    ConsentScope.FOLLOW_UP: gettext_lazy("%(name)s withdrew their consent to be contacted: no more calls."),
+    ConsentScope.SHARING: gettext_lazy("%(name)s withdrew their consent to share their data: the referrals resting "
+                                       "on it are no longer followed."),
+}
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, member_id: int, consent_id: int):
+    """At the centre, the person takes back their consent to be called or to have their data shared."""
+    member, case = member_for_reception(request, member_id)
+    consent = Consent.objects.filter(pk=consent_id, member=member).first()
+    if consent is None:
+        raise Http404
+    try:
+        consent_withdraw_service(actor=request.user, consent_id=consent.pk)
+    except PermissionDenied:
+        messages.error(request, ROLE_REFUSAL)
+    else:
+        messages.success(request, WITHDRAWN_MESSAGES.get(consent.scope, WITHDRAWN_MESSAGES[ConsentScope.SHARING])
+                         % {"name": member.full_name})
+    return redirect("case_reception", pk=case.pk)
+
+
 @login_required
 @require_POST
 def case_close(request, pk: int):
@@ -491,8 +517,8 @@ def case_reception_context(request, case, access) -> dict:
     boards = sorted(set(Booking.objects.filter(case=case, status=BookingStatus.BOARDED,
                                                movement__status__in=services.CHECK_IN_STATUSES)
                             .values_list("movement_id", flat=True))) if is_reception else []
-    may_call = set(Consent.objects.filter(case=case, scope=ConsentScope.FOLLOW_UP, withdrawn_on__isnull=True)
-                   .values_list("member_id", flat=True))
+    may_call = dict(Consent.objects.filter(case=case, scope=ConsentScope.FOLLOW_UP, withdrawn_on__isnull=True)
+                    .values_list("member_id", "pk"))
     today = timezone.localdate()
     referrals = list(Referral.objects.filter(member__case=case).select_related("member", "institution", "consent"))
     for referral in referrals:
@@ -501,7 +527,8 @@ def case_reception_context(request, case, access) -> dict:
     on_the_way = case.status in (CaseStatus.IN_TRANSIT, CaseStatus.ARRIVED, CaseStatus.CLOSED)
     return {
         "arrival_rows": [{"member": m, "check_in": check_ins.get(m.pk), "handover": handovers.get(m.pk),
-                          "may_call": m.pk in may_call} for m in case.members.all()] if on_the_way else [],
+                          "may_call": m.pk in may_call, "call_consent": may_call.get(m.pk)}
+                         for m in case.members.all()] if on_the_way else [],
         "assistance": Assistance.objects.filter(member__case=case).select_related("member", "given_by"),
         "referrals": referrals, "follow_ups": FollowUp.objects.filter(member__case=case).select_related("member"),
         "is_reception": is_reception, "boards": boards,

@@ -13,11 +13,22 @@ from cases.permissions import case_access
 from reception.services import follow_ups_cancel_for
 
 CASE_TEAM = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
+# At the reception centre the person may take back what the centre acts on: the calls after return and the sharing
+# with institutions. The consents of registration and return stay with the case team.
+RECEPTION_WITHDRAWS = frozenset({ConsentScope.FOLLOW_UP, ConsentScope.SHARING})
+
+
+def may_withdraw(access, consent: Consent) -> bool:
+    if access.roles & CASE_TEAM:
+        return True
+    return Role.RECEPTION_STAFF in access.roles and consent.scope in RECEPTION_WITHDRAWS
 
 
 @transaction.atomic
 def consent_withdraw(*, actor, consent_id: int) -> Consent:
     """Take back one member's consent, whatever the case's status (a right, not a step of the return).
+
+    The case team withdraws any consent; the staff of the reception centre the follow-up and sharing ones.
 
     A follow-up consent cancels the calls not yet made; a sharing consent refuses every referral that rests on it
     from now on (reception.services checks it at each door). Withdrawing twice changes nothing.
@@ -27,7 +38,7 @@ def consent_withdraw(*, actor, consent_id: int) -> Consent:
     access = case_access(actor, case) if case else None
     if access is None:
         raise Http404
-    if not access.roles & CASE_TEAM:
+    if not may_withdraw(access, consent):
         raise PermissionDenied
     audit_actor_set(actor=actor)
     consent = Consent.objects.select_for_update().get(pk=consent_id)

@@ -110,9 +110,9 @@ def test_withdrawing_twice_changes_nothing_more(caseworker, ana, follow_up_conse
     assert FollowUp.objects.get(member=ana).cancelled_on == timezone.localdate() - timedelta(days=3)
 
 
-@pytest.mark.parametrize("persona, status", [("outsider", 404), ("reception", 403), ("other_reception", 404)])
-def test_only_the_case_team_withdraws_a_consent_and_a_refusal_changes_nothing(request, persona, status, ana,
-                                                                            follow_up_consent):
+@pytest.mark.parametrize("persona, status", [("outsider", 404), ("other_reception", 404)])
+def test_only_the_case_team_and_the_centre_withdraw_a_consent_and_a_refusal_changes_nothing(request, persona, status,
+                                                                                          ana, follow_up_consent):
     response = withdraw(request.getfixturevalue(persona), follow_up_consent)
 
     assert response.status_code == status
@@ -252,3 +252,103 @@ def test_the_screening_tab_withdraws_a_consent_after_the_return_and_cancels_the_
     assert "The consent was withdrawn." in response.content.decode()
     assert Consent.objects.get(pk=follow_up_consent.pk).withdrawn_on == timezone.localdate()
     assert FollowUp.objects.get(member=ana).cancelled_on == timezone.localdate()
+
+
+# At the reception centre: the consents to be called and to share, by the API, the reception tab and the call form.
+def test_the_centre_withdraws_the_consent_to_be_called_through_the_api(reception, ana, follow_up_consent):
+    response = withdraw(reception, follow_up_consent)
+
+    assert response.status_code == 200 and response.json()["withdrawn_on"] == timezone.localdate().isoformat()
+    assert FollowUp.objects.get(member=ana).cancelled_on == timezone.localdate()
+
+
+def test_the_centre_cannot_withdraw_the_consents_of_registration_and_return(caseworker, reception, ana):
+    collection = Consent.objects.create(case=ana.case, member=ana, scope="collection", type="explicit",
+                                        given_on=timezone.localdate(), recorded_by=caseworker)
+
+    response = withdraw(reception, collection)
+
+    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    assert Consent.objects.get(pk=collection.pk).withdrawn_on is None
+
+
+def test_the_reception_tab_stops_the_calls_and_says_so(client, reception, returned, ana, follow_up_consent):
+    signed_in(client, reception)
+    tab = client.get(reverse("case_reception", args=[returned.pk])).content.decode()
+    action = reverse("reception_consent_withdraw", args=[ana.pk, follow_up_consent.pk])
+
+    response = client.post(action, follow=True)
+
+    assert f'data-testid="stop-calls-{ana.pk}"' in tab and action in tab
+    assert "withdrew their consent to be contacted" in response.content.decode()
+    assert Consent.objects.get(pk=follow_up_consent.pk).withdrawn_on == timezone.localdate()
+    assert FollowUp.objects.get(member=ana).cancelled_on == timezone.localdate()
+    after = client.get(reverse("case_reception", args=[returned.pk])).content.decode()
+    assert f'data-testid="stop-calls-{ana.pk}"' not in after
+
+
+def test_the_reception_tab_withdraws_a_sharing_consent_and_the_referral_stops(client, reception, returned, ana,
+                                                                              referral):
+    signed_in(client, reception)
+
+    response = client.post(reverse("reception_consent_withdraw", args=[ana.pk, referral.consent_id]), follow=True)
+
+    assert "withdrew their consent to share their data" in response.content.decode()
+    assert f'data-testid="consent-withdrawn-{referral.pk}"' in response.content.decode()
+    referral.refresh_from_db()
+    assert not reception_services.referral_consent_stands(referral)
+    slip = client.get(reverse("referral_slip", args=[referral.pk]), follow=True)
+    assert not AuditEvent.objects.filter(action="export", object_type="reception.referral").exists()
+    assert slip.status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["other_reception", "outsider", "caseworker"])
+def test_the_reception_door_is_not_found_for_anyone_but_the_centre(client, request, persona, ana, follow_up_consent):
+    signed_in(client, request.getfixturevalue(persona))
+
+    response = client.post(reverse("reception_consent_withdraw", args=[ana.pk, follow_up_consent.pk]))
+
+    assert response.status_code == 404
+    assert Consent.objects.get(pk=follow_up_consent.pk).withdrawn_on is None
+
+
+def test_a_consent_of_another_member_is_not_found_at_that_members_address(client, reception, returned, ana,
+                                                                          follow_up_consent):
+    other = returned.members.exclude(pk=ana.pk).first()
+    signed_in(client, reception)
+
+    response = client.post(reverse("reception_consent_withdraw", args=[other.pk, follow_up_consent.pk]))
+
+    assert response.status_code == 404
+    assert Consent.objects.get(pk=follow_up_consent.pk).withdrawn_on is None
+
+
+def test_a_call_where_the_person_asks_not_to_be_called_again_keeps_the_answers_and_ends_the_calls(
+        reception, ana, follow_up_consent):
+    response = api_as(reception).post(f"/api/v1/members/{ana.pk}/follow-ups/",
+                                      {"reached": True, "safe": True, "stop_contact": True}, format="json")
+
+    assert response.status_code == 201 and "stop_contact" not in response.json()
+    call = FollowUp.objects.get(member=ana)
+    assert call.done_on == timezone.localdate() and call.safe is True
+    assert Consent.objects.get(pk=follow_up_consent.pk).withdrawn_on == timezone.localdate()
+    again = api_as(reception).post(f"/api/v1/members/{ana.pk}/follow-ups/", {"reached": True}, format="json")
+    assert again.status_code == 400
+
+
+def test_the_follow_up_form_takes_the_request_not_to_be_called_again(client, reception, ana, follow_up_consent):
+    signed_in(client, reception)
+
+    response = client.post(reverse("follow_up_new", args=[ana.pk]), {"reached": "yes", "stop_contact": "on"},
+                           follow=True)
+
+    assert response.status_code == 200
+    assert FollowUp.objects.get(member=ana).done_on == timezone.localdate()
+    assert Consent.objects.get(pk=follow_up_consent.pk).withdrawn_on == timezone.localdate()
+
+
+def test_a_call_without_the_request_leaves_the_consent(reception, ana, follow_up_consent):
+    response = api_as(reception).post(f"/api/v1/members/{ana.pk}/follow-ups/", {"reached": True}, format="json")
+
+    assert response.status_code == 201
+    assert Consent.objects.get(pk=follow_up_consent.pk).withdrawn_on is None

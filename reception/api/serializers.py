@@ -99,7 +99,12 @@ class ReferralUpdateSerializer(serializers.Serializer):
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
+    stop_contact = serializers.BooleanField(
+        write_only=True, required=False, default=False,
+        help_text="the person asked not to be called again: their follow-up consent is withdrawn with this call")
+
     class Meta:
         model = FollowUp
-        fields = ["id", "due_on", "done_on", "reached", "safe", "working", "needs", "intends_to_migrate_again"]
+        fields = ["id", "due_on", "done_on", "reached", "safe", "working", "needs", "intends_to_migrate_again",
+                  "stop_contact"]
         read_only_fields = ["id", "due_on", "done_on"]
