@@ -117,8 +117,7 @@ def gunicorn_command(address: str, workers: int, debug: bool) -> list[str]:
     command = [sys.executable, "-m", "gunicorn", "avr.wsgi", "--bind", address, "--workers", str(workers),
                "--timeout", "60", "--graceful-timeout", "10", "--access-logfile", "-",
                # No control socket: its default path is one per user, shared by every gunicorn that user runs.
-               "--no-control-socket",
-               "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms']
+               "--no-control-socket", "--config", str(BASE_DIR / "gunicorn.conf.py")]
     if debug:
         # Code changes restart the workers, as runserver did; templates are watched as files.
         command.append("--reload")

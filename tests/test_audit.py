@@ -109,6 +109,26 @@ def test_a_list_of_cases_is_audited_with_the_cases_shown(client, caseworker, car
     assert listed.object_ids == [case.pk]
 
 
+def test_a_search_leaves_what_was_typed_out_of_the_log_and_keeps_the_coded_filters(client, caseworker, caravan, tij):
+    case = household(actor=caseworker, programme=caravan, office=tij)
+    name = case.members.get(relationship="principal").family_names
+    client.force_login(caseworker)
+
+    client.get("/cases/", {"q": name, "status": "registered", "office": "TIJ"})
+    api_as(caseworker).get("/api/v1/cases/", {"q": name})
+
+    paths = list(AuditEvent.objects.filter(action="list", actor=caseworker).values_list("path", flat=True))
+    assert sorted(paths) == ["/api/v1/cases/?q=%E2%80%A6", "/cases/?q=%E2%80%A6&status=registered&office=TIJ"]
+    assert not AuditEvent.objects.filter(path__icontains=name.split()[0]).exists()
+
+
+def test_a_failed_login_keeps_no_query_values_either(client):
+    client.post("/accounts/login/?next=/cases/%3Fq%3DHern%C3%A1ndez", {"username": "nobody", "password": "x"})
+
+    failed = AuditEvent.objects.get(action="login_failed")
+    assert failed.path == "/accounts/login/?next=%E2%80%A6"
+
+
 def test_logins_and_failed_logins_are_audited(client, caseworker):
     client.post("/accounts/login/", {"username": "cw_tij", "password": "wrong"})
     client.post("/accounts/login/", {"username": "cw_tij", "password": PASSWORD})

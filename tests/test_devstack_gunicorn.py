@@ -18,6 +18,17 @@ def test_make_run_serves_with_a_fixed_pool_of_gunicorn_sync_workers_and_an_acces
     assert "--reload" not in command
 
 
+def test_the_access_log_never_holds_a_query_string():
+    from pathlib import Path
+
+    command = devstack.gunicorn_command("127.0.0.1:8123", 1, debug=False)
+    config = {}
+    exec(Path(command[command.index("--config") + 1]).read_text(), config)
+
+    assert "%(U)s" in config["access_log_format"]
+    assert "%(r)s" not in config["access_log_format"] and "%(q)s" not in config["access_log_format"]
+
+
 def test_in_debug_code_and_template_changes_restart_the_workers():
     command = devstack.gunicorn_command("127.0.0.1:8123", 3, debug=True)
     watched = [command[i + 1] for i, arg in enumerate(command) if arg == "--reload-extra-file"]
