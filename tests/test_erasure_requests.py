@@ -146,13 +146,18 @@ def test_the_erased_members_audit_values_no_longer_open_while_the_households_sti
 def test_a_deleted_row_naming_the_erased_member_no_longer_opens_either(arrived, supervisor, admin_user):
     _, _, jorge, _ = arrived
     decision = DuplicateDecision.objects.get()
+    reason = "checking an erasure request"
+    inserted = AuditEvent.objects.get(object_type="cases_duplicatedecision", object_id=str(decision.pk),
+                                      action="insert")
+    assert audit_values_read(actor=admin_user, entry=inserted, reason=reason)["after"]["member_id"] == jorge.pk
 
     erase(supervisor, jorge)
 
-    deleted = AuditEvent.objects.filter(object_type="cases_duplicatedecision", object_id=str(decision.pk),
-                                        action="delete").first()
-    if deleted is not None and "sealed" in (deleted.changes or {}):
-        assert audit_values_read(actor=admin_user, entry=deleted, reason="checking an erasure request") is None
+    deleted = AuditEvent.objects.get(object_type="cases_duplicatedecision", object_id=str(decision.pk),
+                                     action="delete")
+    assert "sealed" in deleted.changes  # found only through the values naming him: the row is gone
+    for line in (inserted, deleted):
+        assert audit_values_read(actor=admin_user, entry=line, reason=reason) is None
 
 
 def test_the_donor_report_gives_the_same_numbers_before_and_after(arrived, supervisor, caravan):
