@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     SHRED = "shred", _("Values made unreadable")
     BREAK_GLASS = "break_glass", _("Emergency access granted")
     BREAK_GLASS_REVIEW = "glass_reviewed", _("Emergency access reviewed")
+    ERASURE = "erasure", _("Erasure requested")
 
 
 class AuditEvent(models.Model):

@@ -115,7 +115,8 @@ def audit_values_readable_by(actor) -> bool:
 def audit_values_read(*, actor, entry: AuditEvent, reason: str) -> dict | None:
     """The before/after values of one audit line for an admin giving a reason; the reading is itself logged.
 
-    None when no values were kept (a names-only line) or the case's key was destroyed.
+    None when no values were kept (a names-only line), the case's key was destroyed, or the line is about a member
+    whose data was erased at their request (the case's key stays for the rest of the household).
     """
     if not audit_values_readable_by(actor):
         raise PermissionDenied
@@ -135,7 +136,44 @@ def audit_values_read(*, actor, entry: AuditEvent, reason: str) -> dict | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    values = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    if audit_line_about_erased_member(entry, values):
+        return None
+    return values
+
+
+# Columns of a row's values that name a member: a deleted row (a duplicate decision, a removed vulnerability) is
+# found through them once the row itself is gone.
+MEMBER_COLUMNS = ("member_id", "candidate_id")
+
+
+def audit_line_about_erased_member(entry: AuditEvent, values: dict | None) -> bool:
+    """Is this line about a member erased at their request: their own row, a row naming them, or values naming them?"""
+    object_id = entry.object_id if (entry.object_id or "").isdigit() else None
+    named = {str(side.get(column)) for side in (values or {}).values() if isinstance(side, dict)
+             for column in MEMBER_COLUMNS if side.get(column) is not None}
+    with connection.cursor() as cursor:
+        if entry.object_type in ("cases_member", "cases.member") and object_id:
+            named.add(object_id)
+        elif object_id and (table := _table_naming_members(entry.object_type)):
+            cursor.execute(f'SELECT member_id FROM "{table}" WHERE id = %s', [int(object_id)])
+            named |= {str(member_id) for (member_id,) in cursor.fetchall() if member_id is not None}
+        ids = [int(pk) for pk in named if pk.isdigit()]
+        if not ids:
+            return False
+        cursor.execute("SELECT 1 FROM cases_member WHERE id = ANY(%s) AND erased_at IS NOT NULL LIMIT 1", [ids])
+        return cursor.fetchone() is not None
+
+
+def _table_naming_members(table: str) -> str | None:
+    """The table, if it is a model's table with a `member` column (the audit log names rows by their table)."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.db_table == table:
+            names = {f.attname for f in model._meta.concrete_fields}
+            return table if "member_id" in names and "id" in names else None
+    return None
 
 
 @transaction.atomic

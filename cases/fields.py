@@ -81,7 +81,7 @@ NON_PERSONAL: frozenset[str] = frozenset({
                                   "assigned_caseworker", "status", "is_incomplete", "submitted_by", "submitted_at",
                                   "closure_reason", "intake_date", "split_from", "created_by", "created_at",
                                   "updated_at", "version", "anonymised_at")),
-    "cases.Member.id", "cases.Member.case",
+    "cases.Member.id", "cases.Member.case", "cases.Member.erased_at",
     *(f"cases.CaseEvent.{f}" for f in ("id", "case", "actor", "at", "from_status", "to_status")),
     *(f"cases.Consent.{f}" for f in ("id", "case", "member", "scope", "service", "type", "given_on", "recorded_by",
                                      "recorded_at", "withdrawn_on")),

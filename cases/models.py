@@ -135,6 +135,8 @@ class Member(models.Model):
     # age bands (reports.aggregates); empty while the birth date is whole.
     age_at_return = models.PositiveSmallIntegerField(_("age on the day of return"), null=True, blank=True,
                                                      editable=False)
+    # Set when the person's own erasure request was carried out (rights.services.member_erasure_request).
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "id"]

@@ -30,6 +30,7 @@ class ModelPlan:
 
     label: str
     case_lookup: str
+    member_lookup: str | None = None  # None: a record of the whole household, never touched for one member
     values: dict = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
@@ -40,6 +41,12 @@ class ModelPlan:
     def rows(self, case_ids):
         return self.model.objects.filter(**{f"{self.case_lookup}__in": case_ids})
 
+    def member_rows(self, member_id: int):
+        """This model's rows about one member (the member themself, or rows naming them); none for household rows."""
+        if self.member_lookup is None:
+            return self.model.objects.none()
+        return self.model.objects.filter(**{self.member_lookup: member_id})
+
 
 def case_lookup(model) -> str:
     names = {f.name for f in model._meta.get_fields()}
@@ -48,6 +55,15 @@ def case_lookup(model) -> str:
     if "case" in names:
         return "case_id"
     return "member__case_id"
+
+
+def member_lookup(model) -> str | None:
+    """How a model's rows name one member: the member row itself, a `member` column, or not at all."""
+    if model._meta.label == "cases.Member":
+        return "pk"
+    if "member" in {f.name for f in model._meta.get_fields()}:
+        return "member_id"
+    return None
 
 
 def new_value(key: str, model_field):
@@ -79,7 +95,8 @@ def anonymisation_plan() -> list[ModelPlan]:
         value = new_value(key, model_field)
         if value is None:
             continue
-        plan = plans.setdefault(label, ModelPlan(label=label, case_lookup=case_lookup(model)))
+        plan = plans.setdefault(label, ModelPlan(label=label, case_lookup=case_lookup(model),
+                                                      member_lookup=member_lookup(model)))
         plan.values[model_field.attname] = value
         if isinstance(model_field, models.FileField):
             plan.files.append(name)

@@ -66,25 +66,39 @@ def anonymisation_refusal(case: Case) -> AnonymisationRefused | None:
     return None
 
 
-def _removed(case_ids: list[int]) -> dict:
+def _scope(*, case_ids: list[int] | None = None, member_id: int | None = None) -> list:
+    """Each plan with the rows it overwrites: those of whole cases, or those about one member only."""
+    plans = anonymisation_plan()
+    if member_id is not None:
+        return [(plan, plan.member_rows(member_id)) for plan in plans if plan.member_lookup is not None]
+    return [(plan, plan.rows(case_ids)) for plan in plans]
+
+
+def _decisions(*, case_ids: list[int] | None = None, member_id: int | None = None):
+    if member_id is not None:
+        return DuplicateDecision.objects.filter(Q(member_id=member_id) | Q(candidate_id=member_id))
+    return DuplicateDecision.objects.filter(Q(member__case_id__in=case_ids) | Q(candidate__case_id__in=case_ids))
+
+
+def _removed(case_ids: list[int] | None = None, *, member_id: int | None = None) -> dict:
     """Per model, how many rows are overwritten and which fields; files to delete; audit keys to destroy."""
     removed: dict = {}
     files = 0
-    for plan in anonymisation_plan():
-        rows = plan.rows(case_ids)
+    for plan, rows in _scope(case_ids=case_ids, member_id=member_id):
         count = rows.count()
         if count:
             removed[plan.label] = {"rows": count, "fields": sorted(plan.values)}
         for name in plan.files:
             files += rows.exclude(**{name: ""}).count()
-    decisions = DuplicateDecision.objects.filter(Q(member__case_id__in=case_ids) | Q(candidate__case_id__in=case_ids))
+    decisions = _decisions(case_ids=case_ids, member_id=member_id)
     removed["cases.DuplicateDecision"] = {"rows": decisions.count(), "fields": ["deleted"]}
     removed["files"] = files
-    removed["audit_keys"] = len(case_ids)
+    # One member's erasure keeps the case's key: it protects the rest of the household (see audit_values_read).
+    removed["audit_keys"] = 0 if member_id is not None else len(case_ids)
     return removed
 
 
-def _age_at_return_keep(case_ids: list[int]) -> None:
+def _age_at_return_keep(case_ids: list[int], *, member_id: int | None = None) -> None:
     """Keep each returnee's age on the day they left, before the birth date loses its day and month."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -92,19 +106,35 @@ def _age_at_return_keep(case_ids: list[int]) -> None:
             "(COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %s)::date, m.date_of_birth)) "
             "FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id "
             "WHERE b.member_id = m.id AND b.status = 'boarded' AND m.date_of_birth IS NOT NULL "
-            "AND m.case_id = ANY(%s)", [timezone.get_current_timezone_name(), case_ids])
+            "AND m.case_id = ANY(%s) AND (%s::bigint IS NULL OR m.id = %s::bigint)",
+            [timezone.get_current_timezone_name(), case_ids, member_id, member_id])
 
 
-def _overwrite(case_ids: list[int]) -> None:
-    for plan in anonymisation_plan():
-        rows = plan.rows(case_ids)
+def _overwrite(case_ids: list[int] | None = None, *, member_id: int | None = None) -> None:
+    for plan, rows in _scope(case_ids=case_ids, member_id=member_id):
         for name in plan.files:
             for stored in rows.exclude(**{name: ""}):
                 getattr(stored, name).delete(save=False)
         rows.update(**plan.values)
-    DuplicateDecision.objects.filter(Q(member__case_id__in=case_ids) | Q(candidate__case_id__in=case_ids)).delete()
+    _decisions(case_ids=case_ids, member_id=member_id).delete()
     # Another household's member marked as this person no longer points at them.
-    Member.objects.filter(same_person_as__case_id__in=case_ids).update(same_person_as=None)
+    if member_id is not None:
+        Member.objects.filter(same_person_as_id=member_id).update(same_person_as=None)
+    else:
+        Member.objects.filter(same_person_as__case_id__in=case_ids).update(same_person_as=None)
+
+
+def member_removed(*, member: Member) -> dict:
+    """What erasing one member overwrites: their own rows only, never the household's (for a dry run too)."""
+    return {**_removed(member_id=member.pk), "members": [member.pk]}
+
+
+def member_anonymise(*, member: Member) -> None:
+    """Overwrite one member's rows through the case plan; the caller holds the case's row lock and checked why not."""
+    _age_at_return_keep([member.case_id], member_id=member.pk)
+    _overwrite(member_id=member.pk)
+    Member.objects.filter(pk=member.pk).update(erased_at=timezone.now())
+    Case.objects.filter(pk=member.case_id).update(version=F("version") + 1)
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""GET /api/v1/members/{id}/export/: everything held about one member, as JSON or as the bilingual PDF."""
+"""GET /api/v1/members/{id}/export/: everything held about one member, as JSON or as the bilingual PDF;
+POST/GET /api/v1/members/{id}/erasure-requests/: the member's erasure requests."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -6,9 +7,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rights.selectors import HOUSEHOLD_FIELDS, MEMBER_FIELDS, SECTIONS, member_for_export
+from retention.api import CertificateSerializer, dry_run_param
+from rights.models import ErasureRefusal, ErasureStatus
+from rights.selectors import HOUSEHOLD_FIELDS, MEMBER_FIELDS, SECTIONS, member_erasure_requests, member_for_export
+from rights.services import member_erasure_request
 from rights.views import JSON, PDF, member_export_response
 from screening.views_pdf import JsonErrorsOnly
 
@@ -36,7 +41,8 @@ class CaseEventExportSerializer(serializers.Serializer):
 class AuditLineSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     actor = serializers.CharField(help_text="the staff member's username")
-    action = serializers.CharField(help_text="view, list, insert, update, delete, export, download, shred")
+    action = serializers.CharField(help_text="view, list, insert, update, delete, export, download, shred, "
+                                                       "erasure")
     record = serializers.CharField(help_text="the kind of record read or changed (never its values)")
 
 
@@ -95,3 +101,65 @@ class MemberExport(APIView):
         as_format = wanted_format(request)
         member, access = member_for_export(user=request.user, member_id=pk)
         return member_export_response(request=request._request, member=member, access=access, as_format=as_format)
+
+
+class ErasureRequestInSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="why the person asks for their data to be erased (10 to 2,000 "
+                                             "characters)", trim_whitespace=False)
+
+
+class ErasureRequestSerializer(serializers.Serializer):
+    """One erasure request and what came of it (or, in a dry run, what would: then `id` is null)."""
+
+    id = serializers.IntegerField(source="request.pk", allow_null=True, default=None)
+    dry_run = serializers.BooleanField()
+    member = serializers.IntegerField(source="member.pk")
+    case = serializers.CharField(source="case.reference")
+    reason = serializers.CharField()
+    status = serializers.ChoiceField(choices=ErasureStatus.values, help_text="completed, or refused on a legal ground")
+    requested_by = serializers.CharField(source="request.requested_by.username", allow_null=True, default=None)
+    requested_at = serializers.DateTimeField(source="request.requested_at", allow_null=True, default=None)
+    refusal_code = serializers.ChoiceField(choices=ErasureRefusal.values, allow_null=True, allow_blank=True,
+                                           help_text="the stable code of the legal ground; empty when completed")
+    refusal_detail = serializers.CharField(source="refusal_reason", allow_blank=True,
+                                           help_text="the legal ground, in the caller's language")
+    removed = serializers.DictField(help_text='e.g. {"cases.Member": {"rows": 1, "fields": [...]}, "files": 1, '
+                                              '"members": [12]}; empty when refused')
+    certificate = CertificateSerializer(allow_null=True, default=None, help_text="null when refused or a dry run")
+
+
+class MemberErasureRequests(APIView):
+    """The person asks for their data to be erased; for a caseworker or supervisor of the case.
+
+    The member's own records are overwritten through the case's anonymisation plan (the household's records stay),
+    with an erasure certificate; or the request is refused on a recorded legal ground (`refusal_code`). Either way
+    the request is kept and audited: 201. `?dry_run=1` says what would happen and writes nothing (200).
+    """
+
+    @extend_schema(
+        operation_id="members_erasure_requests_create",
+        request=ErasureRequestInSerializer,
+        parameters=[OpenApiParameter("dry_run", str, enum=["1", "0"],
+                                     description="1: say what would be removed (or why refused), change nothing")],
+        responses={201: ErasureRequestSerializer,
+                   200: OpenApiResponse(ErasureRequestSerializer, description="a dry run: nothing was written"),
+                   400: OpenApiResponse(description="`reason` missing, too short or too long"),
+                   403: OpenApiResponse(description="the caller sees the case but is not a caseworker or "
+                                                    "supervisor of it"),
+                   404: OpenApiResponse(description="no such member for the caller")})
+    def post(self, request, pk: int):
+        dry_run = dry_run_param(request)
+        # The service checks the reason after who may ask: an unseen member is 404 whatever the body says.
+        reason = request.data.get("reason") if isinstance(request.data, dict) else None
+        outcome = member_erasure_request(actor=request.user, member_id=pk, reason=reason, dry_run=dry_run)
+        return Response(ErasureRequestSerializer(outcome).data, status=200 if dry_run else 201)
+
+    @extend_schema(
+        operation_id="members_erasure_requests_list",
+        responses={200: ErasureRequestSerializer(many=True),
+                   403: OpenApiResponse(description="the caller sees the case but is not a caseworker or "
+                                                    "supervisor of it"),
+                   404: OpenApiResponse(description="no such member for the caller")})
+    def get(self, request, pk: int):
+        return Response(ErasureRequestSerializer(member_erasure_requests(user=request.user, member_id=pk),
+                                                 many=True).data)

@@ -39,7 +39,7 @@ CASE_TEAM = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 AUDIT_TRAIL_LIMIT = 1000
 # Who did what with the records, never the values: the log's before/after payloads hold other people's data too.
 AUDIT_ACTIONS = [AuditAction.VIEW, AuditAction.LIST, AuditAction.INSERT, AuditAction.UPDATE, AuditAction.DELETE,
-                 AuditAction.EXPORT, AuditAction.DOWNLOAD, AuditAction.SHRED]
+                 AuditAction.EXPORT, AuditAction.DOWNLOAD, AuditAction.SHRED, AuditAction.ERASURE]
 
 
 @dataclass(frozen=True)
@@ -199,3 +199,16 @@ def audit_trail(member: Member, held_rows: dict[str, list[int]]) -> tuple[list[d
     trail = [{"at": plain(line["at"]), "actor": line["actor_username"], "action": line["action"],
               "record": line["object_type"]} for line in lines[:AUDIT_TRAIL_LIMIT]]
     return trail, len(lines) > AUDIT_TRAIL_LIMIT
+
+
+def member_erasure_requests(*, user, member_id) -> list:
+    """The member's erasure requests, newest first, for their case team (the same 404/403 rule as the export)."""
+    from rights.models import ErasureRequest
+    from rights.services import ErasureOutcome
+
+    member, _access = member_for_export(user=user, member_id=member_id)
+    requests = ErasureRequest.objects.filter(member=member).select_related("case", "certificate", "requested_by")
+    return [ErasureOutcome(member=member, case=request.case, reason=request.reason, status=request.status,
+                           refusal_code=request.refusal_code, request=request,
+                           removed=request.certificate.removed if request.certificate else {})
+            for request in requests]

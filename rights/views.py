@@ -1,17 +1,25 @@
-"""The member's data export, from the case page and from the API: one rule, two doors."""
+"""The member's data export and erasure request, from the case page and from the API: one rule, two doors."""
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from cases.models import Member
 from cases.selectors import case_get_for_user
+from cases.views import ROLE_REFUSAL
 from rights.pdf import member_export_pdf
 from rights.selectors import member_export, member_for_export
+from rights.services import member_erasure_request
 
 PDF, JSON = "pdf", "json"
 
@@ -43,3 +51,30 @@ def member_export_view(request, pk: int, member_id: int):
         raise Http404
     as_format = JSON if request.GET.get("format") == JSON else PDF
     return member_export_response(request=request, member=member, access=access, as_format=as_format)
+
+
+@login_required
+@require_POST
+def member_erasure_view(request, pk: int, member_id: int):
+    """The case team records the person's erasure request; the page says whether it was carried out or refused."""
+    case, _access = case_get_for_user(user=request.user, case_id=pk, request=request)
+    if not Member.objects.filter(pk=member_id, case_id=case.pk).exists():
+        raise Http404
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm that the person asked for their data to be erased."))
+        return redirect("case_detail", pk=pk)
+    try:
+        outcome = member_erasure_request(actor=request.user, member_id=member_id, reason=request.POST.get("reason"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for errors in exc.message_dict.values() for m in errors))
+    except PermissionDenied:
+        messages.error(request, ROLE_REFUSAL)
+    else:
+        if outcome.refusal_code:
+            messages.error(request, _("Erasure request #%(number)s refused: %(reason)s") % {
+                "number": outcome.request.pk, "reason": outcome.refusal_reason})
+        else:
+            messages.success(request, _("Erasure request #%(number)s carried out: this person's data was erased "
+                                        "(certificate %(run)s).") % {"number": outcome.request.pk,
+                                                                     "run": outcome.certificate.run_id})
+    return redirect("case_detail", pk=pk)

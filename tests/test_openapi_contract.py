@@ -62,7 +62,8 @@ STAGES = {
         "POST /api/v1/members/{id}/follow-ups/",
     ],
     "reports": ["POST /api/v1/reports/", "GET /api/v1/reports/{id}/", "GET /api/v1/reports/{id}/download/"],
-    "rights": ["GET /api/v1/members/{id}/export/"],
+    "rights": ["GET /api/v1/members/{id}/export/", "POST /api/v1/members/{id}/erasure-requests/",
+               "GET /api/v1/members/{id}/erasure-requests/"],
     "retention": ["POST /api/v1/cases/{id}/anonymise/"],
     "break_glass": ["POST /api/v1/cases/{id}/break-glass/"],
 }
@@ -257,6 +258,19 @@ def test_the_member_export_answers_as_documented_as_json_and_as_pdf(contract, ca
     pdf = contract(caseworker, "GET /api/v1/members/{id}/export/", path={"id": ana.pk}, query={"format": "pdf"})
 
     assert exported["member"]["id"] == ana.pk and pdf.content.startswith(b"%PDF")
+
+    kevin = case.members.get(given_names="Kevin")
+    erasure = "POST /api/v1/members/{id}/erasure-requests/"
+    dry = contract(caseworker, erasure, path={"id": kevin.pk}, query={"dry_run": "1"},
+                   body={"reason": "No quiere que guarden sus datos"}, status=200)
+    done = contract(caseworker, erasure, path={"id": kevin.pk}, body={"reason": "No quiere que guarden sus datos"},
+                    status=201)
+    refused = contract(caseworker, erasure, path={"id": ana.pk}, body={"reason": "Pide borrar sus datos"},
+                       status=201)
+    listed = contract(caseworker, "GET /api/v1/members/{id}/erasure-requests/", path={"id": kevin.pk})
+
+    assert dry["id"] is None and done["certificate"]["run_id"] and refused["refusal_code"] == "principal_of_open_case"
+    assert [r["status"] for r in listed] == ["completed"]
     assert contract.answered == set(STAGES["rights"])
 
 
