@@ -202,3 +202,184 @@ def test_the_movement_list_api_gives_each_movement_its_seats_legs_and_escorts(mo
     assert [leg["order"] for leg in body[full.reference]["legs"]] == [1, 2]
     assert len(body[full.reference]["escorts"][0]["escorted"]) == len(members)
     assert body[empty.reference]["escorts"][0]["escorted"] == []
+
+
+# --- a movement's own page: the passengers, HTML and API -----------------------------------------------------------
+
+def board(movement, officer, households: list[Case], *, status="boarded", checked_in=False) -> None:
+    """Seat every member of the households on the movement, after those already there."""
+    seat = Booking.objects.filter(movement=movement).count()
+    for case in households:
+        Case.objects.filter(pk=case.pk).update(status=CaseStatus.IN_TRANSIT, reception_centre=movement.reception_centre)
+        for member in case.members.all():
+            seat += 1
+            booking = Booking.objects.create(movement=movement, case=case, member=member, seat=seat, status=status,
+                                             booked_by=officer)
+            if checked_in:
+                CheckIn.objects.create(booking=booking, member=member, arrived=True, at=timezone.now(), by=officer)
+
+
+@pytest.mark.parametrize("who", ["movement_officer", "supervisor", "reception"])
+@pytest.mark.parametrize("door", ["html", "api"])
+def test_a_movement_page_is_flat_in_its_passengers(who, door, request, movement_officer, caseworker, caravan, tij,
+                                                   sps):
+    user = request.getfixturevalue(who)
+    case = a_household(caseworker, caravan, tij)
+    movement, = movements_to(sps, movement_officer, tij, 1)
+    board(movement, movement_officer, copies_of(case, FEW))
+    get, path, rows = ((browser_of(user), f"/movements/{movement.pk}/", html_rows("data-booking=")) if door == "html"
+                       else (api_of(user), f"/api/v1/movements/{movement.pk}/",
+                             lambda r: len(r.json()["passengers"])))
+    assert_flat(get, path, lambda: board(movement, movement_officer, copies_of(case, MANY - FEW)), rows_in=rows)
+
+
+def test_the_check_in_board_is_flat_in_its_passengers(reception, movement_officer, caseworker, caravan, tij, sps):
+    case = a_household(caseworker, caravan, tij)
+    movement, = movements_to(sps, movement_officer, tij, 1)
+    board(movement, movement_officer, copies_of(case, FEW), checked_in=True)
+    assert_flat(browser_of(reception), f"/reception/movements/{movement.pk}/check-in/",
+                lambda: board(movement, movement_officer, copies_of(case, MANY - FEW)),
+                rows_in=html_rows("<tr data-member="))
+
+
+# --- the case lists and the home pages -----------------------------------------------------------------------------
+
+ROLES = ["caseworker", "supervisor", "movement_officer", "reception"]
+STATUS_SEEN_BY = {"caseworker": CaseStatus.REGISTERED, "supervisor": CaseStatus.PENDING_APPROVAL,
+                  "movement_officer": CaseStatus.APPROVED, "reception": CaseStatus.BOOKED}
+
+
+def cases_seen_by(who, case, sps, count):
+    return copies_of(case, count, status=STATUS_SEEN_BY[who], reception_centre=sps)
+
+
+@pytest.mark.parametrize("who", ROLES)
+@pytest.mark.parametrize("path,rows", [("/cases/", html_rows("data-case=")), ("/api/v1/cases/", json_rows),
+                                       ("/", html_rows("data-case="))])
+def test_the_case_lists_and_home_pages_are_flat_in_the_cases(who, path, rows, request, caseworker, caravan, tij,
+                                                             sps):
+    user = request.getfixturevalue(who)
+    case = a_household(caseworker, caravan, tij)
+    cases_seen_by(who, case, sps, FEW)
+    get = api_of(user) if path.startswith("/api/") else browser_of(user)
+    assert_flat(get, path, lambda: cases_seen_by(who, case, sps, MANY - FEW), rows_in=rows)
+
+
+# --- the reception centre's work lists -----------------------------------------------------------------------------
+
+def follow_ups_of(cases, today):
+    from reception.models import FollowUp
+
+    for case in cases:
+        for member in case.members.all():
+            FollowUp.objects.create(member=member, due_on=today)
+
+
+def referrals_of(cases, officer, today):
+    from cases.models import Consent
+    from reception.models import Institution, Referral
+
+    institution = Institution.objects.get_or_create(name="Ciudad Mujer", country="HN", services=["health"])[0]
+    for case in cases:
+        for member in case.members.all():
+            consent = Consent.objects.create(case=case, member=member, scope="sharing", institution=institution,
+                                             service="health", type="explicit", given_on=today, recorded_by=officer)
+            Referral.objects.create(member=member, institution=institution, service="health", consent=consent,
+                                    sent_on=today, due_on=today, created_by=officer)
+
+
+@pytest.mark.parametrize("page", ["follow-ups", "referrals"])
+def test_the_reception_work_lists_are_flat_in_their_rows(page, reception, caseworker, caravan, tij, sps):
+    case = a_household(caseworker, caravan, tij)
+    today = timezone.localdate()
+
+    def add(count):
+        made = copies_of(case, count, status=CaseStatus.CLOSED, reception_centre=sps)
+        follow_ups_of(made, today) if page == "follow-ups" else referrals_of(made, reception, today)
+
+    add(FEW)
+    marker = "data-follow-up=" if page == "follow-ups" else "data-referral="
+    assert_flat(browser_of(reception), f"/reception/{page}/", lambda: add(MANY - FEW), rows_in=html_rows(marker))
+
+
+# --- reports, retention review and emergency-access review ---------------------------------------------------------
+
+def reports_of(user, programme, count):
+    from datetime import date
+
+    from reports.models import Report
+
+    start = Report.objects.count()
+    for n in range(start, start + count):
+        Report.objects.create(programme=programme if n % 2 else None, period_start=date(2018, 1, 1) + timedelta(n),
+                              period_end=date(2018, 12, 31), format="csv", requested_by=user if n % 3 else None)
+
+
+def test_the_report_list_is_flat_in_the_reports(admin_user, caravan):
+    reports_of(admin_user, caravan, FEW)
+    assert_flat(browser_of(admin_user), "/reports/", lambda: reports_of(admin_user, caravan, MANY - FEW),
+                rows_in=html_rows("data-report="))
+
+
+@pytest.mark.parametrize("who", ["admin_user", "supervisor"])
+def test_the_retention_review_queue_is_flat_in_the_cases(who, request, caseworker, caravan, tij):
+    from retention.models import ReviewItem
+
+    user = request.getfixturevalue(who)
+    case = a_household(caseworker, caravan, tij)
+
+    def add(count):
+        for made in copies_of(case, count, status=CaseStatus.CLOSED):
+            ReviewItem.objects.create(case=made, due_on=timezone.localdate())
+
+    add(FEW)
+    assert_flat(browser_of(user), "/retention/review/", lambda: add(MANY - FEW), rows_in=html_rows("data-case="))
+
+
+def test_the_break_glass_review_is_flat_in_the_grants(supervisor, admin_user, caseworker, caravan, tij):
+    from breakglass.models import BreakGlassGrant
+
+    case = a_household(caseworker, caravan, tij)
+
+    def add(count):
+        for n, made in enumerate(copies_of(case, count)):
+            BreakGlassGrant.objects.create(user=admin_user, case=made, reason="Llamada de la policía",
+                                           expires_at=timezone.now() + timedelta(hours=4),
+                                           reviewed_by=supervisor if n % 2 else None,
+                                           reviewed_at=timezone.now() if n % 2 else None)
+
+    add(FEW)
+    assert_flat(browser_of(supervisor), "/cases/break-glass/review/", lambda: add(MANY - FEW),
+                rows_in=html_rows("data-testid=\"grant-"))
+
+
+def test_the_arrivals_board_counts_as_the_movement_summary_does(reception, movement_officer, caseworker, caravan,
+                                                                tij, sps):
+    from datetime import date
+
+    from reception.selectors import arrival_counts
+    from travel.selectors import movement_summary, passengers
+
+    case = a_household(caseworker, caravan, tij)
+    movement, = movements_to(sps, movement_officer, tij, 1, passengers_of=case)
+    departure_day = timezone.localtime(movement.departure_at).date()
+    people = list(Booking.objects.filter(movement=movement).values_list("member_id", flat=True))
+    child = Member.objects.create(case_id=Booking.objects.filter(movement=movement).first().case_id,
+                                  relationship="child", given_names="Dayana", family_names="Paz", sex="female",
+                                  nationality="HN", date_of_birth=date(departure_day.year - 17, 1, 1),
+                                  is_unaccompanied_child=True, needs_medical_attention=True)
+    Booking.objects.create(movement=movement, case_id=child.case_id, member=child, seat=len(people) + 1,
+                           status="boarded", booked_by=movement_officer)
+    counted = arrival_counts([movement.pk])[movement.pk]["summary"]
+    assert counted == movement_summary(movement, passengers(movement))
+    assert counted["children"] == counted["unaccompanied_children"] == counted["needs_medical_attention"] == 1
+
+
+def test_the_arrivals_board_keeps_recent_arrivals_and_drops_old_ones(reception, movement_officer, caseworker,
+                                                                     caravan, tij, sps):
+    recent, old = movements_to(sps, movement_officer, tij, 2, status="arrived")
+    MovementLeg.objects.filter(movement=old).update(expected_at=timezone.now() - timedelta(days=5))
+    MovementLeg.objects.filter(movement=recent).update(expected_at=timezone.now() - timedelta(hours=1))
+    page = browser_of(reception)("/reception/").content.decode()
+    assert f'data-movement="{recent.reference}"' in page
+    assert f'data-movement="{old.reference}"' not in page
