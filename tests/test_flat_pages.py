@@ -383,3 +383,18 @@ def test_the_arrivals_board_keeps_recent_arrivals_and_drops_old_ones(reception, 
     page = browser_of(reception)("/reception/").content.decode()
     assert f'data-movement="{recent.reference}"' in page
     assert f'data-movement="{old.reference}"' not in page
+
+
+@pytest.mark.parametrize("who,path", [("caseworker", "/cases/"), ("caseworker", "/api/v1/cases/"),
+                                      ("caseworker", "/"), ("supervisor", "/cases/"), ("supervisor", "/"),
+                                      ("supervisor", "/api/v1/cases/"), ("supervisor", "/cases/approvals/")])
+def test_the_lists_show_a_case_whose_nullable_fields_are_all_empty(who, path, request, caseworker, caravan, tij):
+    user = request.getfixturevalue(who)
+    case = a_household(caseworker, caravan, tij, status=CaseStatus.PENDING_APPROVAL)
+    Case.objects.filter(pk=case.pk).update(submitted_by=None, submitted_at=None, assigned_caseworker=None,
+                                           reception_centre=None, destination_country="")
+    case.members.update(date_of_birth=None, relationship="other", document_type="", nationality="")
+    get = api_of(user) if path.startswith("/api/") else browser_of(user)
+    response = get(path)
+    assert response.status_code == 200
+    assert case.reference in response.content.decode()
