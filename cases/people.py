@@ -6,7 +6,7 @@ departure on a manifest, today on a page), never on the day they were registered
 
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import DateField, Func, Q
 from django.utils import timezone
 
 ADULT_AGE = 18
@@ -42,3 +42,10 @@ def is_adult(member, *, on: date | None = None) -> bool:
 def child_on_q(day: date, prefix: str = "") -> Q:
     """`is_child` as a filter on members (`prefix` e.g. "member__" from a booking)."""
     return Q(**{f"{prefix}date_of_birth__gt": adult_born_by(day)})
+
+
+class AdultBornBy(Func):
+    """`adult_born_by` in SQL, of a date expression (PostgreSQL takes 29 February back to the 28th, as above)."""
+
+    template = f"((%(expressions)s) - interval '{ADULT_AGE} years')::date"
+    output_field = DateField()

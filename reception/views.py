@@ -51,18 +51,17 @@ from reception.forms import (
 from reception.models import Assistance, CheckIn, FollowUp, Handover, KitDelivery, Referral
 from reception.pdf import assistance_receipt_pdf, referral_slip_pdf
 from reception.rules import arrival_unmet
+from reception.selectors import arrivals_for_user
 from rights.services import consent_withdraw as consent_withdraw_service
-from travel.choices import BookingStatus, MovementStatus
+from travel.choices import BookingStatus
 from travel.models import Booking
-from travel.selectors import movement_summary, movements_for_user, passengers
+from travel.selectors import movement_summary, passengers
 
 ROLE_REFUSAL = gettext_lazy("Your role cannot make this change.")
 STALE_REFERRAL = gettext_lazy("Someone else updated this referral after you opened the list. Nothing was "
                               "overwritten: check its current status below, then make your change again.")
-ARRIVAL_STATUSES = [MovementStatus.DEPARTED, MovementStatus.CONFIRMED, MovementStatus.ARRIVED]
 OPEN_REFERRALS = [ReferralStatus.SENT, ReferralStatus.ACCEPTED]
 CLOSERS = frozenset({Role.SUPERVISOR, Role.RECEPTION_STAFF})
-RECENT_ARRIVALS = timedelta(days=3)
 FOLLOW_UP_HORIZON = timedelta(days=14)
 LIST_LIMIT = 200
 
@@ -134,27 +133,8 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
 def arrivals(request):
     """The movements coming to the user's centres: when, how many, children, unaccompanied, medical attention."""
     centres = centres_of(request.user)
-    rows = []
-    for centre in centres:
-        for status in ARRIVAL_STATUSES:
-            for movement in movements_for_user(user=request.user, filters={"reception_centre": centre.code,
-                                                                            "status": status}):
-                rows.append(arrival_row(movement))
-    recent = timezone.now() - RECENT_ARRIVALS
-    rows = [r for r in rows if r["movement"].status != MovementStatus.ARRIVED or r["expected_at"] >= recent]
-    order = {status: i for i, status in enumerate(ARRIVAL_STATUSES)}
-    rows.sort(key=lambda r: (order[r["movement"].status], r["expected_at"]))
+    rows = arrivals_for_user(user=request.user, centres=centres)
     return render(request, "reception/arrivals.html", {"rows": rows, "centres": centres})
-
-
-def arrival_row(movement) -> dict:
-    """Counts only: the board shows no name, so it reads the passengers without listing them in the audit log."""
-    bookings = passengers(movement)
-    last_leg = movement.legs.order_by("-order").first()
-    checked_in = CheckIn.objects.filter(booking__movement=movement).count()
-    return {"movement": movement, "summary": movement_summary(movement, bookings), "checked_in": checked_in,
-            "expected_at": last_leg.expected_at if last_leg else movement.departure_at,
-            "can_check_in": movement.status in services.CHECK_IN_STATUSES}
 
 
 @login_required

@@ -40,6 +40,7 @@ def approval_queue_page(*, user, params, request=None) -> dict:
     now = timezone.now()
     links = same_person_links_of(user, cases)
     rows = [{"case": case, "waiting_days": (now - case.submitted_at).days if case.submitted_at else None,
+             "submitted_by": submitter_name(case),
              "own": user.pk in (case.created_by_id, case.submitted_by_id), "same_person": links.get(case.pk, [])}
             for case in cases]
     return {
@@ -48,6 +49,12 @@ def approval_queue_page(*, user, params, request=None) -> dict:
         "programmes": Programme.objects.order_by("code").values_list("code", flat=True),
         "vulnerabilities": [("any", None)] + list(VulnerabilityKind.choices),
     }
+
+
+def submitter_name(case) -> str:
+    """Who submitted the case; empty for a case that reached the queue without a recorded submitter."""
+    submitter = case.submitted_by
+    return (submitter.get_full_name() or submitter.username) if submitter is not None else ""
 
 
 def same_person_links_of(user, cases) -> dict[int, list[dict]]:

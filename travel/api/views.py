@@ -81,7 +81,8 @@ class MovementList(generics.GenericAPIView):
     @extend_schema(responses={200: MovementSerializer(many=True)})
     def get(self, request):
         filters = {k: request.query_params.get(k) for k in ("reception_centre", "status", "departure_office")}
-        return Response(MovementSerializer(movements_for_user(user=request.user, filters=filters), many=True).data)
+        movements = movements_for_user(user=request.user, filters=filters, with_legs_and_escorts=True)
+        return Response(MovementSerializer(movements, many=True).data)
 
     @extend_schema(responses={201: MovementDetailSerializer})
     def post(self, request):

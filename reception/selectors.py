@@ -1,0 +1,63 @@
+"""Reads of the reception centre's pages: the arrivals board."""
+
+from datetime import timedelta
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
+from django.utils import timezone
+
+from cases.people import AdultBornBy
+from reception.services import CHECK_IN_STATUSES
+from travel.choices import SEAT_TAKING, MovementStatus
+from travel.models import Booking, MovementLeg
+from travel.permissions import movements_visible_to
+
+ARRIVAL_STATUSES = [MovementStatus.DEPARTED, MovementStatus.CONFIRMED, MovementStatus.ARRIVED]
+RECENT_ARRIVALS = timedelta(days=3)
+ARRIVALS_PER_STATUS = 100  # per centre and status, soonest departure first
+
+
+def arrivals_for_user(*, user, centres) -> list[dict]:
+    """The movements coming to `centres` (or arrived there lately) with their counts, in two queries whatever
+    their number: counts only, the board shows no name, so nothing is written to the audit log."""
+    movements = arrival_movements(user, centres)
+    counts = arrival_counts([m.pk for m in movements])
+    rows = [{"movement": m, "summary": counts.get(m.pk, NO_PASSENGERS)["summary"],
+             "checked_in": counts.get(m.pk, NO_PASSENGERS)["checked_in"], "expected_at": m.expected_at,
+             "can_check_in": m.status in CHECK_IN_STATUSES} for m in movements]
+    order = {status: i for i, status in enumerate(ARRIVAL_STATUSES)}
+    rows.sort(key=lambda r: (order[r["movement"].status], r["expected_at"]))
+    return rows
+
+
+def arrival_movements(user, centres) -> list:
+    """The visible movements to the centres, each with when it is expected (its last leg, else its departure).
+
+    Arrived ones leave the board after RECENT_ARRIVALS; that is filtered before each centre's and status's cut,
+    so the oldest arrivals never push the recent ones off it."""
+    last_leg = MovementLeg.objects.filter(movement=OuterRef("pk")).order_by("-order").values("expected_at")[:1]
+    queryset = (movements_visible_to(user).filter(reception_centre__in=centres, status__in=ARRIVAL_STATUSES)
+                .select_related("departure_office", "reception_centre")
+                .annotate(expected_at=Coalesce(Subquery(last_leg), F("departure_at")))
+                .exclude(status=MovementStatus.ARRIVED, expected_at__lt=timezone.now() - RECENT_ARRIVALS)
+                .annotate(place=Window(RowNumber(), partition_by=[F("reception_centre_id"), F("status")],
+                                       order_by=[F("departure_at").asc(), F("id").asc()])))
+    return list(queryset.filter(place__lte=ARRIVALS_PER_STATUS))
+
+
+NO_PASSENGERS = {"summary": {"passengers": 0, "children": 0, "unaccompanied_children": 0,
+                             "needs_medical_attention": 0}, "checked_in": 0}
+
+
+def arrival_counts(movement_ids: list[int]) -> dict[int, dict]:
+    """Per movement: passengers on board, children on the day of travel, unaccompanied children, people needing
+    medical attention (a flag only), and check-ins, as travel.selectors.movement_summary counts them."""
+    on_board = Q(status__in=SEAT_TAKING)
+    travel_day = TruncDate("movement__departure_at", tzinfo=timezone.get_current_timezone())
+    rows = (Booking.objects.filter(movement_id__in=movement_ids).order_by().values("movement_id").annotate(
+        passengers=Count("id", filter=on_board),
+        children=Count("id", filter=on_board & Q(member__date_of_birth__gt=AdultBornBy(travel_day))),
+        unaccompanied_children=Count("id", filter=on_board & Q(member__is_unaccompanied_child=True)),
+        needs_medical_attention=Count("id", filter=on_board & Q(member__needs_medical_attention=True)),
+        checked_in=Count("check_in")))
+    return {row.pop("movement_id"): {"checked_in": row.pop("checked_in"), "summary": row} for row in rows}
