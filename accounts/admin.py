@@ -1,9 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Assignment, Office, Programme, User
-from accounts.services import user_role_groups_sync
+from accounts.models import Assignment, MfaReset, Office, Programme, User
+from accounts.services import mfa_reset_approve, mfa_reset_reason_checked, mfa_reset_request, user_role_groups_sync
 from audit.services import audit_password_changed
 
 
@@ -73,3 +78,71 @@ def _stored_password(user_id) -> str | None:
     if not str(user_id).isdigit():
         return None  # the admin answers 404 itself
     return User.objects.filter(pk=user_id).values_list("password", flat=True).first()
+
+
+# django-otp's own admin pages would let one admin add or delete a second factor (and show its secret): a reset
+# goes through MfaReset instead, with a second admin.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class MfaResetForm(forms.ModelForm):
+    class Meta:
+        model = MfaReset
+        fields = ["user", "reason"]
+
+    def clean_reason(self):
+        try:
+            return mfa_reset_reason_checked(self.cleaned_data.get("reason"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["reason"]) from exc
+
+
+@admin.register(MfaReset)
+class MfaResetAdmin(admin.ModelAdmin):
+    """An admin files a reset (user + reason); another admin approves it with the action. Nothing is edited."""
+
+    list_display = ["user", "requested_by", "requested_at", "approved_by", "approved_at"]
+    list_filter = [("approved_at", admin.EmptyFieldListFilter)]
+    fields = ["user", "reason", "requested_by", "requested_at", "approved_by", "approved_at"]
+    autocomplete_fields = ["user"]
+    form = MfaResetForm
+    actions = ["approve"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None else ["requested_by", "requested_at", "approved_by", "approved_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_approve_permission(self, request):
+        return request.user.has_perm("accounts.approve_mfareset")
+
+    def save_model(self, request, obj, form, change):
+        saved = mfa_reset_request(user=obj.user, reason=obj.reason, actor=request.user, request=request)
+        obj.pk = saved.pk
+        obj.requested_by, obj.requested_at = saved.requested_by, saved.requested_at
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no relations beyond the user, written by the service
+
+    @admin.action(description=_("Approve the selected resets (removes the second factor)"), permissions=["approve"])
+    def approve(self, request, queryset):
+        done = 0
+        for reset in queryset.filter(approved_at__isnull=True):
+            try:
+                mfa_reset_approve(reset_id=reset.pk, actor=request.user, request=request)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{reset.user}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, ngettext(
+                "%(count)d reset approved: that user sets up a new authenticator at the next sign-in.",
+                "%(count)d resets approved: those users set up a new authenticator at the next sign-in.",
+                done) % {"count": done}, messages.SUCCESS)

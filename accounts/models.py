@@ -174,3 +174,30 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} ({self.user_id})"
+
+
+class MfaReset(models.Model):
+    """A request to remove a user's second factor (lost phone); it takes effect only when a second admin approves.
+
+    Approval deletes the user's authenticator and recovery codes, revokes their API tokens and ends their
+    sessions: they set up a new authenticator at their next sign-in (accounts.services.mfa_reset_approve).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="mfa_resets", verbose_name=_("user"),
+                             help_text=_("Whose second factor is to be removed."))
+    reason = models.TextField(_("reason"), help_text=_("Why, and how the person's identity was checked."))
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested"))
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                    verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("two-factor reset")
+        verbose_name_plural = _("two-factor resets")
+        permissions = [("approve_mfareset", _("Can approve a two-factor reset"))]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.requested_at:%Y-%m-%d})"

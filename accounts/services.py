@@ -1,16 +1,31 @@
-"""Writes about staff: role groups, languages, API tokens, demo data."""
+"""Writes about staff: role groups, languages, API tokens, two-factor sign-in, demo data."""
 
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role
-from accounts.models import ApiToken, Assignment, User
+from accounts.mfa import (
+    RECOVERY_NAME,
+    TOTP_NAME,
+    CodeRefused,
+    mfa_code_check,
+    mfa_device,
+    mfa_required,
+    recovery_codes_new,
+    recovery_digest,
+)
+from accounts.models import ApiToken, Assignment, MfaReset, User
 from accounts.selectors import api_token_digest
 from audit.models import AuditAction
 from audit.services import audit_actor_set, audit_record, client_ip
@@ -30,6 +45,7 @@ ROLE_PERMISSIONS = {
         "axes.delete_accessattempt", "axes.view_accesslog",
         "retention.add_legalhold", "retention.change_legalhold", "retention.view_legalhold",
         "retention.view_reviewitem", "retention.view_erasurecertificate",
+        "accounts.add_mfareset", "accounts.view_mfareset", "accounts.approve_mfareset",
     ],
 }
 
@@ -158,3 +174,119 @@ def api_tokens_purge(*, now=None) -> int:
     deleted, _ = ApiToken.objects.filter(
         Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff) | Q(last_used_at__lt=cutoff - idle)).delete()
     return deleted
+
+
+def mfa_enrolment_device(*, user: User) -> TOTPDevice:
+    """The authenticator being set up (unconfirmed): the same secret on every reload until it is confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+
+
+def mfa_enrol_confirm(*, user: User, device: TOTPDevice, code: str, request) -> list[str]:
+    """Confirm the authenticator with its first code and make ten recovery codes, returned once; audited."""
+    check = mfa_code_check(user=user, code=code, recovery=False, device=device)
+    if not check.ok:
+        raise CodeRefused(check)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+        codes = _recovery_codes_replace(user)
+        audit_record(actor=user, action=AuditAction.MFA_ENROLLED, request=request, obj=user)
+    return codes
+
+
+def mfa_recovery_codes_regenerate(*, user: User, code: str, request) -> list[str]:
+    """New recovery codes after a current authenticator code; the old ones stop working. Audited."""
+    check = mfa_code_check(user=user, code=code, recovery=False)
+    if not check.ok:
+        raise CodeRefused(check)
+    with transaction.atomic():
+        codes = _recovery_codes_replace(user)
+        audit_record(actor=user, action=AuditAction.MFA_CODES, request=request, obj=user)
+    return codes
+
+
+def _recovery_codes_replace(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    codes = recovery_codes_new()
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=recovery_digest(c)) for c in codes])
+    return codes
+
+
+def mfa_disable(*, user: User, code: str, request) -> None:
+    """Turn two-factor sign-in off after a current code; refused for those who must use it. Audited."""
+    if mfa_required(user):
+        raise PermissionDenied(_("Your role or clearance needs two-factor sign-in: it cannot be turned off."))
+    check = mfa_code_check(user=user, code=code, recovery=False)
+    if not check.ok:
+        raise CodeRefused(check)
+    with transaction.atomic():
+        _factors_delete(user)
+        audit_record(actor=user, action=AuditAction.MFA_DISABLED, request=request, obj=user)
+
+
+def _factors_delete(user: User) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+
+
+def mfa_reset_reason_checked(reason) -> str:
+    """The reason, stripped, if it says enough; otherwise a ValidationError on `reason`."""
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if len(reason) < 10 or "\x00" in reason:
+        raise ValidationError({"reason": _("Say why, and how the person's identity was checked (at least 10 "
+                                           "characters).")})
+    return reason
+
+
+def mfa_reset_request(*, user: User, reason: str, actor: User, request=None) -> MfaReset:
+    """File a reset of the user's second factor; nothing changes until another admin approves it. Audited."""
+    reason = mfa_reset_reason_checked(reason)
+    with transaction.atomic():
+        audit_actor_set(actor=actor)
+        reset = MfaReset.objects.create(user=user, reason=reason, requested_by=actor, requested_at=timezone.now())
+        audit_record(actor=actor, action=AuditAction.MFA_RESET_ASKED, request=request, obj=user,
+                     reason=f"accounts.mfareset:{reset.pk}")
+    return reset
+
+
+def mfa_reset_approve(*, reset_id: int, actor: User, request=None) -> MfaReset:
+    """A second admin approves: the user's factors and API tokens go, their sessions end. Audited.
+
+    The requester and the user themselves may not approve: a reset always needs two people.
+    """
+    with transaction.atomic():
+        reset = MfaReset.objects.select_for_update().select_related("user").get(pk=reset_id)
+        if reset.approved_at is not None:
+            return reset
+        if actor.pk in (reset.requested_by_id, reset.user_id):
+            raise PermissionDenied(_("A reset needs a second administrator: neither the one who asked for it "
+                                     "nor its user may approve it."))
+        if not actor.has_perm("accounts.approve_mfareset"):
+            raise PermissionDenied(_("You may not approve two-factor resets."))
+        audit_actor_set(actor=actor)
+        reset.approved_by, reset.approved_at = actor, timezone.now()
+        reset.save(update_fields=["approved_by", "approved_at"])
+        _factors_delete(reset.user)
+        revoked = ApiToken.objects.filter(user=reset.user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ended = user_sessions_end(user=reset.user)
+        audit_record(actor=actor, action=AuditAction.MFA_RESET, request=request, obj=reset.user,
+                     reason=f"accounts.mfareset:{reset.pk}; api tokens revoked: {revoked}; sessions ended: {ended}")
+    return reset
+
+
+def user_sessions_end(*, user: User) -> int:
+    """End every browser session of the user (sessions are rows; staff have few live ones, so a scan is cheap)."""
+    ended = [s.pk for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+             if s.get_decoded().get("_auth_user_id") == str(user.pk)]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+def mfa_demo_enrol(*, user: User, secret_hex: str) -> None:
+    """Demo data only: the user's authenticator is the published demo secret; running it again changes nothing."""
+    if mfa_device(user) is not None and TOTPDevice.objects.filter(user=user, key=secret_hex, confirmed=True).exists():
+        return
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(user=user, name=TOTP_NAME, key=secret_hex, confirmed=True)

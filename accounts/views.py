@@ -2,10 +2,11 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Language
 from accounts.dashboard import dashboard_for_user
+from accounts.mfa import MFA_STATE, NOT_REQUIRED, VERIFIED, mfa_device, mfa_required, pending_clear, pending_set
 from accounts.middleware import LANGUAGE, LOGIN_AT
 from accounts.services import user_language_set
 from accounts.signin import busy_message, lockout_message, lockout_retry_after, sign_in_slot
@@ -34,11 +36,14 @@ class LoginView(auth_views.LoginView):
         return busy_response(self, form)
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        self.request.session[LOGIN_AT] = time.time()
-        self.request.session.pop(LANGUAGE, None)
-        audit_login(user=form.get_user(), request=self.request)
-        return response
+        user = form.get_user()
+        if mfa_device(user) is not None:
+            pending_set(self.request, user, next_url=self.get_success_url())
+            return redirect("login_code")
+        if mfa_required(user):
+            pending_set(self.request, user, next_url=self.get_success_url())
+            return redirect("mfa_enrol")
+        return signed_in(self.request, user, HttpResponseRedirect(self.get_success_url()), state=NOT_REQUIRED)
 
     def form_invalid(self, form):
         username = form.data.get("username", "")
@@ -47,6 +52,17 @@ class LoginView(auth_views.LoginView):
         else:
             audit_login_failed(username=username, request=self.request)
         return super().form_invalid(form)
+
+
+def signed_in(request, user, response, *, state: str = VERIFIED):
+    """Log the user in (password and, if needed, second factor checked), audited; returns `response`."""
+    auth_login(request, user, backend=getattr(user, "backend", None))
+    pending_clear(request)
+    request.session[MFA_STATE] = state
+    request.session[LOGIN_AT] = time.time()
+    request.session.pop(LANGUAGE, None)
+    audit_login(user=user, request=request)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):

@@ -22,6 +22,12 @@ class AuditAction(models.TextChoices):
     BREAK_GLASS = "break_glass", _("Emergency access granted")
     BREAK_GLASS_REVIEW = "glass_reviewed", _("Emergency access reviewed")
     ERASURE = "erasure", _("Erasure requested")
+    MFA_ENROLLED = "mfa_enrolled", _("Two-factor sign-in set up")
+    MFA_CODES = "mfa_codes", _("New recovery codes made")
+    MFA_RECOVERY_USED = "mfa_recovery", _("Signed in with a recovery code")
+    MFA_DISABLED = "mfa_disabled", _("Two-factor sign-in turned off")
+    MFA_RESET_ASKED = "mfa_reset_asked", _("Two-factor reset requested")
+    MFA_RESET = "mfa_reset", _("Two-factor reset approved")
 
 
 class AuditEvent(models.Model):

@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "audit",
     "cases",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.MfaSessionMiddleware",
     "avr.nostore.NoStoreMiddleware",
     "accounts.middleware.SessionLimitMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
@@ -128,6 +132,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ABSOLUTE_LIMIT_SECONDS = env_int("SESSION_ABSOLUTE_LIMIT_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
+# Two-factor sign-in (accounts.mfa): how long a right password waits for its code, and the name shown in the
+# authenticator app. django-otp's own throttling (1, 2, 4, ... seconds after each wrong code) stays on.
+MFA_PENDING_SECONDS = env_int("MFA_PENDING_SECONDS", 5 * 60)
+OTP_TOTP_ISSUER = env_str("MFA_ISSUER", "AVR Case Manager")
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # Lockout: django-axes, keyed on username + IP so one user cannot lock out a whole booth behind one NAT, and on

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import mfa_views
 from accounts import views as account_views
 from avr import errors
 from avr.docs import ApiDocs
@@ -37,6 +38,9 @@ admin.site.site_header = admin.site.site_title = "AVR Case Manager"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", mfa_views.login_code, name="login_code"),
+    path("accounts/mfa/", mfa_views.mfa_manage, name="mfa_manage"),
+    path("accounts/mfa/enrol/", mfa_views.mfa_enrol, name="mfa_enrol"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),

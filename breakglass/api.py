@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -12,7 +13,16 @@ from breakglass.views import refusal_message
 class BreakGlassRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=2000, trim_whitespace=False,
                                    help_text="why the case is needed now (at least 20 characters)")
-    password = serializers.CharField(max_length=256, trim_whitespace=False, help_text="the caller's password, again")
+    password = serializers.CharField(max_length=256, trim_whitespace=False, required=False, allow_blank=True,
+                                     help_text="the caller's password, again; or send `otp` instead")
+    otp = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                help_text="instead of `password`: a current code of the caller's authenticator app")
+
+    def validate(self, attrs):
+        if bool(attrs.get("password")) == bool(attrs.get("otp")):
+            raise serializers.ValidationError(
+                {"password": [_("Type your password, or a current code of your authenticator app (one of the two).")]})
+        return attrs
 
 
 class BreakGlassGrantSerializer(serializers.ModelSerializer):
@@ -33,10 +43,12 @@ class BreakGlassCreate(generics.GenericAPIView):
     @extend_schema(request=BreakGlassRequestSerializer, responses={
         201: BreakGlassGrantSerializer,
         400: OpenApiResponse(ErrorSerializer, description="code `invalid` (a reason too short, on `reason`) or "
-                                                           "`invalid_credentials` (a wrong password, counted as a "
-                                                           "failed sign-in)"),
+                                                           "`invalid_credentials` (a wrong password or code, counted "
+                                                           "as a failed sign-in; neither or both: `invalid` on "
+                                                           "`password`)"),
         409: OpenApiResponse(ErrorSerializer, description="code `already_visible`: the caller sees the case already"),
-        429: OpenApiResponse(ErrorSerializer, description="code `locked_out`: too many failed sign-ins"),
+        429: OpenApiResponse(ErrorSerializer, description="code `locked_out`: too many failed sign-ins; or "
+                                                           "`throttled`: wrong codes in a row, wait `Retry-After`"),
     })
     def post(self, request, pk: int):
         serializer = BreakGlassRequestSerializer(data=request.data)
@@ -57,5 +69,9 @@ def _password_refused(exc: PasswordRefused, request) -> Response:
     if exc.locked:
         return Response({"code": "locked_out", "detail": detail, "fields": {}}, status=429,
                         headers={"Retry-After": str(lockout_retry_after())})
-    return Response({"code": "invalid_credentials", "detail": detail, "fields": {"password": [detail]}},
+    if exc.wait:
+        return Response({"code": "throttled", "detail": detail, "fields": {}}, status=429,
+                        headers={"Retry-After": str(exc.wait)})
+    field = "otp" if exc.code else "password"
+    return Response({"code": "invalid_credentials", "detail": detail, "fields": {field: [detail]}},
                     status=status.HTTP_400_BAD_REQUEST)

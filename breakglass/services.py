@@ -1,4 +1,4 @@
-"""Writes of emergency access: granting it after the password is re-entered, and reviewing it."""
+"""Writes of emergency access: granting it after the password (or a code) is re-entered, and reviewing it."""
 
 from datetime import timedelta
 
@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.mfa import mfa_code_check, second_factor_failed, second_factor_locked
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_actor_set, audit_login_failed, audit_record
@@ -27,11 +28,14 @@ class AlreadyVisible(Exception):
 
 
 class PasswordRefused(Exception):
-    """The password was wrong (counted as a failed sign-in), or the account is locked out."""
+    """The password or code was wrong (counted as a failed sign-in), or the account is locked out.
 
-    def __init__(self, *, locked: bool):
-        super().__init__("locked" if locked else "wrong password")
-        self.locked = locked
+    `code` says a second-factor code was given; `wait` is set when wrong codes in a row made it wait.
+    """
+
+    def __init__(self, *, locked: bool, code: bool = False, wait: int = 0):
+        super().__init__("locked" if locked else "wrong code" if code else "wrong password")
+        self.locked, self.code, self.wait = locked, code, wait
 
 
 def break_glass_reason_checked(reason) -> str:
@@ -45,6 +49,31 @@ def break_glass_reason_checked(reason) -> str:
     return reason
 
 
+def break_glass_reauth(*, user: User, password: str = "", otp: str = "", request) -> None:
+    """Re-enter the password or a current code of one's authenticator (exactly one of them).
+
+    A wrong one counts towards the lockout and is audited like a failed sign-in.
+    """
+    if bool(password) == bool(otp):
+        raise ValidationError({"password": _("Type your password, or a current code of your authenticator app "
+                                             "(one of the two).")})
+    if otp:
+        break_glass_code_check(user=user, otp=otp, request=request)
+    else:
+        break_glass_password_check(user=user, password=password, request=request)
+
+
+def break_glass_code_check(*, user: User, otp: str, request) -> None:
+    """A current TOTP code instead of the password (recovery codes are for signing in only)."""
+    if second_factor_locked(request, user):
+        raise PasswordRefused(locked=True, code=True)
+    check = mfa_code_check(user=user, code=otp, recovery=False)
+    if check.ok:
+        return
+    second_factor_failed(request, user)
+    raise PasswordRefused(locked=getattr(request, "axes_locked_out", False), code=True, wait=check.wait)
+
+
 def break_glass_password_check(*, user: User, password: str, request) -> None:
     """Re-enter the password: a wrong one counts towards the lockout and is audited like a failed sign-in."""
     checked = authenticate(request, username=user.username, password=password or "")
@@ -55,17 +84,17 @@ def break_glass_password_check(*, user: User, password: str, request) -> None:
         raise PasswordRefused(locked=False)
 
 
-def break_glass_grant(*, actor: User, case_id: int | None = None, reference: str = "", reason, password: str,
-                      request) -> BreakGlassGrant:
+def break_glass_grant(*, actor: User, case_id: int | None = None, reference: str = "", reason, password: str = "",
+                      otp: str = "", request) -> BreakGlassGrant:
     """Give `actor` read-only access to one case for AVR_BREAK_GLASS_HOURS, audited and notified.
 
-    The reason and the password are checked before the case is looked up, so a refusal says nothing of whether
+    The reason and the password (or code) are checked before the case is looked up, so a refusal says nothing of whether
     the case exists; a missing case and one the actor may not ask for are the same 404.
     """
     if not may_ask_break_glass(actor):
         raise Http404
     reason = break_glass_reason_checked(reason)
-    break_glass_password_check(user=actor, password=password, request=request)
+    break_glass_reauth(user=actor, password=password, otp=otp, request=request)
     with transaction.atomic():
         case = _case_named(case_id=case_id, reference=reference)
         if case_access(actor, case) is not None:

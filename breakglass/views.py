@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.mfa import TOTP_CODE, CodeCheck, code_refused_message, mfa_device
 from accounts.signin import lockout_message
 from breakglass.forms import BreakGlassForm, ReviewForm
 from breakglass.selectors import grants_to_review, grants_waiting_count, may_ask_break_glass
@@ -15,23 +16,36 @@ from breakglass.services import AlreadyVisible, PasswordRefused, break_glass_gra
 def refusal_message(exc: Exception, request=None) -> str:
     """What a refused request says, in the user's language (the page and the API alike)."""
     if isinstance(exc, PasswordRefused):
-        return lockout_message(request) if exc.locked else _("Wrong password. Nothing was granted.")
+        if exc.locked:
+            return lockout_message(request)
+        if exc.wait:
+            return code_refused_message(CodeCheck(ok=False, wait=exc.wait))
+        return _("Wrong code. Nothing was granted.") if exc.code else _("Wrong password. Nothing was granted.")
     if isinstance(exc, AlreadyVisible):
         return _("You already see this case through your own work: open it from the case list.")
     return _("No case you may ask for has this reference. Check it and try again.")
 
 
+def password_or_code(user, typed: str) -> tuple[str, str]:
+    """The form's one field holds the password or a code: six digits from an enrolled user are a code (a password
+    cannot be six digits: at least ten characters, not all digits)."""
+    if TOTP_CODE.match(typed.strip()) and mfa_device(user) is not None:
+        return "", typed.strip()
+    return typed, ""
+
+
 @login_required
 def break_glass_request(request):
-    """Ask for emergency access to one case by its reference, with a reason and the password again."""
+    """Ask for emergency access to one case by its reference, with a reason and the password (or a code) again."""
     if not may_ask_break_glass(request.user):
         raise Http404
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        password, otp = password_or_code(request.user, data["password"])
         try:
             grant = break_glass_grant(actor=request.user, reference=data["reference"], reason=data["reason"],
-                                      password=data["password"], request=request)
+                                      password=password, otp=otp, request=request)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

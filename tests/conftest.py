@@ -53,6 +53,25 @@ def sign_in_counters_reset():
 
 
 @pytest.fixture(autouse=True)
+def logins_pass_the_second_factor(monkeypatch):
+    """`client.force_login` / `client.login` (Django's and DRF's clients) give a session that passed two-factor
+    sign-in, as the login page would after a right code; tests of the real flow sign in through the pages."""
+    from django.test import Client
+
+    from accounts.mfa import MFA_STATE, VERIFIED
+
+    plain_login = Client._login
+
+    def login_verified(self, user, backend=None):
+        plain_login(self, user, backend)
+        session = self.session
+        session[MFA_STATE] = VERIFIED
+        session.save()
+
+    monkeypatch.setattr(Client, "_login", login_verified)
+
+
+@pytest.fixture(autouse=True)
 def celery_eager():
     """Unit tests run tasks in-process; the broker test turns this off and uses a real worker."""
     celery_app.conf.task_always_eager = True

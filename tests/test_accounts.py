@@ -10,6 +10,7 @@ from accounts.middleware import LOGIN_AT
 from accounts.models import Assignment, Office, Programme, User
 from audit.models import AuditEvent
 from tests.factories import PASSWORD
+from tests.mfa_steps import current_code, enrolled
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +116,9 @@ def test_staff_of_a_mexican_booth_see_spanish_by_default(client, caseworker):
 
 
 def test_headquarters_staff_see_english_by_default(client, admin_user):
+    enrolled(admin_user)
     login(client, "hq_admin")
+    client.post("/accounts/login/code/", {"code": current_code(admin_user)})
 
     assert client.get("/")["Content-Language"] == "en"
 

@@ -143,12 +143,18 @@ def test_the_stages_cover_every_operation_of_the_document_once(client):
     assert sorted(covered) == sorted(documented)
 
 
-def test_reference_data_and_notifications_answer_as_documented(contract, caseworker, tij, caravan, db):
+def test_reference_data_and_notifications_answer_as_documented(contract, caseworker, supervisor, tij, caravan, db):
+    from tests.factories import PASSWORD
+    from tests.mfa_steps import current_code, enrolled
+
     caseworker.set_password("s3cret-pass")
     caseworker.save()
     Institution.objects.create(name="Servicio Nacional de Empleo", country="HN", services=["employment"])
+    enrolled(supervisor)
 
     contract(None, "POST /api/v1/auth/token/", body={"username": caseworker.username, "password": "s3cret-pass"})
+    contract(None, "POST /api/v1/auth/token/", body={"username": supervisor.username, "password": PASSWORD,
+                                                     "otp": current_code(supervisor)})
     contract(caseworker, "GET /api/v1/offices/")
     contract(caseworker, "GET /api/v1/offices/{code}/", path={"code": "TIJ"})
     contract(caseworker, "GET /api/v1/programmes/")
@@ -384,10 +390,16 @@ def test_anonymisation_answers_as_documented(contract, caseworker, supervisor, c
     assert contract.answered == set(STAGES["retention"])
 def test_break_glass_answers_as_documented(contract, caseworker, other_supervisor, caravan, tij):
     from tests.factories import PASSWORD, household
+    from tests.mfa_steps import current_code, enrolled
 
     case = household(actor=caseworker, programme=caravan, office=tij)
 
     contract(other_supervisor, "POST /api/v1/cases/{id}/break-glass/", path={"id": case.pk}, status=201,
              body={"reason": "Urgencia médica: la supervisora del caso no responde.", "password": PASSWORD})
+    enrolled(other_supervisor)
+    another = household(actor=caseworker, programme=caravan, office=tij)
+    contract(other_supervisor, "POST /api/v1/cases/{id}/break-glass/", path={"id": another.pk}, status=201,
+             body={"reason": "Urgencia médica: la supervisora del caso no responde.",
+                   "otp": current_code(other_supervisor)})
 
     assert contract.answered == set(STAGES["break_glass"])

@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.mfa import mfa_device
 from avr.wsgi import application
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -32,7 +33,13 @@ BOUNDS = {"deadline": timedelta(seconds=20), "database": None, "phases": [Phase.
 
 
 def token_for(username: str) -> str:
-    response = APIClient().post("/api/v1/auth/token/", {"username": username, "password": DEMO_PASSWORD},
+    """A token as a client gets it: with the current code of the demo authenticator when the user has one."""
+    from accounts.models import User
+    from tests.mfa_steps import current_code
+
+    user = User.objects.get(username=username)
+    otp = {"otp": current_code(user)} if mfa_device(user) is not None else {}
+    response = APIClient().post("/api/v1/auth/token/", {"username": username, "password": DEMO_PASSWORD, **otp},
                                 format="json")
     assert response.status_code == 200, response.content
     return response.json()["token"]

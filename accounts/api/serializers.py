@@ -21,6 +21,11 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(label=_("username"), max_length=150)
     password = serializers.CharField(label=_("password"), style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        label=_("code"), required=False, allow_blank=True, max_length=32,
+        help_text="the current 6-digit code of the user's authenticator app, or one of their recovery codes (used up "
+                  "by this); needed by users who set up two-factor sign-in and by those who must use it "
+                  "(supervisors, admins, protection- or medical-cleared staff)")
 
 
 class TokenSerializer(serializers.Serializer):

@@ -15,12 +15,25 @@ from accounts.api.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
+from accounts.mfa import (
+    code_refused_message,
+    mfa_code_check,
+    mfa_device,
+    mfa_due,
+    second_factor_failed,
+)
 from accounts.models import Office, Programme
 from accounts.selectors import api_tokens_live, api_tokens_of
 from accounts.services import api_token_create, api_token_revoke, api_tokens_revoke_all
-from accounts.signin import SignInThrottle, busy_message, sign_in_slot, throttled_message
+from accounts.signin import (
+    SignInThrottle,
+    busy_message,
+    sign_in_slot,
+    throttled_message,
+)
 from accounts.views import lockout
-from audit.services import audit_login_failed, audit_login_refused
+from audit.models import AuditAction
+from audit.services import audit_login_failed, audit_login_refused, audit_record
 from avr.api import CodeCursorPagination, ErrorSerializer
 
 
@@ -84,6 +97,11 @@ class TokenCreate(APIView):
 
     Refusals (429, with Retry-After) come before any password is checked: too many attempts from the address
     (`throttled`), too many at the same time (`throttled`), or a lockout (`locked_out`).
+
+    Two-factor sign-in: a user who set it up, or who must use it, also sends `otp`. Without it the answer is 401
+    `mfa_required` (for one who has not set it up yet: set it up in the browser first); a wrong code is 401
+    `mfa_invalid` and counts towards the lockout like a wrong password; wrong codes in a row make the next ones
+    wait (429 `throttled`, `Retry-After`).
     """
 
     permission_classes = [AllowAny]
@@ -98,8 +116,13 @@ class TokenCreate(APIView):
     @extend_schema(request=TokenRequestSerializer, responses={
         200: TokenSerializer,
         400: OpenApiResponse(ErrorSerializer, description="code `invalid` or `invalid_credentials`"),
+        401: OpenApiResponse(ErrorSerializer, description="code `mfa_required` (the user needs two-factor sign-in: "
+                                                             "send `otp`, or set it up in the browser first) or "
+                                                             "`mfa_invalid` (a wrong code, counted towards the "
+                                                             "lockout)"),
         429: OpenApiResponse(ErrorSerializer, description="code `throttled` or `locked_out`, before any password "
-                                                             "is checked; `Retry-After` says in how many seconds"),
+                                                             "is checked, or `throttled` after wrong codes in a row; "
+                                                             "`Retry-After` says in how many seconds"),
     })
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
@@ -118,9 +141,41 @@ class TokenCreate(APIView):
             audit_login_failed(username=username, request=request._request)
             return Response({"code": "invalid_credentials", "detail": _("Wrong username or password."),
                              "fields": {}}, status=status.HTTP_400_BAD_REQUEST)
+        refused = _second_factor_refusal(request._request, user, serializer.validated_data.get("otp") or "")
+        if refused is not None:
+            return refused
         token, key = api_token_create(user=user, request=request._request)
         return Response({"token": key, "expires_at": TokenSerializer().fields["expires_at"].to_representation(
             token.expires_at)})
+
+
+def _second_factor_refusal(request, user, otp: str) -> Response | None:
+    """None if the user needs no code or sent a right one; else the refusal (a wrong code counts as a failure)."""
+    if not mfa_due(user):
+        return None
+    if mfa_device(user) is None:
+        return _mfa_error("mfa_required", _("This account needs two-factor sign-in, which is not set up yet. Sign "
+                                            "in once in the browser to set it up, then ask for a token again."))
+    if not otp:
+        return _mfa_error("mfa_required", _("This account uses two-factor sign-in: send the current code of your "
+                                            "authenticator app (or a recovery code) as `otp`."))
+    check = mfa_code_check(user=user, code=otp)
+    if check.ok:
+        if check.recovery:
+            audit_record(actor=user, action=AuditAction.MFA_RECOVERY_USED, request=request, obj=user)
+        return None
+    second_factor_failed(request, user)
+    if getattr(request, "axes_locked_out", False):
+        return lockout(request)
+    if check.throttled:
+        return Response({"code": "throttled", "detail": code_refused_message(check), "fields": {}},
+                        status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(check.wait)})
+    return _mfa_error("mfa_invalid", code_refused_message(check), field="otp")
+
+
+def _mfa_error(code: str, detail: str, field: str = "") -> Response:
+    return Response({"code": code, "detail": detail, "fields": {field: [detail]} if field else {}},
+                    status=status.HTTP_401_UNAUTHORIZED)
 
 
 class ApiTokenList(generics.ListAPIView):

@@ -72,15 +72,28 @@ def page(browser, demo, request):
 
 
 def sign_in(page, username: str, password: str = DEMO_PASSWORD):
-    """Open the login page, fill and send the form; returns the response to the POST."""
+    """Open the login page, fill and send the form, and the authenticator's code when asked (the demo supervisor and
+    admin have one); returns the response to the password's POST."""
     page.goto("/accounts/login/")
     form = page.locator("form:has(input[name=username])")
     form.locator("input[name=username]").fill(username)
     form.locator("input[name=password]").fill(password)
-    with page.expect_response(lambda r: "/accounts/login/" in r.url and r.request.method == "POST") as posted:
+    with page.expect_response(lambda r: r.url.endswith("/accounts/login/") and r.request.method == "POST") as posted:
         form.locator("button[type=submit]").click()
     page.wait_for_load_state()
+    if page.url.endswith("/accounts/login/code/"):
+        enter_code(page, username)
     return posted.value
+
+
+def enter_code(page, username: str):
+    """Type the user's current code as their authenticator app would show it."""
+    from accounts.models import User
+    from tests.mfa_steps import current_code
+
+    page.get_by_test_id("code-form").locator("input[name=code]").fill(current_code(User.objects.get(username=username)))
+    page.get_by_test_id("code-form").locator("button[type=submit]").click()
+    page.wait_for_load_state()
 
 
 def sign_out(page):

@@ -14,9 +14,15 @@ from accounts.services import user_role_groups_sync
 from cases.choices import CaseStatus
 from cases.models import Case, CaseEvent
 from cases.people import is_adult
-from screening.models import CounsellingSession, Declaration, ProtectionReferral, ProtectionScreening
+from screening.models import (
+    CounsellingSession,
+    Declaration,
+    ProtectionReferral,
+    ProtectionScreening,
+)
 from screening.rules import MESSAGES
 from tests.browser.conftest import sign_in, sign_out
+from tests.mfa_steps import enrolled
 from tests.screening_steps import TOPICS, family, ready_for_submission
 
 
@@ -133,6 +139,7 @@ def test_the_caseworker_who_submitted_cannot_approve_even_with_a_supervisor_role
     Assignment.objects.create(user=caseworker, role=Role.SUPERVISOR,
                               programme=Programme.objects.get(code="CARAVAN-2018"), country="MX")
     user_role_groups_sync(user=caseworker)
+    enrolled(caseworker)  # a supervisor role needs a second factor; sign_in types its code
     case = ready_for_submission(a_tijuana_family(), caseworker)
     sign_in(page, "caseworker_tij")
 

@@ -1,6 +1,7 @@
 """Reference data of DOMAIN.md and demo users; running it again changes nothing."""
 
 import os
+from base64 import b32decode
 from datetime import date
 
 from django.core.management.base import BaseCommand
@@ -8,7 +9,8 @@ from django.db import transaction
 
 from accounts.choices import OfficeKind, Role
 from accounts.models import Assignment, Office, Programme, User
-from accounts.services import role_groups_ensure, user_role_groups_sync
+from accounts.mfa import mfa_required
+from accounts.services import mfa_demo_enrol, role_groups_ensure, user_role_groups_sync
 from audit.services import audit_actor_set
 from cases.demo import demo_cases_ensure
 from reception.demo import demo_reception_ensure
@@ -40,6 +42,15 @@ USERS = [
     ("reception_sv", "Mario", "Alvarado", [(Role.RECEPTION_STAFF, "SV-SS", None, "")]),
     ("reception_gt", "Elena", "Cifuentes", [(Role.RECEPTION_STAFF, "GT-GUA", None, "")]),
 ]
+
+
+# The demo's one authenticator secret, published in the README: demo only. Every demo user who must use
+# two-factor sign-in (the supervisor, the admin) has it, so the demo signs in with any authenticator app.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def demo_totp_key_hex() -> str:
+    return b32decode(DEMO_TOTP_SECRET).hex()
 
 
 class Command(BaseCommand):
@@ -79,3 +90,5 @@ class Command(BaseCommand):
                 user=user, role=role, office=offices.get(office), programme=programmes.get(programme), country=country
             )
         user_role_groups_sync(user=user)
+        if mfa_required(user):
+            mfa_demo_enrol(user=user, secret_hex=demo_totp_key_hex())
