@@ -16,16 +16,22 @@ CODED_QUERY_PARAMETERS = frozenset({
     "status", "programme", "office", "nationality", "umc", "incomplete", "vulnerability", "registered_from",
     "registered_to", "cursor", "before", "page", "format", "dry_run", "show", "kind", "service", "centre",
     "reception_centre", "departure_office", "member", "code", "period", "year", "month",
+    "object_type", "action", "o", "p",  # the admin's filters, ordering and page (its search box `q` is withheld)
 })
+CODED_QUERY_SUFFIXES = ("__id__exact", "__year", "__month", "__day", "__isnull")
 WITHHELD_VALUE = "…"
+
+
+def is_coded(parameter: str) -> bool:
+    return parameter in CODED_QUERY_PARAMETERS or parameter.endswith(CODED_QUERY_SUFFIXES)
 
 
 def audit_path(request) -> str:
     """The address of the request for the log: its path, and its query with only coded values kept."""
     if request is None:
         return ""
-    query = [(name, value if name in CODED_QUERY_PARAMETERS else WITHHELD_VALUE)
-             for name, values in request.GET.lists() for value in values]
+    query = [(name, value if is_coded(name) else WITHHELD_VALUE) for name, values in request.GET.lists()
+             for value in values]
     path = request.path + (f"?{urlencode(query)}" if query else "")
     return path[:300]
 

@@ -122,6 +122,15 @@ def test_a_search_leaves_what_was_typed_out_of_the_log_and_keeps_the_coded_filte
     assert not AuditEvent.objects.filter(path__icontains=name.split()[0]).exists()
 
 
+def test_the_admins_search_box_is_withheld_and_its_filters_kept(client, admin_user):
+    client.force_login(admin_user)
+
+    client.get("/admin/audit/auditevent/", {"q": "Hernández", "action": "view", "at__year": "2026", "o": "1"})
+
+    read = AuditEvent.objects.get(action="list", object_type="audit.auditevent")
+    assert read.path == "/admin/audit/auditevent/?q=%E2%80%A6&action=view&at__year=2026&o=1"
+
+
 def test_a_failed_login_keeps_no_query_values_either(client):
     client.post("/accounts/login/?next=/cases/%3Fq%3DHern%C3%A1ndez", {"username": "nobody", "password": "x"})
 
