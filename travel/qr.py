@@ -4,6 +4,7 @@ The reception centre scans it at check-in (issue #6) and reads it back with `boa
 """
 
 import io
+from functools import lru_cache
 
 import segno
 from django.core import signing
@@ -50,6 +51,9 @@ def boarding_qr_svg(code: str) -> str:
     return boarding_qr(code).svg_inline(scale=1, border=2, omitsize=True, svgclass="qr", lineclass=None)
 
 
+# A code never changes for a passenger of a movement, so a manifest drawn again (a seat changed, a second language)
+# draws only the new ones; ~300 bytes each, so a few thousand cost a megabyte.
+@lru_cache(maxsize=4096)
 def boarding_qr_png(code: str) -> bytes:
     """The code as a PNG of one pixel per module, for a PDF to scale up without blurring.
 
