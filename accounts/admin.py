@@ -8,8 +8,13 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Assignment, MfaReset, Office, Programme, User
-from accounts.services import mfa_reset_approve, mfa_reset_reason_checked, mfa_reset_request, user_role_groups_sync
-from audit.services import audit_password_changed
+from accounts.services import (
+    mfa_reset_approve,
+    mfa_reset_reason_checked,
+    mfa_reset_request,
+    password_changed,
+    user_role_groups_sync,
+)
 
 
 @admin.register(Office)
@@ -66,7 +71,7 @@ class UserAdmin(BaseUserAdmin):
         user = User.objects.filter(pk=id).first() if before is not None else None
         if request.method == "POST" and user is not None and user.password != before:
             how = "admin" if user.has_usable_password() else "admin_disabled"
-            audit_password_changed(user=user, actor=request.user, request=request, how=how)
+            password_changed(user=user, actor=request.user, request=request, how=how)
         return response
 
     def has_delete_permission(self, request, obj=None):

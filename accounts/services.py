@@ -145,6 +145,14 @@ def api_token_revoke(*, token: ApiToken, actor, request) -> None:
         audit_record(actor=actor, action=AuditAction.LOGOUT, request=request, obj=token, reason="api token revoked")
 
 
+def password_changed(*, user: User, actor, request, how: str) -> None:
+    """A new password ends what the old one opened: API tokens are revoked (other sessions end by Django's hash)."""
+    from audit.services import audit_password_changed
+
+    audit_password_changed(user=user, actor=actor, request=request, how=how)
+    api_tokens_revoke_all(user=user, request=request)
+
+
 def api_tokens_revoke_all(*, user: User, request) -> int:
     """Every live token of the user stops working, the one in use too: each client signs in again."""
     with transaction.atomic():

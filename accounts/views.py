@@ -16,9 +16,9 @@ from accounts.choices import Language
 from accounts.dashboard import dashboard_for_user
 from accounts.mfa import MFA_STATE, NOT_REQUIRED, VERIFIED, mfa_device, mfa_required, pending_clear, pending_set
 from accounts.middleware import LANGUAGE, LOGIN_AT
-from accounts.services import user_language_set
+from accounts.services import password_changed, user_language_set
 from accounts.signin import busy_message, lockout_message, lockout_retry_after, sign_in_slot
-from audit.services import audit_login, audit_login_failed, audit_login_refused, audit_logout, audit_password_changed
+from audit.services import audit_login, audit_login_failed, audit_login_refused, audit_logout
 from cases.selectors import cases_listed_audit, home_sections_for_user
 
 
@@ -92,7 +92,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_password_changed(user=form.user, actor=self.request.user, request=self.request, how="own")
+        password_changed(user=form.user, actor=self.request.user, request=self.request, how="own")
         messages.success(self.request, _("Your password was changed."))
         return response
 

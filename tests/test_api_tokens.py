@@ -235,3 +235,27 @@ def test_tokens_dead_for_a_month_are_forgotten_and_the_others_kept(caseworker):
 
     kept = set(ApiToken.objects.values_list("key_digest", flat=True))
     assert kept == {api_token_digest(live_key), api_token_digest(lately_revoked)}
+
+
+def test_a_new_password_revokes_every_token_of_the_old_one(client, caseworker):
+    api, key = signed_in()
+    client.force_login(caseworker)
+
+    client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "una-clave-nueva-larga",
+                                        "new_password2": "una-clave-nueva-larga"})
+
+    assert api.get("/api/v1/auth/tokens/").status_code == 401
+    assert token_of(key).revoked_at is not None
+    assert AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGE, actor=caseworker).exists()
+
+
+def test_a_password_set_in_the_admin_revokes_the_users_tokens(client, caseworker, admin_user):
+    api, key = signed_in()
+    client.force_login(admin_user)
+
+    client.post(f"/admin/accounts/user/{caseworker.pk}/password/",
+                {"password1": "otra-clave-nueva-larga", "password2": "otra-clave-nueva-larga",
+                 "usable_password": "true"})
+
+    assert token_of(key).revoked_at is not None
+    assert api.get("/api/v1/auth/tokens/").status_code == 401
