@@ -169,6 +169,7 @@ def test_seed_demo_creates_the_reference_data_and_changes_nothing_the_second_tim
         "TUM", "TAP", "CDMX", "TIJ", "HN-SPS", "HN-OMO", "SV-SS", "GT-GUA"}
     assert set(Programme.objects.values_list("code", flat=True)) == {"CARAVAN-2018", "NIC-2019"}
     assert Programme.objects.get(code="CARAVAN-2018").donor == "PRM"
+    assert set(Programme.objects.values_list("data_protection_focal_point__username", flat=True)) == {"admin"}
 
 
 def test_every_demo_user_can_sign_in_with_the_demo_password(client, monkeypatch):

@@ -65,6 +65,9 @@ class Command(BaseCommand):
         programmes = {p[0]: self.programme(*p) for p in PROGRAMMES}
         for username, first, last, roles in USERS:
             self.user(username, first, last, password, roles, offices, programmes)
+        # The demo admin hears of every emergency access (a focal point chosen in the admin since is kept).
+        Programme.objects.filter(code__in=programmes, data_protection_focal_point__isnull=True).update(
+            data_protection_focal_point=User.objects.get(username="admin"))
         created = demo_cases_ensure(offices=offices, programmes=programmes)
         demo_reception_ensure(offices=offices)
         demo_travel_ensure(offices=offices)
