@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
 
 from accounts.mfa import (
     MFA_STATE,
@@ -48,6 +49,8 @@ def _sign_in_again(request):
     return redirect("login")
 
 
+# The enrolment page holds the secret before its user is signed in: no cache may keep any of these pages.
+@never_cache
 def login_code(request):
     """After a right password: the code from the authenticator app (or a recovery code), then the login."""
     pending = pending_get(request)
@@ -82,6 +85,7 @@ def _code_accepted(request, user, next_url, check: CodeCheck):
     return signed_in(request, user, redirect(next_url))
 
 
+@never_cache
 def mfa_enrol(request):
     """Set up an authenticator app: forced at sign-in for those who must, or chosen from one's own settings."""
     if request.user.is_authenticated:
@@ -113,6 +117,7 @@ def mfa_enrol(request):
     }, status=400 if form.errors else 200)
 
 
+@never_cache
 @login_required
 def mfa_manage(request):
     """One's own two-factor settings: status, new recovery codes, and turning it off for those not obliged."""

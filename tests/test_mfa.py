@@ -82,7 +82,9 @@ def test_each_privileged_kind_must_set_up_a_second_factor_at_sign_in(client, pri
     assert response.status_code == 302 and response["Location"] == "/accounts/mfa/enrol/"
     assert signed_in_as(client) is None
     assert client.get("/")["Location"].startswith("/accounts/login/")
-    page = client.get("/accounts/mfa/enrol/").content.decode()
+    enrol = client.get("/accounts/mfa/enrol/")
+    assert "no-store" in enrol["Cache-Control"]  # the secret is on it, before anyone is signed in
+    page = enrol.content.decode()
     secret = re.search(r'data-testid="mfa-secret">([A-Z2-7]+)<', page).group(1)
     assert "<svg" in page
     code = TOTP(b32decode(secret + "=" * (-len(secret) % 8))).token()
