@@ -20,6 +20,12 @@ from cases.choices import (
 )
 
 
+# A case that needs attention: a vulnerability recorded, or a child travelling unaccompanied or separated. The list's
+# filter and its partial index use this one expression, so the planner can prove the index answers the filter.
+ANY_VULNERABILITY = (~models.Q(vulnerability_kinds=[]) | models.Q(has_unaccompanied_child=True)
+                     | models.Q(has_separated_child=True))
+
+
 class Case(models.Model):
     """A household returning together. The scope columns decide who may see it (cases.permissions)."""
 
@@ -89,6 +95,11 @@ class Case(models.Model):
             models.Index(fields=["programme", "submitted_at"], name="case_approval_queue",
                          condition=models.Q(status="pending_approval")),
             GinIndex(fields=["vulnerability_kinds"], name="case_vulnerabilities"),
+            # The flag filters walk these newest first and stop at a page, whatever the scope: a flag is rare, and
+            # reading a scope's index for one would go through every case of the scope when none matches.
+            models.Index(fields=["-id"], name="case_unaccompanied_child",
+                         condition=models.Q(has_unaccompanied_child=True)),
+            models.Index(fields=["-id"], name="case_any_vulnerability", condition=ANY_VULNERABILITY),
         ]
 
     def __str__(self) -> str:

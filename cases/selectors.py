@@ -36,7 +36,7 @@ from cases.dedup import (
     name_tokens,
     person_keys,
 )
-from cases.models import Case, CaseEvent, DuplicateDecision, Member
+from cases.models import ANY_VULNERABILITY, Case, CaseEvent, DuplicateDecision, Member
 from cases.permissions import (
     CaseAccess,
     case_access,
@@ -108,10 +108,10 @@ def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
     if filters.get("incomplete"):
         queryset = queryset.filter(is_incomplete=True)
     if filters.get("vulnerability") == "any":
-        queryset = queryset.filter(~Q(vulnerability_kinds=[]) | Q(has_unaccompanied_child=True)
-                                   | Q(has_separated_child=True))
+        queryset = queryset.filter(ANY_VULNERABILITY)
     elif filters.get("vulnerability"):
-        queryset = queryset.filter(vulnerability_kinds__contains=[filters["vulnerability"]])
+        # ANY_VULNERABILITY adds nothing to the answer; it lets the walk go through the vulnerable cases' index only.
+        queryset = queryset.filter(ANY_VULNERABILITY, vulnerability_kinds__contains=[filters["vulnerability"]])
     if filters.get("registered_from"):
         queryset = queryset.filter(intake_date__gte=filters["registered_from"])
     if filters.get("registered_to"):

@@ -120,6 +120,38 @@ def test_the_umc_and_incomplete_filters(caseworker, caravan, tij):
     assert references(api_as(caseworker).get("/api/v1/cases/", {"umc": "1"})) == {child.reference}
 
 
+def test_the_vulnerability_filters_find_the_flagged_cases_only(caseworker, caravan, tij):
+    from cases.models import Case
+
+    pregnant, trafficked, plain = (household(actor=caseworker, programme=caravan, office=tij) for _ in range(3))
+    Case.objects.filter(pk=pregnant.pk).update(vulnerability_kinds=["pregnant"])
+    Case.objects.filter(pk=trafficked.pk).update(vulnerability_kinds=["trafficking", "gbv"])
+    api = api_as(caseworker)
+
+    assert references(api.get("/api/v1/cases/", {"vulnerability": "pregnant"})) == {pregnant.reference}
+    assert references(api.get("/api/v1/cases/", {"vulnerability": "gbv"})) == {trafficked.reference}
+    assert references(api.get("/api/v1/cases/", {"vulnerability": "any"})) == {pregnant.reference,
+                                                                              trafficked.reference}
+    assert plain.reference not in references(api.get("/api/v1/cases/", {"vulnerability": "any"}))
+
+
+@pytest.mark.parametrize("filters, index", [({"umc": "1"}, "case_unaccompanied_child"),
+                                            ({"vulnerability": "any"}, "case_any_vulnerability"),
+                                            ({"vulnerability": "pregnant"}, "case_any_vulnerability")])
+def test_a_flag_filter_can_walk_its_partial_index_newest_first(caseworker, caravan, tij, filters, index):
+    # The planner may only use a partial index whose condition the filter implies: with sequential and bitmap
+    # scans off, the plan names the index if (and only if) the filter's SQL proves its condition.
+    from cases.models import Case
+    from cases.selectors import case_filtered
+
+    household(actor=caseworker, programme=caravan, office=tij)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+    plan = case_filtered(Case.objects.all(), filters).order_by("-id")[:26].explain()
+
+    assert index in plan
+
+
 def test_the_list_can_be_read_oldest_first_page_by_page(caseworker, caravan, tij):
     created = [household(actor=caseworker, programme=caravan, office=tij, people=[person(f"P{i}", "Paz")]).reference
                for i in range(5)]
