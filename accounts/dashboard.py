@@ -21,7 +21,7 @@ from avr.dates import local_midnight
 from cases.choices import CaseStatus
 from cases.models import Case
 from cases.permissions import cases_visible_to, role_scope_q, user_assignments
-from cases.selectors import case_pipeline_counts
+from cases.counts import case_counts
 from reception.choices import ReferralStatus
 from reception.models import Referral
 from reception.services import follow_ups_open
@@ -82,7 +82,7 @@ def url_or_empty(name: str, query: str = "") -> str:
 
 def pipeline(rows: list[dict], *, index: int, heading: str, testid: str, label=str, link=None,
              statuses=MAIN_LINE) -> Pipeline:
-    """Roll the grouped rows of `case_pipeline_counts` up to status x group[index]; `link(status, code)` (either
+    """Roll the grouped rows of `case_counts` up to status x group[index]; `link(status, code)` (either
     may be None, for a total) gives each count's filtered list, or no link when it is None."""
     counts: dict[tuple, int] = {}
     for row in rows:
@@ -162,7 +162,7 @@ def caseworker_panel(user, visible: QuerySet) -> dict:
     codes = {a.office_id: a.office.code for a in user_assignments(user) if a.role == Role.CASEWORKER and a.office_id}
     mine = visible.filter(registering_office_id__in=list(codes))
     # By office id, not code: without the join the count is an index-only scan of case_office_status.
-    rows = case_pipeline_counts(queryset=mine, by=("registering_office_id",))
+    rows = case_counts(scope=Q(registering_office_id__in=list(codes)), by=("registering_office_id",))
     queues = case_queue_counts(mine, submitted_by=user)
     single = next(iter(codes.values())) if len(codes) == 1 else None
     return {
@@ -180,7 +180,8 @@ def supervisor_panel(user, visible: QuerySet) -> dict:
     cases = role_scope(user, Role.SUPERVISOR, visible)
     programmes = {a.programme.code for a in user_assignments(user) if a.role == Role.SUPERVISOR and a.programme_id}
     programme = programmes.pop() if len(programmes) == 1 else None
-    rows = case_pipeline_counts(queryset=cases, by=("registering_office__code", "destination_country"))
+    rows = case_counts(scope=role_scope_q(user, Role.SUPERVISOR),
+                       by=("registering_office__code", "destination_country"))
     return {
         "by_office": pipeline(rows, index=0, heading=_("Cases by status and registering office"),
                               testid="pipeline-office", link=lambda status, office: case_list_url(
@@ -196,7 +197,7 @@ def supervisor_panel(user, visible: QuerySet) -> dict:
 
 def movement_panel(user, visible: QuerySet) -> dict:
     countries = [a.country for a in user_assignments(user) if a.role == Role.MOVEMENT_OFFICER and a.country]
-    rows = case_pipeline_counts(queryset=role_scope(user, Role.MOVEMENT_OFFICER, visible), by=())
+    rows = case_counts(scope=role_scope_q(user, Role.MOVEMENT_OFFICER), by=())
     by_status = {r["status"]: r["total"] for r in rows}
     this_week = week_start(timezone.localdate())
     movements = (movements_visible_to(user).filter(country__in=countries)
@@ -244,7 +245,7 @@ def reception_panel(user, visible: QuerySet) -> dict:
 
 
 def admin_panel() -> dict:
-    rows = case_pipeline_counts(by=("programme__code", "destination_country"))
+    rows = case_counts(by=("programme__code", "destination_country"))
     return {
         "by_programme": pipeline(rows, index=0, heading=_("Cases by status and programme"),
                                  testid="pipeline-programme"),

@@ -271,6 +271,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "outbox.tasks.outbox_relay", "schedule": AVR_OUTBOX_RELAY_SECONDS,
                      "options": {"expires": max(AVR_OUTBOX_RELAY_SECONDS * 2, 10)}},
     "stuck-work-sweep": {"task": "outbox.tasks.stuck_work_sweep", "schedule": 60, "options": {"expires": 120}},
+    "case-counts-fold": {"task": "cases.tasks.case_counts_fold_task", "schedule": 60, "options": {"expires": 120}},
     "outbox-purge": {"task": "outbox.tasks.outbox_purge", "schedule": crontab(hour=3, minute=30)},
     "api-tokens-purge": {"task": "accounts.tasks.api_tokens_purge", "schedule": crontab(hour=3, minute=40)},
     "supervisor-digest": {"task": "notifications.tasks.supervisor_digest",

@@ -126,6 +126,7 @@ def manifest_data_create():
     from django.utils import timezone
 
     from accounts.models import Office, Programme, User
+    from cases.counts import case_counts_rebuild
 
     ensure_reference_data()
     tij, sps = Office.objects.get(code="TIJ"), Office.objects.get(code="HN-SPS")
@@ -137,6 +138,7 @@ def manifest_data_create():
         movement = movement_create(tij, sps, officer, departure)
         members = households_create(programme, tij, sps, officer, departure.date())
         bookings_create(movement, members, officer)
+    case_counts_rebuild()  # the households went in without the triggers that keep the dashboards' counts
     return movement
 
 
@@ -225,6 +227,7 @@ def manifest_data_delete() -> None:
     """Remove the benchmark movement and its households (this run's or a crashed run's); nothing else."""
     from django.db import connection, transaction
 
+    from cases.counts import case_counts_rebuild
     from cases.models import Case
     from travel.models import Booking, Movement
 
@@ -235,6 +238,7 @@ def manifest_data_delete() -> None:
         Booking.objects.filter(case__in=cases).delete()
         Movement.objects.filter(reference=MOVEMENT_REFERENCE).delete()
         cases.delete()
+    case_counts_rebuild()
 
 
 def main() -> int:

@@ -68,7 +68,7 @@ FIELD_GROUPS: dict[str, str] = {
 # Models that hold nobody's personal data: keys, counters, grants, the movement's own plan, the directory.
 NON_PERSONAL_MODELS = frozenset({
     "cases.CaseUserObjectPermission", "cases.CaseGroupObjectPermission", "cases.ReferenceCounter",
-    "cases.IdempotencyKey", "cases.DuplicateDecision",
+    "cases.IdempotencyKey", "cases.DuplicateDecision", "cases.CaseCount",
     "travel.Movement", "travel.MovementLeg", "travel.BorderSupport",
     "reception.KitStock", "reception.KitDelivery", "reception.Institution",
 })

@@ -106,6 +106,30 @@ class Case(models.Model):
         return self.reference
 
 
+
+class CaseCount(models.Model):
+    """How many cases have one combination of the scope columns and one status: what the dashboards count.
+
+    A trigger on cases_case appends +1/-1 rows in the same transaction as each insert, status or scope change and
+    delete (appended, so two registrations at one booth never wait on one counter row); beat folds them into one
+    row per combination (`case_counts_fold`). A dashboard sums its scope's rows: hundreds, never the case table.
+    """
+
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.DO_NOTHING, db_constraint=False,
+                                  related_name="+")
+    registering_office = models.ForeignKey("accounts.Office", on_delete=models.DO_NOTHING, db_constraint=False,
+                                           related_name="+")
+    registration_country = models.CharField(max_length=2)
+    destination_country = models.CharField(max_length=2)
+    reception_centre = models.ForeignKey("accounts.Office", on_delete=models.DO_NOTHING, db_constraint=False,
+                                         null=True, related_name="+")
+    status = models.CharField(max_length=20)
+    total = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["registering_office", "status"], name="case_count_office"),
+                   models.Index(fields=["registration_country", "status"], name="case_count_country")]
+
 class Member(models.Model):
     """A person in a household case."""
 

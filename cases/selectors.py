@@ -219,17 +219,6 @@ def home_sections_for_user(*, user) -> dict:
     return sections
 
 
-def case_pipeline_counts(*, queryset: QuerySet | None = None, by: tuple[str, ...] = ("programme__code",)) -> list[dict]:
-    """Aggregates only: how many cases per status and `by` columns, in one GROUP BY (no personal data).
-
-    `queryset` must already be narrowed by the visibility rule (`cases_visible_to`); None means every case (admins).
-    Only COUNT(*): grouped by office and status it is an index-only scan of `case_office_status`.
-    """
-    queryset = Case.objects.all() if queryset is None else queryset
-    rows = queryset.order_by().values(*by, "status").annotate(total=Count("id"))
-    return [{**row, "group": tuple(row[column] for column in by)} for row in rows]
-
-
 def case_next_steps_for_user(*, case: Case, access: CaseAccess, user) -> list[dict]:
     """The buttons of the case page, derived from the lifecycle table and its guards (cases.transitions)."""
     return [
