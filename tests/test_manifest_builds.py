@@ -1,6 +1,7 @@
 """The manifest PDF is made in the background: asked for once per passenger list, built with progress, handed out
 audited, to its requester only, made again when the bookings change, and queued again if nothing would build it."""
 
+# ruff: noqa: F811  (the bus of four passengers: fixtures imported from test_manifest)
 from datetime import timedelta
 
 import pytest
@@ -161,3 +162,14 @@ def test_a_build_left_queued_with_nothing_to_build_it_is_queued_again_by_the_swe
     assert build_messages(build_id).count() == 1
     assert manifest_builds.manifest_builds_orphaned_requeue() == []  # one message is enough
     assert ManifestBuild.objects.get(pk=build_id).status == ManifestBuildStatus.QUEUED
+
+
+def test_anonymising_a_case_on_board_deletes_the_pdfs_that_name_it(movement_officer, movement, family):
+    from retention.services import _overwrite
+
+    ask(movement_officer, movement)
+    assert ManifestBuild.objects.filter(status=ManifestBuildStatus.READY).count() == 1
+
+    _overwrite([family.pk])
+
+    assert ManifestBuild.objects.count() == 0
