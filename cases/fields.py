@@ -54,6 +54,8 @@ FIELD_GROUPS: dict[str, str] = {
     **_tag("travel.Booking", G.TRAVEL, "seat", "status", "boarded_at"),
     **_tag("travel.TravelDocument", G.TRAVEL, "type", "number", "issuing_consulate", "requested_on", "issued_on",
            "expires_on", "status"),
+    # The rendered manifest: served only to its requester, whose view of each household it was rendered with.
+    **_tag("travel.ManifestBuild", G.TRAVEL, "content"),
     # reception
     **_tag("reception.CheckIn", G.RECEPTION, "arrived", "at", "reason"),
     **_tag("reception.Handover", G.RECEPTION, "authority", "authority_other", "official_name", "official_position",
@@ -95,6 +97,9 @@ NON_PERSONAL: frozenset[str] = frozenset({
     *(f"travel.Booking.{f}" for f in ("id", "movement", "case", "member", "booked_by", "booked_at")),
     *(f"travel.TravelDocument.{f}" for f in ("id", "member", "recorded_by", "recorded_at")),
     *(f"travel.Escort.{f}" for f in ("id", "movement", "user", "members")), *STAFF_FIELDS,
+    *(f"travel.ManifestBuild.{f}" for f in ("id", "movement", "requested_by", "passengers_version", "language",
+                                            "status", "progress", "case_ids", "error", "requested_at",
+                                            "finished_at")),
     *(f"reception.CheckIn.{f}" for f in ("id", "booking", "member", "by")),
     *(f"reception.Handover.{f}" for f in ("id", "member", "recorded_by", "recorded_at")),
     *(f"reception.Assistance.{f}" for f in ("id", "member", "centre", "given_by", "request_key")),

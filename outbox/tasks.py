@@ -27,5 +27,7 @@ def stuck_work_sweep() -> None:
     """Work whose row says waiting but that nothing will run: queue it again (a stalled worker's messages are
     redelivered by the relay itself)."""
     from reports.services import reports_orphaned_requeue
+    from travel.manifest_builds import manifest_builds_orphaned_requeue
 
     reports_orphaned_requeue()
+    manifest_builds_orphaned_requeue()

@@ -117,11 +117,21 @@ def _overwrite(case_ids: list[int] | None = None, *, member_id: int | None = Non
                 getattr(stored, name).delete(save=False)
         rows.update(**plan.values)
     _decisions(case_ids=case_ids, member_id=member_id).delete()
+    manifest_builds_forget(case_ids=case_ids, member_id=member_id)
     # Another household's member marked as this person no longer points at them.
     if member_id is not None:
         Member.objects.filter(same_person_as_id=member_id).update(same_person_as=None)
     else:
         Member.objects.filter(same_person_as__case_id__in=case_ids).update(same_person_as=None)
+
+
+def manifest_builds_forget(*, case_ids: list[int] | None = None, member_id: int | None = None) -> None:
+    """Delete the rendered manifest PDFs of the movements that carried them: a PDF still holds the names."""
+    from travel.models import ManifestBuild
+
+    on_board = {"movement__bookings__member_id": member_id} if member_id is not None else {
+        "movement__bookings__case_id__in": case_ids}
+    ManifestBuild.objects.filter(pk__in=ManifestBuild.objects.filter(**on_board).values("pk")).delete()
 
 
 def member_removed(*, member: Member) -> dict:

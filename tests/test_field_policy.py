@@ -303,7 +303,9 @@ def manifest_text(kind: str, content: bytes) -> str:
 def test_the_manifest_carries_only_the_households_the_reader_may_see_and_no_restricted_field(world, role, kind):
     client = Client()
     client.force_login(world.users[role])
-    response = client.get(reverse(f"movement_manifest_{kind}", args=[world.movement.pk]))
+    from tests.test_manifest import get_ready
+
+    response = get_ready(client, reverse(f"movement_manifest_{kind}", args=[world.movement.pk]))
 
     assert response.status_code == (200 if role in SEES_MOVEMENT else 404)
     if response.status_code != 200:

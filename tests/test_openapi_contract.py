@@ -19,6 +19,7 @@ from tests.reception_steps import child_alone, departed
 from tests.screening_steps import family, screen
 from tests.test_schemathesis import CHECKS, connection_kept_across_requests
 from tests.travel_steps import approved, convoy, documents_ready
+from travel.manifest_builds import manifest_build_run
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ STAGES = {
         "POST /api/v1/movements/", "GET /api/v1/movements/", "GET /api/v1/movements/{id}/",
         "PATCH /api/v1/movements/{id}/", "POST /api/v1/movements/{id}/escorts/", "POST /api/v1/movements/{id}/bookings/",
         "DELETE /api/v1/movements/{id}/bookings/{case_id}/", "GET /api/v1/movements/{id}/manifest.pdf",
-        "GET /api/v1/movements/{id}/manifest.csv", "GET /api/v1/movements/{id}/manifest.xlsx",
+        "GET /api/v1/movements/{id}/manifest-builds/{build_id}/", "GET /api/v1/movements/{id}/manifest.csv", "GET /api/v1/movements/{id}/manifest.xlsx",
         "POST /api/v1/movements/{id}/transitions/", "POST /api/v1/movements/{id}/border-support/",
     ],
     "reception": [
@@ -307,8 +308,14 @@ def test_movements_answer_as_documented(contract, caseworker, supervisor, moveme
     contract(movement_officer, "DELETE /api/v1/movements/{id}/bookings/{case_id}/",
              path={"id": bus["id"], "case_id": the_family.pk})
     contract(movement_officer, "POST /api/v1/movements/{id}/bookings/", path=path, body={"case": the_family.pk})
+    build = contract(movement_officer, "GET /api/v1/movements/{id}/manifest.pdf", path=path, status=202)
+    build_path = {"id": bus["id"], "build_id": build["id"]}
+    contract(movement_officer, "GET /api/v1/movements/{id}/manifest-builds/{build_id}/", path=build_path)
+    manifest_build_run(build["id"])  # what the worker does once the request commits
+    assert contract(movement_officer, "GET /api/v1/movements/{id}/manifest-builds/{build_id}/",
+                    path=build_path)["status"] == "ready"
     for kind in ("pdf", "csv", "xlsx"):
-        contract(movement_officer, f"GET /api/v1/movements/{{id}}/manifest.{kind}", path=path)
+        contract(movement_officer, f"GET /api/v1/movements/{{id}}/manifest.{kind}", path=path, status=200)
     contract(movement_officer, "POST /api/v1/movements/{id}/transitions/", path=path, body={"to": "confirmed"})
     contract(movement_officer, "POST /api/v1/movements/{id}/border-support/", path=path, status=201, body={
         "crossing_point": "Tecún Umán", "kind": "water", "count": 3, "given_at": timezone.now().isoformat()})

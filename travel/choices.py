@@ -54,3 +54,13 @@ class SupportKind(models.TextChoices):
     WATER = "water", _("Water")
     PSYCHOSOCIAL = "psychosocial", _("Psychosocial support")
     FIRST_AID = "first_aid", _("First aid")
+
+
+class ManifestBuildStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    BUILDING = "building", _("Building")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+MANIFEST_BUILD_OPEN = [ManifestBuildStatus.QUEUED, ManifestBuildStatus.BUILDING]

@@ -165,11 +165,17 @@ class BoardingQrOnly(URLFetcher):
                                   headers={"Content-Type": "image/png"})
 
 
-def manifest_pdf(movement: Movement, viewer=None) -> bytes:
-    """A4 landscape, Spanish and English side by side, a QR code per passenger; fetches nothing from anywhere."""
+def manifest_pdf(movement: Movement, viewer=None, progress=None) -> bytes:
+    """A4 landscape, Spanish and English side by side, a QR code per passenger; fetches nothing from anywhere.
+
+    `progress(percent)` is told as the rows are read and the pages laid out (a background build shows it)."""
+    progress = progress or (lambda percent: None)
     html = render_to_string("travel/manifest/manifest.html", manifest_context(movement, viewer))
+    progress(15)
     # PNG, not inline SVG: WeasyPrint draws an SVG path in Python, ~4 ms a code, more than a whole table row.
-    return LeanHTML(string=html, base_url=None, url_fetcher=BoardingQrOnly()).write_pdf()
+    document = LeanHTML(string=html, base_url=None, url_fetcher=BoardingQrOnly()).render()
+    progress(80)
+    return document.write_pdf()
 
 
 def manifest_context(movement: Movement, viewer=None) -> dict:

@@ -9,6 +9,7 @@ from accounts.choices import Country
 from travel.choices import (
     BookingStatus,
     EscortKind,
+    ManifestBuildStatus,
     MovementMode,
     MovementStatus,
     SupportKind,
@@ -159,3 +160,37 @@ class BorderSupport(models.Model):
         ordering = ["movement", "given_at", "id"]
         verbose_name = _("border-crossing support")
         verbose_name_plural = _("border-crossing support")
+
+
+class ManifestBuild(models.Model):
+    """A manifest PDF made in the background for one requester and one state of the movement's passenger list.
+
+    The PDF holds only the households its requester may see and the fields they may read, so it is theirs alone; a
+    change to the bookings gives a new `passengers_version`, hence a new build, and leaves the old file stale.
+    """
+
+    movement = models.ForeignKey(Movement, on_delete=models.CASCADE, related_name="manifest_builds",
+                                 verbose_name=_("movement"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("requested by"))
+    passengers_version = models.CharField(_("passenger list version"), max_length=64)
+    language = models.CharField(_("language"), max_length=5, default="es")
+    status = models.CharField(_("status"), max_length=8, choices=ManifestBuildStatus.choices,
+                              default=ManifestBuildStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    content = models.BinaryField(_("PDF"), null=True, blank=True, editable=False)
+    # The cases the PDF carries, written to the audit log on each download.
+    case_ids = models.JSONField(_("cases"), default=list, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("manifest build")
+        verbose_name_plural = _("manifest builds")
+        constraints = [models.UniqueConstraint(fields=["movement", "requested_by", "passengers_version"],
+                                               name="manifest_build_once_per_passenger_list")]
+
+    def __str__(self) -> str:
+        return f"{self.movement} {self.passengers_version[:8]} {self.status}"

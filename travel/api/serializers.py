@@ -1,9 +1,11 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.models import Office
 from cases.fields import FieldPolicyMixin
 from travel.choices import (
     EscortKind,
+    ManifestBuildStatus,
     MovementMode,
     MovementStatus,
     SupportKind,
@@ -133,3 +135,28 @@ class BorderSupportSerializer(serializers.ModelSerializer):
         model = BorderSupport
         fields = ["id", "crossing_point", "kind", "count", "given_at"]
         read_only_fields = ["id"]
+
+
+class ManifestBuildSerializer(serializers.Serializer):
+    """A manifest PDF being made for the caller: poll `status_url`; `download_url` answers the PDF once ready."""
+
+    id = serializers.IntegerField(read_only=True)
+    status = serializers.ChoiceField(choices=ManifestBuildStatus.choices, read_only=True)
+    progress = serializers.IntegerField(read_only=True, help_text="percent")
+    error = serializers.CharField(read_only=True)
+    requested_at = serializers.DateTimeField(read_only=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    status_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    def get_status_url(self, build) -> str:
+        return self.absolute(reverse("api-movement-manifest-build", args=[build.movement_id, build.pk]))
+
+    def get_download_url(self, build) -> str | None:
+        if build.status != ManifestBuildStatus.READY:
+            return None
+        return self.absolute(reverse("api-movement-manifest-pdf", args=[build.movement_id]))
+
+    def absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
