@@ -133,6 +133,24 @@ def test_a_change_to_the_bookings_leaves_the_old_pdf_stale_and_builds_a_new_one(
     assert ManifestBuild.objects.count() == 2
 
 
+def test_a_corrected_name_or_passport_leaves_the_old_pdf_stale(movement_officer, movement, child_alone):
+    from cases.models import Member
+    from travel.models import TravelDocument
+
+    ask(movement_officer, movement)
+    brayan = Member.objects.get(case=child_alone, given_names__startswith="Brayan")
+    Member.objects.filter(pk=brayan.pk).update(family_names="Corregido Apellido")
+
+    asked = ask(movement_officer, movement)
+    response = api_as(movement_officer).get(api_url(movement, "pdf"))
+
+    assert asked.status_code == 202 and "Corregido" in pdf_text(response.content)
+    before = manifest_builds.passengers_version(movement)
+    document = TravelDocument.objects.filter(member__bookings__movement=movement).first()
+    TravelDocument.objects.filter(pk=document.pk).update(number="X" + document.number)
+    assert manifest_builds.passengers_version(movement) != before
+
+
 def test_a_failed_build_is_queued_again_when_asked_for_again(movement_officer, movement, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("WeasyPrint ran out of memory")

@@ -18,17 +18,27 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from outbox.services import outbox_enqueue
 from travel.choices import MANIFEST_BUILD_OPEN, SEAT_TAKING, ManifestBuildStatus
-from travel.models import Booking, ManifestBuild, Movement
+from travel.models import Booking, ManifestBuild, Movement, TravelDocument
 
 logger = logging.getLogger(__name__)
 BUILD_TASK = "travel.tasks.manifest_build_run_task"
 
 
+# What a manifest row prints of a passenger (travel.manifest.passenger_row): a change to any makes a ready file stale.
+PRINTED_MEMBER_FIELDS = ("member__given_names", "member__family_names", "member__sex", "member__date_of_birth",
+                         "member__nationality", "member__document_type", "member__document_number",
+                         "member__is_unaccompanied_child", "case__reference")
+PRINTED_DOCUMENT_FIELDS = ("member_id", "id", "type", "number", "status")
+
+
 def passengers_version(movement: Movement) -> str:
-    """A fingerprint of what the manifest prints from the movement: its own version and every seat taken."""
-    seats = (Booking.objects.filter(movement=movement, status__in=SEAT_TAKING).order_by("id")
-             .values_list("id", "seat", "status", "member_id", "case_id"))
-    text = f"{movement.pk}:{movement.version}:" + ";".join(":".join(map(str, seat)) for seat in seats)
+    """A fingerprint of what the manifest prints: the movement's version, every seat taken, each passenger's printed
+    fields and travel documents. A file built before a name or a passport was corrected is never handed out."""
+    seats = list(Booking.objects.filter(movement=movement, status__in=SEAT_TAKING).order_by("id")
+                 .values_list("id", "seat", "status", "member_id", "case_id", *PRINTED_MEMBER_FIELDS))
+    documents = (TravelDocument.objects.filter(member_id__in=[seat[3] for seat in seats]).order_by("member_id", "id")
+                 .values_list(*PRINTED_DOCUMENT_FIELDS))
+    text = f"{movement.pk}:{movement.version}:" + ";".join(":".join(map(str, row)) for row in [*seats, *documents])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
