@@ -53,6 +53,9 @@ def manifest_build_request(*, actor, movement: Movement, language: str) -> Manif
     build, created = ManifestBuild.objects.select_for_update().get_or_create(
         movement=movement, requested_by=actor, passengers_version=passengers_version(movement),
         defaults={"language": language})
+    # A requester keeps one file per movement: the earlier, stale ones (names as they were) go.
+    (ManifestBuild.objects.filter(movement=movement, requested_by=actor).exclude(pk=build.pk)
+     .exclude(status__in=MANIFEST_BUILD_OPEN).delete())
     if created or build.status == ManifestBuildStatus.FAILED:
         build.status, build.progress, build.error, build.finished_at = ManifestBuildStatus.QUEUED, 0, "", None
         build.language = language
