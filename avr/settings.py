@@ -252,6 +252,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues: "celery" for interactive work (notifications, e-mails, beat's sweeps), "bulk" for the long builds
+# (reports, manifests, anonymisation runs; outbox.services.BULK_TASKS). A worker started without -Q consumes both
+# (make run, the tests); compose runs one worker per queue so a long build never delays a notice.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+AVR_BULK_QUEUE = "bulk"
+CELERY_TASK_QUEUES = {CELERY_TASK_DEFAULT_QUEUE: {}, AVR_BULK_QUEUE: {}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks never carry a countdown near this: due dates live in the database and beat sweeps them.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}

@@ -96,7 +96,8 @@ def broker_connection():
         connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=3)
         # Redis keeps the queue's binding in a key of its own: a Redis restarted empty has forgotten it, and a message
         # published before a worker declares it again would be dropped.
-        app.amqp.queues[app.conf.task_default_queue].bind(connection).declare()
+        for queue in app.amqp.queues.values():
+            queue.bind(connection).declare()
         yield connection
 
 
@@ -138,6 +139,18 @@ def published_before_forgotten() -> int:
                                          published_at__isnull=False).update(published_at=None))
 
 
+# Long builds go to their own queue (and, in compose, their own worker): a notice never waits behind a report.
+BULK_TASKS = frozenset({
+    "reports.tasks.report_build",
+    "travel.tasks.manifest_build_run_task",
+    "retention.tasks.review_item_anonymise_task",
+})
+
+
+def message_queue(task: str) -> str:
+    return settings.AVR_BULK_QUEUE if task in BULK_TASKS else settings.CELERY_TASK_DEFAULT_QUEUE
+
+
 def message_publish_next(connection, ids: list[int] | None) -> bool:
     now = timezone.now()
     with transaction.atomic():
@@ -148,6 +161,7 @@ def message_publish_next(connection, ids: list[int] | None) -> bool:
         if message is None:
             return False
         celery_app().send_task(DELIVER_TASK, args=[message.pk], connection=connection, retry=False,
+                               queue=message_queue(message.task),
                                task_id=f"outbox-{message.pk}-{message.publications + 1}")
         OutboxMessage.objects.filter(pk=message.pk).update(
             published_at=now, publications=F("publications") + 1, started_at=None, heartbeat_at=None)

@@ -5,7 +5,7 @@ import re
 import yaml
 from django.conf import settings
 
-APP_SERVICES = ("web", "worker", "beat")
+APP_SERVICES = ("web", "worker", "worker-bulk", "beat")
 
 
 def compose() -> dict:

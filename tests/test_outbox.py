@@ -112,6 +112,21 @@ def test_the_relay_publishes_each_due_message_once(broker):
     assert open_messages().filter(published_at__isnull=False).count() == 3
 
 
+def test_long_builds_go_to_the_bulk_queue_and_notices_to_the_interactive_one(broker):
+    services.outbox_enqueue("avr.tasks.worker_heartbeat_task")
+    services.outbox_enqueue("reports.tasks.report_build", 1, key="report-1")
+    services.outbox_enqueue("travel.tasks.manifest_build_run_task", 1, key="manifest-1")
+
+    assert services.outbox_relay() == 3
+    assert broker.llen("celery") == 1
+    assert broker.llen("bulk") == 2
+
+
+def test_a_worker_started_without_queues_consumes_both():
+    assert set(celery_app.amqp.queues) == {"celery", "bulk"}
+    assert {services.message_queue(task) for task in services.BULK_TASKS} == {"bulk"}
+
+
 def test_the_relay_publishes_again_what_the_broker_lost_and_what_a_dead_worker_left(broker, settings):
     lost, abandoned, running = (OutboxMessage.objects.create(task="avr.tasks.worker_heartbeat_task") for _ in "abc")
     long_ago = timezone.now() - timedelta(seconds=settings.AVR_OUTBOX_REDELIVER_SECONDS + 1)
