@@ -474,6 +474,7 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
     from accounts.services import api_token_create
     from notifications.models import Notification
     from reports.models import Report
+    from travel.models import ManifestBuild
     adult = family(actor=caseworker, programme=caravan, office=girl.registering_office).members.order_by("id")[0]
     declaration = declare(adult, caseworker)
     assistance = Assistance.objects.filter(member=member).first()
@@ -485,7 +486,9 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
             "programmes": "CARAVAN-2018", "assistance": assistance.pk if assistance else 1,
             "notifications": (Notification.objects.first() or Notification(pk=1)).pk,
             "public_id": api_token_create(user=caseworker, request=None)[0].public_id,
-            "break-glass": 1}
+            "break-glass": 1,
+            "build_id": ManifestBuild.objects.create(movement=bus, requested_by=supervisor,
+                                                     passengers_version="hostile-input").pk}
 
 
 def test_options_answers_without_a_server_error_on_every_api_route_for_two_roles(ids, caseworker, reception):
