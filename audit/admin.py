@@ -3,13 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
+from avr.admin_base import ReadOnlyAdmin
 
 SHOWN = ["at", "actor_username", "action", "object_type", "object_id", "object_ids", "changed_columns", "reason",
          "ip_address", "page"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """When, who, what and which columns changed, never the values; each look at the log is itself logged.
 
     Nobody can add, change or delete through the admin (nor in the database).
@@ -20,7 +21,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["action", "object_type", ("at", admin.DateFieldListFilter)]
     search_fields = ["actor_username", "object_id", "=object_type", "reason"]
     date_hierarchy = "at"
-    show_full_result_count = False
     list_per_page = 50
     fields = SHOWN
     readonly_fields = SHOWN
@@ -48,12 +48,3 @@ class AuditEventAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, action=AuditAction.VIEW, request=request,
                          object_type="audit.auditevent", object_id=str(object_id))
         return response
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

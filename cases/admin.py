@@ -2,13 +2,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from avr.admin_base import ReadOnlyAdmin
 from cases.fields import FieldPolicyAdmin
 from cases.models import Case
 from cases.permissions import cases_visible_to
 
 
 @admin.register(Case)
-class CaseAdmin(FieldPolicyAdmin, admin.ModelAdmin):
+class CaseAdmin(FieldPolicyAdmin, ReadOnlyAdmin):
     """Cases in the admin follow the same visibility rule and field policy as every other page, read-only there.
 
     Every change goes through the case services (version, validation, events) on the case pages or the API;
@@ -18,7 +19,6 @@ class CaseAdmin(FieldPolicyAdmin, admin.ModelAdmin):
     list_display = ["reference", "status", "programme", "registering_office", "intake_date"]
     list_filter = ["status", "programme", "registering_office"]
     search_fields = ["=reference"]
-    show_full_result_count = False
     fields = ["reference", "status", "programme", "registering_office", "registration_country",
               "destination_country", "reception_centre", "intake_date", "created_by", "created_at", "version"]
     readonly_fields = fields
@@ -42,12 +42,3 @@ class CaseAdmin(FieldPolicyAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return cases_visible_to(request.user, super().get_queryset(request))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
