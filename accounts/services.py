@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,6 +29,7 @@ from accounts.models import ApiToken, Assignment, MfaReset, User
 from accounts.selectors import api_token_digest
 from audit.models import AuditAction
 from audit.services import audit_actor_set, audit_record, client_ip
+from avr.reasons import reason_checked
 
 # Global (model-level) permissions per role; which cases they apply to is decided by cases.permissions.
 ROLE_PERMISSIONS = {
@@ -239,13 +240,13 @@ def _factors_delete(user: User) -> None:
     StaticDevice.objects.filter(user=user).delete()
 
 
+MFA_RESET_REASON_MIN_LENGTH = 10
+
+
 def mfa_reset_reason_checked(reason) -> str:
     """The reason, stripped, if it says enough; otherwise a ValidationError on `reason`."""
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
-    if len(reason) < 10 or "\x00" in reason:
-        raise ValidationError({"reason": _("Say why, and how the person's identity was checked (at least 10 "
-                                           "characters).")})
-    return reason
+    return reason_checked(reason, minimum=MFA_RESET_REASON_MIN_LENGTH, too_short=_(
+        "Say why, and how the person's identity was checked (at least %(count)d characters)."))
 
 
 def mfa_reset_request(*, user: User, reason: str, actor: User, request=None) -> MfaReset:

@@ -14,6 +14,7 @@ from accounts.mfa import mfa_code_check, second_factor_failed, second_factor_loc
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_actor_set, audit_login_failed, audit_record
+from avr.reasons import reason_checked
 from breakglass.models import BreakGlassGrant
 from breakglass.selectors import may_ask_break_glass, may_review_grant
 from cases.models import Case
@@ -40,13 +41,8 @@ class PasswordRefused(Exception):
 
 def break_glass_reason_checked(reason) -> str:
     """The reason, stripped, if it says enough; otherwise a ValidationError on `reason` in the user's language."""
-    reason = (reason or "").strip() if isinstance(reason, str) else ""
-    if "\x00" in reason:
-        raise ValidationError({"reason": _("The reason contains characters that are not allowed.")})
-    if len(reason) < REASON_MIN_LENGTH:
-        raise ValidationError({"reason": _("Say why you need this case (at least %(count)d characters).")
-                               % {"count": REASON_MIN_LENGTH}})
-    return reason
+    return reason_checked(reason, minimum=REASON_MIN_LENGTH,
+                          too_short=_("Say why you need this case (at least %(count)d characters)."))
 
 
 def break_glass_reauth(*, user: User, password: str = "", otp: str = "", request) -> None:

@@ -3,7 +3,7 @@ request erases that member through the same anonymisation as a case, or is refus
 
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_actor_set, audit_record
+from avr.reasons import reason_checked
 from cases.choices import OPEN_STATUSES, ConsentScope, Relationship
 from cases.models import Case, Consent, Member
 from cases.permissions import case_access
@@ -96,16 +97,8 @@ class ErasureOutcome:
 
 def erasure_reason_checked(reason) -> str:
     """The person's reason, stripped, if it says enough; otherwise a ValidationError on `reason`."""
-    reason = reason.strip() if isinstance(reason, str) else ""
-    if "\x00" in reason:
-        raise ValidationError({"reason": _("The reason contains characters that are not allowed.")})
-    if len(reason) < ERASURE_REASON_MIN_LENGTH:
-        raise ValidationError({"reason": _("Say why the person asks for erasure (at least %(count)d characters).")
-                               % {"count": ERASURE_REASON_MIN_LENGTH}})
-    if len(reason) > ERASURE_REASON_MAX_LENGTH:
-        raise ValidationError({"reason": _("Keep the reason to %(count)d characters at most.")
-                               % {"count": ERASURE_REASON_MAX_LENGTH}})
-    return reason
+    return reason_checked(reason, minimum=ERASURE_REASON_MIN_LENGTH, maximum=ERASURE_REASON_MAX_LENGTH,
+                          too_short=_("Say why the person asks for erasure (at least %(count)d characters)."))
 
 
 def erasure_refusal(member: Member, case: Case) -> str:
