@@ -28,10 +28,15 @@ class AuditAction(models.TextChoices):
     MFA_DISABLED = "mfa_disabled", _("Two-factor sign-in turned off")
     MFA_RESET_ASKED = "mfa_reset_asked", _("Two-factor reset requested")
     MFA_RESET = "mfa_reset", _("Two-factor reset approved")
+    DETACH = "detached", _("Old audit months detached to archive tables")
 
 
 class AuditEvent(models.Model):
-    """One line of the append-only audit log; the database refuses UPDATE and DELETE on this table."""
+    """One line of the append-only audit log; the database refuses UPDATE and DELETE on this table.
+
+    The table is partitioned by month of `at` (audit/partitions.py); its primary key in the database is (id, at),
+    `id` alone here: ids come from one sequence, so they stay unique (audit migration 0011 says why).
+    """
 
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     # PROTECT: staff who appear in the log are deactivated, never deleted, so the log keeps its meaning.

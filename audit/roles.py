@@ -26,11 +26,28 @@ def app_role_grant(connection, role: str | None = None) -> None:
         if role == owner:
             raise ImproperlyConfigured(f"DATABASE_APP_ROLE {role!r} is the role running the migrations; the app role "
                                        "must be another role, one that owns no table")
-        for statement in grant_statements(connection.ops.quote_name, role, database, schema):
+        for statement in grant_statements(connection.ops.quote_name, role, database, schema,
+                                          partitions=audit_partition_tables(cursor),
+                                          functions=audit_functions(cursor)):
             cursor.execute(statement)
 
 
-def grant_statements(quote, role: str, database: str, schema: str) -> list[str]:
+def audit_partition_tables(cursor) -> list[str]:
+    """The log's partitions and detached archives (audit/partitions.py): reached through audit_auditevent only."""
+    cursor.execute("SELECT c.relname FROM pg_class AS c LEFT JOIN pg_inherits AS i ON i.inhrelid = c.oid "
+                   "AND i.inhparent = to_regclass('audit_auditevent') WHERE c.relkind = 'r' "
+                   "AND c.relnamespace = current_schema()::regnamespace "
+                   "AND (i.inhrelid IS NOT NULL OR c.relname LIKE %s) ORDER BY 1", [r"audit\_archive\_%"])
+    return [name for (name,) in cursor.fetchall()]
+
+
+def audit_functions(cursor) -> list[str]:
+    """The functions the app role may call though it owns nothing: making next month's audit partition."""
+    cursor.execute("SELECT to_regprocedure('avr_audit_partition_ensure(date)') IS NOT NULL")
+    return ["avr_audit_partition_ensure(date)"] if cursor.fetchone()[0] else []
+
+
+def grant_statements(quote, role: str, database: str, schema: str, partitions=(), functions=()) -> list[str]:
     role, database, schema = quote(role), quote(database), quote(schema)
     statements = [
         f"GRANT CONNECT ON DATABASE {database} TO {role}",
@@ -44,4 +61,7 @@ def grant_statements(quote, role: str, database: str, schema: str) -> list[str]:
     for table in APPEND_ONLY_TABLES:
         statements += [f"REVOKE ALL ON {schema}.{quote(table)} FROM {role}",
                        f"GRANT SELECT, INSERT ON {schema}.{quote(table)} TO {role}"]
+    # "ON ALL TABLES" above reached the partitions too: UPDATE and DELETE there would meet only the triggers.
+    statements += [f"REVOKE ALL ON {schema}.{quote(table)} FROM {role}" for table in partitions]
+    statements += [f"GRANT EXECUTE ON FUNCTION {schema}.{function} TO {role}" for function in functions]
     return statements

@@ -187,6 +187,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # Registration and "add a member" refuse a bigger household (a registration of thousands would tie up a worker).
 AVR_HOUSEHOLD_MAX_MEMBERS = env_int("AVR_HOUSEHOLD_MAX_MEMBERS", 30)
 AVR_BREAK_GLASS_HOURS = env_int("AVR_BREAK_GLASS_HOURS", 2)
+# The audit log's monthly partitions (audit/partitions.py): how many months ahead beat makes them, and how many months
+# a month is kept before its partition may be detached to an archive table (never before it is fully past them).
+AUDIT_PARTITIONS_AHEAD = env_int("AUDIT_PARTITIONS_AHEAD", 3)
+AUDIT_RETENTION_MONTHS = env_int("AUDIT_RETENTION_MONTHS", 84)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -289,6 +293,9 @@ CELERY_BEAT_SCHEDULE = {
     # Closed cases past their programme's retention period into the review queue (and automatic runs), nightly.
     "retention-queue-fill": {"task": "retention.tasks.retention_queue_fill_task",
                              "schedule": crontab(hour=env_int("RETENTION_SWEEP_HOUR", 2), minute=10)},
+    # Next months' audit partitions, made long before an insert needs them (a missing one lands in DEFAULT).
+    "audit-partitions-ensure": {"task": "audit.tasks.audit_partitions_ensure_task",
+                                "schedule": crontab(hour=1, minute=50), "options": {"expires": 12 * 3600}},
 }
 # Crontab entries (the digest hour) are read in the site's time zone, not UTC.
 CELERY_TIMEZONE = TIME_ZONE

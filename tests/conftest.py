@@ -9,6 +9,11 @@ from avr.celery import app as celery_app
 from tests.factories import OfficeFactory, ProgrammeFactory, staff
 
 TRUNCATE_REFUSED = ("audit_auditevent", "audit_casekey")  # audit migration 0005
+# Each monthly partition of the log has its own TRUNCATE guard (audit/partitions.py), fired by a TRUNCATE of the parent.
+PARTITION_GUARDS = """DO $$ DECLARE part regclass; BEGIN
+    FOR part IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = to_regclass('audit_auditevent') LOOP
+        EXECUTE format('ALTER TABLE %s {} TRIGGER avr_audit_no_truncate', part);
+    END LOOP; END $$;"""
 _sql_flush = DatabaseOperations.sql_flush
 
 
@@ -21,7 +26,9 @@ def sql_flush_lifting_the_audit_guard(self, style, tables, **options):
     flush = _sql_flush(self, style, tables, **options)
     if not flush or not guarded:
         return flush
-    return ([f"ALTER TABLE {table} DISABLE TRIGGER avr_audit_no_truncate;" for table in guarded] + flush
+    partitions = "audit_auditevent" in guarded
+    return ([f"ALTER TABLE {table} DISABLE TRIGGER avr_audit_no_truncate;" for table in guarded]
+            + [PARTITION_GUARDS.format("DISABLE")] * partitions + flush + [PARTITION_GUARDS.format("ENABLE")] * partitions
             + [f"ALTER TABLE {table} ENABLE TRIGGER avr_audit_no_truncate;" for table in guarded])
 
 
