@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import translation
 
 from audit.models import AuditAction, AuditEvent
 from audit.partitions import (
@@ -55,6 +56,12 @@ def rows_in(table: str) -> int:
 
 def start_of(month: date) -> datetime:
     return datetime(month.year, month.month, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
