@@ -92,6 +92,10 @@ class User(AbstractUser):
         _("protection-cleared"), default=False, db_default=False,
         help_text=_("May read protection narratives (fear of return) of the cases the user's roles show."),
     )
+    # Bumped by a database trigger whenever one of the user's assignments, or an office or programme they are
+    # assigned to, changes (every door: admin, services, bulk updates, SQL). It keys the per-process cache of the
+    # assignments (cases.permissions), so a change is seen on the very next request on every web node.
+    version = models.PositiveIntegerField(_("access version"), default=0, db_default=0, editable=False)
     is_medical_cleared = models.BooleanField(
         _("medical-cleared"), default=False, db_default=False,
         help_text=_("May read medical detail (fitness to travel) of the cases the user's roles show."),

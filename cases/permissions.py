@@ -80,15 +80,35 @@ def user_clearances(user) -> frozenset:
                                                 ("medical", getattr(user, "is_medical_cleared", False))) if cleared)
 
 
+ASSIGNMENTS_CACHED = 2000  # users whose assignments one process keeps; beyond it the cache starts again
+_assignments_by_version: dict[tuple[int, int], tuple[Assignment, ...]] = {}
+
+
 def user_assignments(user) -> list[Assignment]:
-    """The user's assignments, loaded once per request object."""
+    """The user's assignments: loaded once per access version of the user, kept by the process.
+
+    The key is the user row's `version`, which the database bumps on any change to the assignments (and to their
+    offices and programmes); the row is read on every request anyway, so a stale entry can never be used.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_avr_assignments", None)
     if cached is None:
-        cached = list(Assignment.objects.filter(user=user).select_related("office", "programme"))
+        key = (user.pk, getattr(user, "version", None))
+        cached = _assignments_by_version.get(key) if key[1] is not None else None
+        if cached is None:
+            cached = tuple(Assignment.objects.filter(user=user).select_related("office", "programme"))
+            if key[1] is not None:
+                if len(_assignments_by_version) >= ASSIGNMENTS_CACHED:
+                    _assignments_by_version.clear()
+                _assignments_by_version[key] = cached
         user._avr_assignments = cached
-    return cached
+    return list(cached)
+
+
+def assignments_cache_clear(**_signal) -> None:
+    """Forget every kept assignment list; the version key makes this belt and braces within one process."""
+    _assignments_by_version.clear()
 
 
 def user_roles(user) -> set[str]:
