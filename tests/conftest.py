@@ -42,6 +42,14 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def assignments_forgotten():
+    """Each test starts with no assignments kept by the process (ids can come back after a flush)."""
+    from cases.permissions import assignments_cache_clear
+
+    assignments_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def sign_in_counters_reset():
     """The sign-in throttle and concurrency counters live in the shared Redis cache: every test starts from zero.
 

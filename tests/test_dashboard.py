@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.dashboard import dashboard_for_user, week_start
 from avr.dates import local_midnight
 from cases.models import Case
+from cases.permissions import assignments_cache_clear
 from cases.registration import ConsentInput, MemberInput, RegistrationInput, case_register
 from cases.services import case_transition
 from reception.models import FollowUp, Institution, Referral
@@ -305,6 +306,7 @@ def test_the_dashboard_costs_a_handful_of_queries_whatever_the_number_of_cases(
         request, persona, dataset, caseworker, caravan, tij):
     user = request.getfixturevalue(persona)
     user = type(user).objects.get(pk=user.pk)  # as on a new request: the assignments are not loaded yet
+    assignments_cache_clear()  # and in a fresh process, which has not kept them either
 
     with CaptureQueriesContext(connection) as before:
         dashboard_for_user(user=user)
@@ -312,6 +314,7 @@ def test_the_dashboard_costs_a_handful_of_queries_whatever_the_number_of_cases(
         approved(family(actor=caseworker, programme=caravan, office=tij), caseworker,
                  request.getfixturevalue("supervisor"))
     user = type(user).objects.get(pk=user.pk)  # a new request: assignments are loaded again
+    assignments_cache_clear()
     with CaptureQueriesContext(connection) as after:
         dashboard_for_user(user=user)
 
