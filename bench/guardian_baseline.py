@@ -49,11 +49,11 @@ def twin_grants_build(username: str) -> dict:
         # Server-side bulk insert (one statement per table): the same rows a COPY would load, without a round trip.
         cursor.execute(
             "INSERT INTO cases_caseuserobjectpermission (user_id, permission_id, content_object_id) "
-            f"SELECT %s, %s, v.id FROM ({visible_sql}) v", [twin.pk, permission.pk, *params])
+            f"SELECT DISTINCT %s, %s, v.id FROM ({visible_sql}) v", [twin.pk, permission.pk, *params])
         direct = cursor.rowcount
         cursor.execute(
             "INSERT INTO guardian_userobjectpermission (user_id, permission_id, content_type_id, object_pk) "
-            f"SELECT %s, %s, %s, v.id::text FROM ({visible_sql}) v",
+            f"SELECT DISTINCT %s, %s, %s, v.id::text FROM ({visible_sql}) v",
             [twin.pk, permission.pk, content_type.pk, *params])
         generic = cursor.rowcount
         cursor.execute("ANALYZE cases_caseuserobjectpermission")

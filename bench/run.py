@@ -2,8 +2,10 @@
 
 Environment: DATABASE_URL (its database name is replaced by avr_bench), REDIS_URL, BENCH_CASES (default 700,000
 cases, ~1M people), BENCH_N (timed repetitions, default 200), BENCH_WARMUP (default 20), BENCH_BASELINE_N
-(repetitions of the slow guardian baseline, default BENCH_N).
-Writes var/bench-results.json.
+(repetitions of the slow guardian baseline, default BENCH_N), BENCH_SCALES (e.g. "100000,1000000": generate up to
+each in turn and print a growth table), BENCH_DB (default avr_bench), BENCH_MIXED=0 to skip the mixed load
+(bench/mixed.py has its own BENCH_MIXED_* settings).
+Ends with one table of every figure issue #14 names, its target and met/MISSED. Writes var/bench-results.json.
 """
 
 import json
