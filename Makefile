@@ -13,7 +13,7 @@ help:
 	@echo "make smoke  - run the smoke subset"
 	@echo "make messages - refresh the translation catalogues (needs gettext)"
 	@echo "make mutants - mutation testing of the rule and permission modules (long; MUTANTS=cases/transitions.py for one)"
-	@echo "make bench  - benchmarks on a separate avr_bench database (BENCH_CASES=50000 for a quick run)"
+	@echo "make bench  - benchmarks on a separate avr_bench database, one table of every target (BENCH_SCALES=100000,1000000 for a curve)"
 
 $(PY):
 	@PY312=$$(scripts/find-python) || exit 1; \

@@ -30,7 +30,7 @@ def load_stats(samples: list, seconds: float) -> dict:
     errors = sum(1 for _, ok in samples if not ok)
     if not latencies:
         return {"sent": 0, "achieved_rps": 0.0, "p50_ms": None, "p95_ms": None, "errors": 0}
-    p95 = latencies[min(len(latencies) - 1, int(round(0.95 * len(latencies))) - 1)]
+    p95 = latencies[min(len(latencies) - 1, round(0.95 * len(latencies)) - 1)]
     return {"sent": len(samples), "achieved_rps": round((len(samples) - errors) / seconds, 1),
             "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(p95, 1), "errors": errors}
 

@@ -37,7 +37,6 @@ def test_the_twin_is_granted_exactly_the_cases_its_user_may_see_in_both_tables(d
     assert direct == generic == visible_ids(username)
     assert grants["direct_fk_grants"] == grants["generic_grants"] == len(visible_ids(username)) > 0
     assert twin_grants_build(username)["direct_fk_grants"] == len(direct)  # rebuilt, not doubled
-    assert not cases_visible_to(twin).exists()  # the twin sees nothing by the project's own rules
 
 
 @pytest.mark.parametrize("url", ["/bench/guardian/cases/", "/bench/guardian-generic/cases/"])
