@@ -60,7 +60,10 @@ def persons_of(member_ids) -> dict[int, set[int]]:
     found = {member_id: {member_id} for member_id in member_ids}
     if not found:
         return found
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner cannot size a recursive walk, so it guesses thousands of rows and JIT-compiles the plan: ~400 ms
+        # of compilation for a walk that takes 2 ms (the approval queue's 100 cases at 200k).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(PERSON_SQL, [list(found)])
         for origin, member_id in cursor.fetchall():
             found[origin].add(member_id)
