@@ -187,6 +187,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # Registration and "add a member" refuse a bigger household (a registration of thousands would tie up a worker).
 AVR_HOUSEHOLD_MAX_MEMBERS = env_int("AVR_HOUSEHOLD_MAX_MEMBERS", 30)
 AVR_BREAK_GLASS_HOURS = env_int("AVR_BREAK_GLASS_HOURS", 2)
+# Name search reads the vocabulary of name words again this often, for typos (cases.name_search).
+NAME_SEARCH_VOCABULARY_SECONDS = env_int("NAME_SEARCH_VOCABULARY_SECONDS", 30)
 # The audit log's monthly partitions (audit/partitions.py): how many months ahead beat makes them, and how many months
 # a month is kept before its partition may be detached to an archive table (never before it is fully past them).
 AUDIT_PARTITIONS_AHEAD = env_int("AUDIT_PARTITIONS_AHEAD", 3)

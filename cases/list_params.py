@@ -2,6 +2,7 @@
 
 import base64
 from datetime import date
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -71,15 +72,29 @@ def vulnerability_filter_read(params, user, filters: dict, errors: dict) -> None
         errors["vulnerability"] = [_("“%(value)s” is not a kind of vulnerability.") % {"value": value}]
 
 
-def keyset_from(params) -> int | None:
-    """The opaque cursor of the next page (the last id shown, base64); a bad one starts from the top."""
+class RankedKeyset(NamedTuple):
+    """Where a name search's page ended: the tier (whole words, beginnings, typos) and the last id shown in it."""
+
+    tier: int
+    before_id: int | None
+
+
+def keyset_from(params) -> "int | RankedKeyset | None":
+    """The opaque cursor of the next page (the last id shown, or tier.id for a name search; base64); a bad one
+    starts from the top."""
     cursor = params.get("cursor", "")
     try:
         value = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
-        return int(value) if value.isdigit() else None
-    except (ValueError, UnicodeDecodeError):
+        if value.isdigit():
+            return int(value)
+        tier, _, before_id = value.partition(".")
+        if len(tier) == 1 and tier.isdigit() and before_id.isdigit():
+            return RankedKeyset(int(tier), int(before_id))
+        return None
+    except (ValueError, UnicodeDecodeError):  # int() refuses over 4,300 digits
         return None
 
 
-def keyset_token(before_id: int) -> str:
-    return base64.urlsafe_b64encode(str(before_id).encode()).decode().rstrip("=")
+def keyset_token(before: "int | RankedKeyset") -> str:
+    value = f"{before.tier}.{before.before_id}" if isinstance(before, RankedKeyset) else str(before)
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")

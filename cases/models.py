@@ -195,6 +195,20 @@ class Member(models.Model):
         return f"{self.given_names} {self.family_names}"
 
 
+class NameWord(models.Model):
+    """One word of somebody's name, once: the vocabulary a name search widens its words against (prefix, typo).
+
+    Kept by triggers on cases_member in the writer's transaction (cases/migrations/0017_name_words.py); a word no
+    member has any more (an erased or anonymised person's) leaves it. It says no more than that some member has it.
+    """
+
+    # "C" collation: `word >= 'hern' AND word < 'hern{'` is a range of this index, whatever the database's locale.
+    word = models.CharField(max_length=60, primary_key=True, db_collation="C")
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class CaseUserObjectPermission(UserObjectPermissionBase):
     """A case shared with one user outside its scope (direct FK: no generic-table scans)."""
 

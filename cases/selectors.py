@@ -4,10 +4,8 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     Count,
     Exists,
@@ -37,6 +35,8 @@ from cases.dedup import (
     person_keys,
 )
 from cases.models import ANY_VULNERABILITY, Case, CaseEvent, DuplicateDecision, Member
+from cases.list_params import RankedKeyset
+from cases.name_search import name_search
 from cases.permissions import (
     CaseAccess,
     case_access,
@@ -58,23 +58,43 @@ SUMMARY_VALUES = ("id", "reference", "status", "destination_country", "intake_da
                   "principal_name", "member_count", "has_protection_flag", "vulnerability_kinds")
 
 
-def case_list_page(*, user, filters: dict | None = None, before_id: int | None = None, size: int = 25,
-                   rows_only: bool = False, branches: list | None = None, filtered: QuerySet | None = None):
+def case_list_page(*, user, filters: dict | None = None, before_id: "int | RankedKeyset | None" = None,
+                   size: int = 25, rows_only: bool = False, branches: list | None = None,
+                   filtered: QuerySet | None = None):
     """One page of the cases the user may see (newest or oldest first) and the keyset of the next page, if any.
 
     `rows_only` returns light rows with the summary's attributes instead of models (the API list needs no more).
     A caller that also counts the total passes the user's `marked_branches` and the `case_filtered` cases, so the
-    share lookup and a name search run once.
+    share lookup and a name search run once. A name search's page goes tier by tier (whole words first), newest
+    first within a tier, and its keyset is a `RankedKeyset`.
     """
     if filtered is None:
         filtered = case_filtered(Case.objects.all(), filters or {})
-    queryset = case_summaries(filtered)
-    page = case_page(user, queryset, before_id=before_id, size=size + 1,
+    tiers = getattr(filtered, "search_tiers", None)
+    if tiers is None:
+        before = before_id.before_id if isinstance(before_id, RankedKeyset) else before_id
+        page, has_more = _tier_page(user, filtered, filters, before, size, rows_only, branches)
+        return page, (page[-1].pk if has_more else None)
+    start = before_id if isinstance(before_id, RankedKeyset) else RankedKeyset(0, before_id)
+    page: list = []
+    for tier in range(start.tier, len(tiers)):
+        before = start.before_id if tier == start.tier else None
+        rows, has_more = _tier_page(user, tiers[tier], filters, before, size - len(page), rows_only, branches)
+        page += [(tier, row) for row in rows]
+        if has_more:
+            break
+    else:
+        has_more = False
+    next_keyset = RankedKeyset(page[-1][0], page[-1][1].pk) if has_more and page else None
+    return [row for _, row in page], next_keyset
+
+
+def _tier_page(user, queryset: QuerySet, filters, before_id, size: int, rows_only: bool, branches) -> tuple:
+    """Up to `size` rows and whether more follow."""
+    rows = case_page(user, case_summaries(queryset), before_id=before_id, size=size + 1,
                      oldest_first=(filters or {}).get("sort") == "oldest",
                      values=SUMMARY_VALUES if rows_only else (), branches=branches)
-    has_more = len(page) > size
-    page = page[:size]
-    return page, (page[-1].pk if has_more else None)
+    return rows[:size], len(rows) > size
 
 
 def case_summaries(queryset: QuerySet) -> QuerySet:
@@ -125,16 +145,9 @@ NAME_SEARCH_LISTED = 2000  # people found by a name search, beyond which the sea
 REFERENCE_LIKE = re.compile(r"^[A-Za-z]{2,6}(-[A-Za-z]{2,3})?-\d{4}-\d+$")
 
 
-class EqualsAny(Func):
-    """`expression = ANY(array)`: a long list as one parameter, where `__in` gives every value a placeholder."""
-
-    template = "%(expressions)s)"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
-
-
 def case_searched(queryset: QuerySet, text: str) -> QuerySet:
-    """Search by reference, document number, or name (accent- and case-insensitive, any order)."""
+    """Search by reference, document number, or name (accent- and case-insensitive, any order, by beginnings and
+    with a typo); a name search's cases carry `search_tiers`, the same cases tier by tier, best first."""
     text = text.strip()
     if REFERENCE_LIKE.match(text):
         return queryset.filter(reference__iexact=text)
@@ -144,12 +157,11 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     tokens = name_tokens(text)
     if not tokens:
         return queryset.none()
-    named = Member.objects.filter(name_tokens__contains=tokens)
-    case_ids = list(named.order_by().values_list("case_id", flat=True)[:NAME_SEARCH_LISTED + 1])
-    if len(case_ids) <= NAME_SEARCH_LISTED:
-        # The GIN scan is the dear part: once here, not again in every visibility branch and in the total.
-        return queryset.filter(EqualsAny(F("id"), Value(case_ids, output_field=ArrayField(BigIntegerField()))))
-    return queryset.filter(Exists(members.filter(name_tokens__contains=tokens)))
+    # The GIN scans are the dear part: once here, not again in every visibility branch, tier and the total.
+    search = name_search(tokens, listed=NAME_SEARCH_LISTED)
+    found = queryset.filter(*search.found)
+    found.search_tiers = [queryset.filter(*tier) for tier in search.tiers]
+    return found
 
 
 def case_list_total(*, user, filters: dict, cap: int = 1000, branches: list | None = None,
