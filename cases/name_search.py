@@ -1,4 +1,4 @@
-"""Name search as people search: whole words, the words a typed beginning starts, and one-letter typos.
+"""Name search as people search: whole words, the words a typed beginning starts, and words a typo or two away.
 
 No pg_trgm (the embedded server has no contrib): each typed word is widened against the vocabulary of name words
 (cases.NameWord, kept by triggers) to the words it begins (an index range) and the words one or two edits away
@@ -27,7 +27,7 @@ SEARCH_WORDS = 6  # words of a query beyond these add nothing a caseworker types
 PREFIX_FROM = 2  # letters before a word is also read as the beginning of longer words
 PREFIX_WORDS = 30  # words a beginning widens to, shortest first
 TYPO_FROM = 4  # letters before a word is also read as a typo (three-letter words are one letter from too many)
-TWO_TYPOS_FROM = 9  # letters before a word is also read with two typos ("hernandes" is two from "fernandez")
+TWO_TYPOS_FROM = 9  # letters before a word is also read with two typos (shorter words are two from too many)
 TYPO_WORDS = 20  # nearest words a typo widens to
 PREFIX_SQL = """
 SELECT t.token, w.word FROM unnest(%s::text[]) AS t(token)
@@ -55,10 +55,12 @@ def ids_in(case_ids) -> EqualsAny:
 
 @dataclass(frozen=True)
 class NameSearch:
-    """The cases a name search finds, as filter arguments: all of them, and tier by tier (whole words first)."""
+    """The cases a name search finds, as filter arguments: all of them, and tier by tier (whole words first);
+    `ranks`, each case's tier, when they were few enough to collect."""
 
     found: list
-    tiers: list[list]
+    tiers: list[tuple[int, list]]
+    ranks: dict[int, int] | None = None
 
 
 def name_search(tokens: list[str], *, listed: int) -> NameSearch:
@@ -73,12 +75,12 @@ def name_search(tokens: list[str], *, listed: int) -> NameSearch:
         best: dict[int, int] = {}
         for case_id, tier in rows:
             best[case_id] = min(tier, best.get(case_id, tier))
-        tiers = [[ids_in(ids)] for tier in TIERS if (ids := [c for c, t in best.items() if t == tier])]
-        return NameSearch(found=[ids_in(best)], tiers=tiers)
+        tiers = [(tier, [ids_in(ids)]) for tier in TIERS if (ids := [c for c, t in best.items() if t == tier])]
+        return NameSearch(found=[ids_in(best)], tiers=tiers, ranks=best)
     return NameSearch(found=[members_exist(matches, LAST)], tiers=common_name_tiers(matches, listed))
 
 
-def common_name_tiers(matches: list["WordMatches"], listed: int) -> list[list]:
+def common_name_tiers(matches: list["WordMatches"], listed: int) -> list[tuple[int, list]]:
     """Each tier's filter when more than `listed` people match: the cases of this tier and of no better one."""
     tiers, before = [], set()  # before: the cases of the better tiers, or None once they are a subquery
     for tier in TIERS:
@@ -90,14 +92,14 @@ def common_name_tiers(matches: list["WordMatches"], listed: int) -> list[list]:
         if rows is not None and before is not None:
             ids = {case_id for case_id, _ in rows} - before
             if ids:
-                tiers.append([ids_in(ids)])
+                tiers.append((tier, [ids_in(ids)]))
             before |= ids
             continue
         if before is None:
             better = [~members_exist(matches, tier - 1)]
         else:
             better = [~ids_in(before)] if before else []
-        tiers.append([members_exist(matches, tier), *better])
+        tiers.append((tier, [members_exist(matches, tier), *better]))
         before = None
     return tiers
 
@@ -176,31 +178,42 @@ def words_near(token: str) -> list[tuple[str, int]]:
     distance = typo_distance(token)
     if not distance:
         return []
-    by_length = vocabulary_by_length()
-    choices = [word for n in range(len(token) - distance, len(token) + distance + 1) for word in by_length.get(n, ())]
-    found = process.extract(token, choices, scorer=OSA.distance, score_cutoff=distance, limit=TYPO_WORDS)
-    return sorted(((word, int(edits)) for word, edits, _ in found), key=lambda hit: (hit[1], hit[0]))
+    found = process.extract(token, typo_candidates(token, distance), scorer=OSA.distance, score_cutoff=distance,
+                            limit=TYPO_WORDS * 2)  # a word may be a candidate twice
+    return sorted({(word, int(edits)) for word, edits, _ in found}, key=lambda hit: (hit[1], hit[0]))[:TYPO_WORDS]
 
 
-_vocabulary: tuple[float, dict[int, list[str]]] = (0.0, {})
+def typo_candidates(token: str, distance: int) -> list[str]:
+    """The words of a near length that keep the token's first or second letter, or (one typo) have either one
+    place over: a letter changed, dropped, added or swapped leaves one of these wherever it is."""
+    buckets = vocabulary_buckets()
+    first, second = token[0], token[1]
+    keys = [(first, 0), (second, 1)] + ([(second, 0), (first, 1)] if distance == 1 else [])
+    return [word for n in range(len(token) - distance, len(token) + distance + 1)
+            for letter, at in keys for word in buckets.get((n, at, letter), ())]
+
+
+_vocabulary: tuple[float, dict[tuple[int, int, str], list[str]]] = (0.0, {})
 _vocabulary_lock = threading.Lock()
 
 
-def vocabulary_by_length() -> dict[int, list[str]]:
-    """Every name word by length, read again after NAME_SEARCH_VOCABULARY_SECONDS (typos only: exact and
-    beginnings are read from the table on every search, so a word registered a second ago is found by them)."""
+def vocabulary_buckets() -> dict[tuple[int, int, str], list[str]]:
+    """Every name word by (length, 0, first letter) and (length, 1, second letter), read again after
+    NAME_SEARCH_VOCABULARY_SECONDS (typos only: whole words and beginnings are read from the table on every
+    search, so a word registered a second ago is found by them)."""
     global _vocabulary
-    loaded_at, words = _vocabulary
+    loaded_at, buckets = _vocabulary
     if time.monotonic() - loaded_at < settings.NAME_SEARCH_VOCABULARY_SECONDS:
-        return words
+        return buckets
     with _vocabulary_lock:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT word FROM cases_nameword")
-            by_length: dict[int, list[str]] = {}
+            cursor.execute("SELECT word FROM cases_nameword WHERE length(word) > 1")
+            buckets = {}
             for (word,) in cursor.fetchall():
-                by_length.setdefault(len(word), []).append(word)
-        _vocabulary = (time.monotonic(), by_length)
-        return by_length
+                buckets.setdefault((len(word), 0, word[0]), []).append(word)
+                buckets.setdefault((len(word), 1, word[1]), []).append(word)
+        _vocabulary = (time.monotonic(), buckets)
+        return buckets
 
 
 def vocabulary_forget() -> None:

@@ -76,10 +76,14 @@ def case_list_page(*, user, filters: dict | None = None, before_id: "int | Ranke
         page, has_more = _tier_page(user, filtered, filters, before, size, rows_only, branches)
         return page, (page[-1].pk if has_more else None)
     start = before_id if isinstance(before_id, RankedKeyset) else RankedKeyset(0, before_id)
+    if filtered.search_ranks is not None and len(filtered.search_ranks) <= RANKED_AT_ONCE:
+        return _ranked_page(user, filtered, filters, start, size, rows_only, branches)
     page: list = []
-    for tier in range(start.tier, len(tiers)):
+    for tier, queryset in tiers:
+        if tier < start.tier:
+            continue
         before = start.before_id if tier == start.tier else None
-        rows, has_more = _tier_page(user, tiers[tier], filters, before, size - len(page), rows_only, branches)
+        rows, has_more = _tier_page(user, queryset, filters, before, size - len(page), rows_only, branches)
         page += [(tier, row) for row in rows]
         if has_more:
             break
@@ -87,6 +91,22 @@ def case_list_page(*, user, filters: dict | None = None, before_id: "int | Ranke
         has_more = False
     next_keyset = RankedKeyset(page[-1][0], page[-1][1].pk) if has_more and page else None
     return [row for _, row in page], next_keyset
+
+
+def _ranked_page(user, filtered: QuerySet, filters, start: RankedKeyset, size: int, rows_only: bool, branches):
+    """A name search's page when its cases are few: every visible one read at once, ordered here by tier."""
+    ranks, oldest = filtered.search_ranks, (filters or {}).get("sort") == "oldest"
+    rows = case_page(user, case_summaries(filtered), before_id=None, size=len(ranks), oldest_first=oldest,
+                     values=SUMMARY_VALUES if rows_only else (), branches=branches)
+
+    def position(tier: int, case_id: int) -> tuple[int, int]:
+        return tier, case_id if oldest else -case_id
+
+    ordered = sorted(rows, key=lambda row: position(ranks[row.pk], row.pk))
+    if start.before_id is not None:
+        ordered = [row for row in ordered if position(ranks[row.pk], row.pk) > position(*start)]
+    page = ordered[:size]
+    return page, (RankedKeyset(ranks[page[-1].pk], page[-1].pk) if len(ordered) > size else None)
 
 
 def _tier_page(user, queryset: QuerySet, filters, before_id, size: int, rows_only: bool, branches) -> tuple:
@@ -142,6 +162,7 @@ def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
 
 
 NAME_SEARCH_LISTED = 2000  # people found by a name search, beyond which the search stays a subquery
+RANKED_AT_ONCE = 60  # cases found by a name search that are read in one query per branch and ranked in Python
 REFERENCE_LIKE = re.compile(r"^[A-Za-z]{2,6}(-[A-Za-z]{2,3})?-\d{4}-\d+$")
 
 
@@ -160,7 +181,8 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     # The GIN scans are the dear part: once here, not again in every visibility branch, tier and the total.
     search = name_search(tokens, listed=NAME_SEARCH_LISTED)
     found = queryset.filter(*search.found)
-    found.search_tiers = [queryset.filter(*tier) for tier in search.tiers]
+    found.search_tiers = [(tier, queryset.filter(*tier_filters)) for tier, tier_filters in search.tiers]
+    found.search_ranks = search.ranks
     return found
 
 

@@ -99,7 +99,11 @@ def test_a_name_needs_every_word_typed(caseworker, people):
     assert found(caseworker, "hern cruz") == ref(people, "hernan")
 
 
-def test_a_search_pages_through_the_tiers_with_every_case_once(caseworker, caravan, tij):
+@pytest.mark.parametrize("at_once", [60, 0], ids=["ranked in one read", "read tier by tier"])
+def test_a_search_pages_through_the_tiers_with_every_case_once(caseworker, caravan, tij, monkeypatch, at_once):
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "RANKED_AT_ONCE", at_once)
     typos = [household(actor=caseworker, programme=caravan, office=tij, people=[person(f"Ana {n}", "Pinedo Cruz")])
              for n in "de"]
     exact = [household(actor=caseworker, programme=caravan, office=tij, people=[person(f"Ana {n}", "Pineda Cruz")])
@@ -121,10 +125,12 @@ def test_a_caseworker_never_finds_a_case_outside_their_scope_even_by_exact_name(
     assert api_as(caseworker).get(f"/api/v1/cases/{people['elsewhere'].pk}/").status_code == 404
 
 
-@pytest.mark.parametrize("listed_at_most", [2000, 1, 0])
+@pytest.mark.parametrize("listed_at_most, at_once", [(2000, 60), (2000, 0), (1, 60), (0, 60)])
 def test_a_common_name_is_searched_and_ranked_the_same_way(caseworker, outsider, caravan, tij, people, monkeypatch,
-                                                           listed_at_most):
+                                                           listed_at_most, at_once):
     from cases import selectors
+
+    monkeypatch.setattr(selectors, "RANKED_AT_ONCE", at_once)
 
     typo = household(actor=caseworker, programme=caravan, office=tij, people=[person("Wendy", "Hernandes Paz")])
     monkeypatch.setattr(selectors, "NAME_SEARCH_LISTED", listed_at_most)  # past it: tiers become subqueries
