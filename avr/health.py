@@ -7,12 +7,14 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from avr import redis_url
+
 HEARTBEAT_KEY = "avr:worker:heartbeat"
 QUEUE_NAME = "celery"
 
 
 def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL.replace("redis+socket://", "unix://"), socket_timeout=2)
+    return redis_url.redis_client(settings.REDIS_URL, settings.REDIS_SENTINEL_MASTER, socket_timeout=2)
 
 
 def heartbeat_record() -> None:

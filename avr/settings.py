@@ -6,6 +6,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from avr import redis_url
 from avr.env import ImproperEnvironment, database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -235,16 +236,15 @@ SECURE_CSP = {
 }
 
 # Redis and Celery. `make run` / `make test` set REDIS_URL to an embedded Redis socket when it is unset.
+# REDIS_URL may name Redis Sentinels instead (avr/redis_url.py), with the master's name in REDIS_SENTINEL_MASTER.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CELERY_BROKER_URL = REDIS_URL
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER", "")
+CELERY_BROKER_URL = redis_url.broker_url(REDIS_URL, REDIS_SENTINEL_MASTER)
 # Shared by every process (the sign-in throttle and concurrency counters); not locmem, which is per process.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        # Celery's socket URL (embedded Redis of `make run`) is "unix://" to redis-py.
-        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        **redis_url.cache_settings(REDIS_URL, REDIS_SENTINEL_MASTER, socket_connect_timeout=1, socket_timeout=1),
         "KEY_PREFIX": "avr-cache",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     },
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -264,7 +264,8 @@ AVR_BULK_QUEUE = "bulk"
 CELERY_TASK_QUEUES = {CELERY_TASK_DEFAULT_QUEUE: {}, AVR_BULK_QUEUE: {}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks never carry a countdown near this: due dates live in the database and beat sweeps them.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = redis_url.broker_transport_options(
+    REDIS_URL, REDIS_SENTINEL_MASTER, visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600))
 CELERY_WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_SECONDS", 30)
 # The outbox (outbox/services.py): how often beat relays what is due; how long a running task may go without a
 # heartbeat, and a published one without starting, before it is delivered again.
