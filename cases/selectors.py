@@ -66,15 +66,25 @@ def case_list_page(*, user, filters: dict | None = None, before_id: int | None =
     A caller that also counts the total passes the user's `marked_branches` and the `case_filtered` cases, so the
     share lookup and a name search run once.
     """
+    shape = None
     if filtered is None:
         filtered = case_filtered(Case.objects.all(), filters or {})
+        shape = case_list_shape(filters or {})
     queryset = case_summaries(filtered)
     page = case_page(user, queryset, before_id=before_id, size=size + 1,
                      oldest_first=(filters or {}).get("sort") == "oldest",
-                     values=SUMMARY_VALUES if rows_only else (), branches=branches)
+                     values=SUMMARY_VALUES if rows_only else (), branches=branches, shape=shape)
     has_more = len(page) > size
     page = page[:size]
     return page, (page[-1].pk if has_more else None)
+
+
+def case_list_shape(filters: dict) -> tuple | None:
+    """What alone determines the SQL of `case_filtered` for these filters; None for a search, whose SQL carries
+    the ids it found (they change with the data)."""
+    if filters.get("q"):
+        return None
+    return ("case list", tuple(sorted((name, value) for name, value in filters.items() if value not in (None, ""))))
 
 
 def case_summaries(queryset: QuerySet) -> QuerySet:
