@@ -53,11 +53,12 @@ PASSENGER_FIELDS = (
 )
 
 
-def manifest_bookings(movement: Movement) -> list[Booking]:
-    """Who is on board (booked or boarded), by seat, with their ready travel documents: two queries."""
+def manifest_bookings(movement: Movement, db: str = "default") -> list[Booking]:
+    """Who is on board (booked or boarded), by seat, with their ready travel documents: two queries on `db`."""
     ready = TravelDocument.objects.filter(status=TravelDocumentStatus.READY).only(
         "member_id", "type", "number", "recorded_at").order_by("-recorded_at", "-id")
-    return list(movement.bookings.filter(status__in=SEAT_TAKING).select_related("member", "case")
+    # Not `movement.bookings`: that would tie rows read on the replica to a movement read on the primary.
+    return list(Booking.objects.using(db).filter(movement_id=movement.pk, status__in=SEAT_TAKING).select_related("member", "case")
                 .only(*PASSENGER_FIELDS)
                 .prefetch_related(Prefetch("member__travel_documents", queryset=ready, to_attr="ready_documents"))
                 .order_by("seat"))
@@ -75,13 +76,13 @@ ROW_FIELDS = {
 BLANK = {"is_child": False, "unaccompanied_child": False}
 
 
-def manifest_passengers(movement: Movement, viewer=None) -> tuple[list[dict], int]:
+def manifest_passengers(movement: Movement, viewer=None, db: str = "default") -> tuple[list[dict], int]:
     """The rows of the households the viewer may see (everyone, for no viewer) and how many passengers are left out.
 
     Each household is resolved through the case access rule, and each column read through the field policy.
     """
     day = timezone.localtime(movement.departure_at).date()
-    bookings = manifest_bookings(movement)
+    bookings = manifest_bookings(movement, db)
     if viewer is None:
         return [passenger_row(booking, day) for booking in bookings], 0
     cases = list({booking.case_id: booking.case for booking in bookings}.values())
@@ -91,9 +92,9 @@ def manifest_passengers(movement: Movement, viewer=None) -> tuple[list[dict], in
     return rows, len(bookings) - len(rows)
 
 
-def manifest_rows(movement: Movement, viewer=None) -> list[dict]:
+def manifest_rows(movement: Movement, viewer=None, db: str = "default") -> list[dict]:
     """One row per passenger on board, by seat, with only what carriers and authorities need."""
-    return manifest_passengers(movement, viewer)[0]
+    return manifest_passengers(movement, viewer, db)[0]
 
 
 def passenger_row(booking: Booking, day, access=None) -> dict:
@@ -123,9 +124,9 @@ def travel_document_of(member) -> tuple[str, str]:
     return member.document_type, member.document_number
 
 
-def manifest_case_ids(movement: Movement, viewer=None) -> list[int]:
+def manifest_case_ids(movement: Movement, viewer=None, db: str = "default") -> list[int]:
     """The cases on the viewer's manifest, for the audit log of a download."""
-    return sorted({row["case_id"] for row in manifest_rows(movement, viewer)})
+    return sorted({row["case_id"] for row in manifest_rows(movement, viewer, db)})
 
 
 def manifest_filename(movement: Movement, extension: str) -> str:
@@ -243,18 +244,18 @@ def export_value(key: str, row: dict):
     return value
 
 
-def manifest_csv(movement: Movement, viewer=None) -> str:
+def manifest_csv(movement: Movement, viewer=None, db: str = "default") -> str:
     """The manifest as CSV for Excel: UTF-8 with a byte-order mark, header in the active language, ISO dates."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv_writer(out)
     writer.writerow([str(header) for _key, header in EXPORT_COLUMNS])
-    for values in export_values(manifest_rows(movement, viewer)):
+    for values in export_values(manifest_rows(movement, viewer, db)):
         writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values])
     return out.getvalue()
 
 
-def manifest_xlsx(movement: Movement, viewer=None) -> bytes:
+def manifest_xlsx(movement: Movement, viewer=None, db: str = "default") -> bytes:
     """The manifest as one spreadsheet: bold header, widths to fit, real dates."""
     book = Workbook()
     sheet = book.active
@@ -262,7 +263,7 @@ def manifest_xlsx(movement: Movement, viewer=None) -> bytes:
     sheet.append([str(header) for _key, header in EXPORT_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for values in export_values(manifest_rows(movement, viewer)):
+    for values in export_values(manifest_rows(movement, viewer, db)):
         sheet.append(values)
     for index, (key, _header) in enumerate(EXPORT_COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = XLSX_WIDTHS[key]

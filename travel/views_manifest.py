@@ -20,6 +20,7 @@ from accounts.services import user_language
 from audit.models import AuditAction
 from audit.services import audit_record
 from avr.api import ErrorSerializer
+from avr.replica import on_reporting_db
 from screening.views_pdf import JsonErrorsOnly
 from travel import manifest_builds
 from travel.api.serializers import ManifestBuildSerializer
@@ -72,10 +73,15 @@ def manifest_pdf_ask(*, request, movement: Movement):
 def manifest_download(*, request, movement: Movement, kind: str) -> HttpResponse:
     """The rendered manifest as an attachment nobody caches; the download is written to the audit log."""
     make = MANIFEST_FORMATS[kind][0]
-    with translation.override(user_language(request.user)):
-        content = make(movement, viewer=request.user)  # only the households the requester may see
-    audit_record(actor=request.user, action=AuditAction.EXPORT, request=request, obj=movement,
-                 object_ids=manifest_case_ids(movement, viewer=request.user))
+
+    def export(db: str) -> tuple:
+        # The file and the cases its audit line names are read from the same database.
+        with translation.override(user_language(request.user)):
+            content = make(movement, viewer=request.user, db=db)  # only the households the requester may see
+        return content, manifest_case_ids(movement, viewer=request.user, db=db)
+
+    content, case_ids = on_reporting_db(export)  # the replica while it keeps up; the audit line goes to default
+    audit_record(actor=request.user, action=AuditAction.EXPORT, request=request, obj=movement, object_ids=case_ids)
     return attachment(content, movement=movement, kind=kind)
 
 
