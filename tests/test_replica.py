@@ -10,10 +10,12 @@ primary and "replica" its standby; both are stopped and deleted at the end.
 import csv
 import glob
 import io
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import timedelta
@@ -340,3 +342,25 @@ def test_without_a_replica_configured_every_read_stays_on_the_primary(servers, m
     assert guard.reporting_alias() == "default"
     assert guard.replica_health() is None
     assert registered(report(caravan)) == 1
+
+
+SETTINGS_OF = """
+import json, avr.settings as s
+print(json.dumps({alias: {k: s.DATABASES[alias].get(k) for k in ("HOST", "PORT", "NAME", "OPTIONS", "CONN_MAX_AGE",
+                                                                 "CONN_HEALTH_CHECKS", "TEST")}
+                  for alias in s.DATABASES}))
+"""
+
+
+@pytest.mark.django_db(databases=["default"])
+@pytest.mark.parametrize("url", [None, "postgres://reader@replica.internal:5433/avr?sslmode=require"])
+def test_database_replica_url_adds_a_replica_alias_mirrored_onto_default_in_tests(url):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URL"}
+    env |= {"DJANGO_DEBUG": "1", "DATABASE_CONN_MAX_AGE": "45"} | ({"DATABASE_REPLICA_URL": url} if url else {})
+    found = json.loads(run(sys.executable, "-c", SETTINGS_OF, env=env))
+    if url is None:
+        assert list(found) == ["default"]
+        return
+    assert found["replica"] == {"HOST": "replica.internal", "PORT": "5433", "NAME": "avr",
+                                "OPTIONS": {"sslmode": "require", "connect_timeout": "2"}, "CONN_MAX_AGE": 45,
+                                "CONN_HEALTH_CHECKS": True, "TEST": {"MIRROR": "default"}}
