@@ -82,8 +82,8 @@ class Server:
         run_as_server(pg_bin("pg_ctl"), "-D", self.data, "-l", self.log, "-w", "-t", "60", "start")
 
     def stop(self) -> None:
-        subprocess.run([*AS_SERVER_USER, pg_bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"], capture_output=True,
-                       timeout=60)
+        subprocess.run([*AS_SERVER_USER, pg_bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"],
+                       capture_output=True, timeout=60)
 
     def sql(self, statement: str, database: str = "postgres") -> str:
         return run(pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
@@ -93,7 +93,8 @@ class Server:
 def pair_build(root: str, database: str) -> tuple[Server, Server]:
     """A primary holding a copy of the test database, then a streaming replica cloned from it."""
     primary, standby = Server(root, "primary"), Server(root, "replica")
-    run_as_server(pg_bin("initdb"), "-D", primary.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+    run_as_server(pg_bin("initdb"), "-D", primary.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8")
     primary.configure()
     primary.start()
     primary.sql(f'CREATE DATABASE "{database}"')
@@ -101,8 +102,8 @@ def pair_build(root: str, database: str) -> tuple[Server, Server]:
                            "--no-privileges", database], check=True, capture_output=True, timeout=180).stdout
     run(pg_bin("psql"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-d", database, "-q",
         "-v", "ON_ERROR_STOP=1", input=dump.decode())
-    run_as_server(pg_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-D", standby.data,
-        "-R", "-X", "stream")
+    run_as_server(pg_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+                  "-D", standby.data, "-R", "-X", "stream")
     standby.configure()  # its own port: the clone carries the primary's
     standby.start()
     assert standby.sql("SELECT pg_is_in_recovery()") == "t"
@@ -305,6 +306,62 @@ def test_the_manifest_export_reads_from_the_replica_and_its_audit_line_goes_to_t
     settings.AVR_REPLICA_MAX_LAG_SECONDS = 1
     time.sleep(1.5)
     assert manifest_passengers(client, bus) == on_board + second.members.count()
+
+
+def exports_in(trail: list[dict]) -> int:
+    return sum(line["action"] == AuditAction.EXPORT for line in trail)
+
+
+def test_the_member_export_reads_from_the_replica_and_is_audited_on_the_primary(servers, settings, client,
+                                                                                caseworker, caravan, tij):
+    primary, standby = servers
+    case = register(caseworker, caravan, tij)
+    member = case.members.get()
+    url = reverse("member_export", args=[case.pk, member.pk])
+    client.force_login(caseworker)
+    caught_up(primary, standby)
+    settings.AVR_REPLICA_MAX_LAG_SECONDS = 3600
+    standby.sql("SELECT pg_wal_replay_pause()")
+    first = client.get(url, {"format": "json"}).json()
+    received_not_replayed(primary, standby)
+    second = client.get(url, {"format": "json"}).json()
+    assert exports_in(second["audit_trail"]) == exports_in(first["audit_trail"])  # the replica, paused
+    settings.AVR_REPLICA_MAX_LAG_SECONDS = 1
+    time.sleep(1.5)
+    third = client.get(url, {"format": "json"}).json()
+    assert exports_in(third["audit_trail"]) == exports_in(first["audit_trail"]) + 2  # the primary
+    assert third["member"]["id"] == member.pk and third["member"]["given_names"] == member.given_names
+    assert AuditEvent.objects.using("default").filter(action=AuditAction.EXPORT, object_id=str(member.pk)).count() == 3
+
+
+def test_a_report_built_by_the_worker_reads_the_replica_and_writes_its_row_on_the_primary(
+        servers, settings, admin_user, caseworker, caravan, tij):
+    from reports.models import Report
+    from reports.services import report_build, report_request
+
+    primary, standby = servers
+    settings.REPORT_SUPPRESSION_THRESHOLD = 1
+    register(caseworker, caravan, tij)
+    caught_up(primary, standby)
+    settings.AVR_REPLICA_MAX_LAG_SECONDS = 3600
+    replay_paused_after(primary, standby, lambda: register(caseworker, caravan, tij))
+    report = report_request(actor=admin_user, programme_code=caravan.code, fmt="json", **PERIOD)
+    report_build(report.pk)
+    report = Report.objects.using("default").get(pk=report.pk)
+    assert report.status == "ready"
+    body = json.loads(report.file.read())
+    assert {row["stage"]: row["count"] for row in body["tables"]["pipeline"]}["registered"] == 1
+
+
+def test_a_replica_behind_is_logged_once_per_measurement(servers, settings, caplog, caseworker, caravan, tij):
+    primary, standby = servers
+    replay_paused_after(primary, standby, lambda: register(caseworker, caravan, tij))
+    time.sleep(1.5)
+    settings.AVR_REPLICA_CHECK_SECONDS = 3600
+    with caplog.at_level("WARNING", logger="avr.replica"):
+        aliases = {guard.reporting_alias() for _ in range(3)}
+    assert aliases == {"default"}
+    assert [r.getMessage().split(";")[0].startswith("read replica") for r in caplog.records] == [True]
 
 
 def test_a_stopped_replica_never_gives_a_500_and_reads_go_to_the_primary(
