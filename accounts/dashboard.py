@@ -163,7 +163,7 @@ def role_scope(user, role: str, visible: QuerySet) -> QuerySet:
     return visible.filter(role_scope_q(user, role))
 
 
-def caseworker_panel(user, visible: QuerySet, db: str) -> dict:
+def caseworker_panel(user, visible: QuerySet, db: str = "default") -> dict:
     codes = {a.office_id: a.office.code for a in user_assignments(user) if a.role == Role.CASEWORKER and a.office_id}
     mine = visible.filter(registering_office_id__in=list(codes))
     # By office id, not code: without the join the count is an index-only scan of case_office_status.
@@ -181,7 +181,7 @@ def caseworker_panel(user, visible: QuerySet, db: str) -> dict:
     }
 
 
-def supervisor_panel(user, visible: QuerySet, db: str) -> dict:
+def supervisor_panel(user, visible: QuerySet, db: str = "default") -> dict:
     cases = role_scope(user, Role.SUPERVISOR, visible)
     programmes = {a.programme.code for a in user_assignments(user) if a.role == Role.SUPERVISOR and a.programme_id}
     programme = programmes.pop() if len(programmes) == 1 else None
@@ -200,7 +200,7 @@ def supervisor_panel(user, visible: QuerySet, db: str) -> dict:
     }
 
 
-def movement_panel(user, visible: QuerySet, db: str) -> dict:
+def movement_panel(user, visible: QuerySet, db: str = "default") -> dict:
     countries = [a.country for a in user_assignments(user) if a.role == Role.MOVEMENT_OFFICER and a.country]
     rows = case_counts(scope=role_scope_q(user, Role.MOVEMENT_OFFICER), by=(), using=db)
     by_status = {r["status"]: r["total"] for r in rows}
@@ -228,7 +228,7 @@ def movement_panel(user, visible: QuerySet, db: str) -> dict:
     }
 
 
-def reception_panel(user, visible: QuerySet, db: str) -> dict:
+def reception_panel(user, visible: QuerySet, db: str = "default") -> dict:
     centres = [a.office_id for a in user_assignments(user) if a.role == Role.RECEPTION_STAFF and a.office_id]
     today = timezone.localdate()
     this_week = week_start(today)
@@ -250,7 +250,7 @@ def reception_panel(user, visible: QuerySet, db: str) -> dict:
     }
 
 
-def admin_panel(db: str) -> dict:
+def admin_panel(db: str = "default") -> dict:
     rows = case_counts(by=("programme__code", "destination_country"), using=db)
     return {
         "by_programme": pipeline(rows, index=0, heading=_("Cases by status and programme"),

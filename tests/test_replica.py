@@ -74,7 +74,7 @@ class Server:
     def configure(self) -> None:
         with open(f"{self.data}/postgresql.conf", "a") as conf:
             conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
-                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 32MB\n"
+                       "fsync = off\nfull_page_writes = off\nshared_buffers = 32MB\n"
                        "max_wal_senders = 4\nwal_level = replica\nhot_standby = on\n"
                        "wal_receiver_status_interval = 1s\nmax_standby_streaming_delay = -1\n")
 
