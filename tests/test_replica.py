@@ -103,7 +103,7 @@ def pair_build(root: str, database: str) -> tuple[Server, Server]:
     run(pg_bin("psql"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-d", database, "-q",
         "-v", "ON_ERROR_STOP=1", input=dump.decode())
     run_as_server(pg_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-                  "-D", standby.data, "-R", "-X", "stream")
+                  "-D", standby.data, "-R", "-X", "stream", "--checkpoint=fast")
     standby.configure()  # its own port: the clone carries the primary's
     standby.start()
     assert standby.sql("SELECT pg_is_in_recovery()") == "t"
