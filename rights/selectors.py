@@ -204,7 +204,8 @@ def audit_trail(member: Member, held_rows: dict[str, list[int]]) -> tuple[list[d
     for table, ids in held_rows.items():
         if ids:
             who |= Q(object_type=table, object_id__in=[str(pk) for pk in ids])
-    lines = list(AuditEvent.objects.using(member._state.db).filter(who, action__in=AUDIT_ACTIONS).order_by("-at", "-id")
+    lines = list(AuditEvent.objects.using(member._state.db).filter(who, action__in=AUDIT_ACTIONS)
+                 .order_by("-at", "-id")
                  .values("at", "actor_username", "action", "object_type")[:AUDIT_TRAIL_LIMIT + 1])
     trail = [{"at": plain(line["at"]), "actor": line["actor_username"], "action": line["action"],
               "record": line["object_type"]} for line in lines[:AUDIT_TRAIL_LIMIT]]

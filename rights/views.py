@@ -28,7 +28,8 @@ PDF, JSON = "pdf", "json"
 def member_export_response(*, request, member, access, as_format: str) -> HttpResponse:
     """The export as a download nobody caches; every export is written to the audit log with the member's id."""
     # Who may export was decided on the primary; the records are read from the replica while it keeps up.
-    export = on_reporting_db(lambda db: member_export(member=member_on(db, member), access=access, actor=request.user))
+    export = on_reporting_db(lambda db: member_export(member=member_on(db, member), access=access,
+                                                      actor=request.user))
     audit_record(actor=request.user, action=AuditAction.EXPORT, request=request, object_type="cases.member",
                  object_id=str(member.pk), object_ids=[member.pk], reason=f"member data export ({as_format})")
     name = f"member-data-{member.case.reference}-{member.pk}"

@@ -381,6 +381,9 @@ def test_a_stopped_replica_never_gives_a_500_and_reads_go_to_the_primary(
         assert registered(report(caravan)) == 2
         health = client.get("/health/").json()["replica"]
         assert health["ok"] is False and health["reads_from"] == "default" and health["error"]
+        guard.replica_state_forget()  # measured afresh: the connection is refused
+        assert guard.reporting_alias() == "default" and guard.replica_state().error == "OperationalError"
+        assert client.get(reverse("home")).status_code == 200
     finally:
         standby.start()
 

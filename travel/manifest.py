@@ -58,8 +58,8 @@ def manifest_bookings(movement: Movement, db: str = "default") -> list[Booking]:
     ready = TravelDocument.objects.filter(status=TravelDocumentStatus.READY).only(
         "member_id", "type", "number", "recorded_at").order_by("-recorded_at", "-id")
     # Not `movement.bookings`: that would tie rows read on the replica to a movement read on the primary.
-    return list(Booking.objects.using(db).filter(movement_id=movement.pk, status__in=SEAT_TAKING).select_related("member", "case")
-                .only(*PASSENGER_FIELDS)
+    return list(Booking.objects.using(db).filter(movement_id=movement.pk, status__in=SEAT_TAKING)
+                .select_related("member", "case").only(*PASSENGER_FIELDS)
                 .prefetch_related(Prefetch("member__travel_documents", queryset=ready, to_attr="ready_documents"))
                 .order_by("seat"))
 
