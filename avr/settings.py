@@ -105,6 +105,17 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", None)}
+# A streaming replica that reports, dashboards and exports read from while its replay lag stays within
+# AVR_REPLICA_MAX_LAG_SECONDS (avr/replica.py); unset, every read goes to the primary. Tests mirror it onto default.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", None)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL)
+    # A replica that does not answer must not hold a page for the kernel's TCP timeout before the fallback.
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
+    DATABASES["replica"] |= {"CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True,
+                             "TEST": {"MIRROR": "default"}}
+AVR_REPLICA_MAX_LAG_SECONDS = env_int("AVR_REPLICA_MAX_LAG_SECONDS", 30)
+AVR_REPLICA_CHECK_SECONDS = env_int("AVR_REPLICA_CHECK_SECONDS", 5)
 # Two roles (README, "Two database roles"): the app connects as DATABASE_URL's role, which owns no table;
 # `manage.py migrate` connects as the owner and grants DATABASE_APP_ROLE its privileges. Unset: one role does both.
 DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", None)
