@@ -3,6 +3,8 @@
 Every count is over what the user may see: cases through `cases_visible_to` (narrowed to the role's own scope, so a
 caseworker who is also a supervisor sees each role's numbers once), movements through `movements_visible_to`.
 Admins see aggregates over everything, as the donor reports do, and no link into case lists they cannot open.
+Who sees what is decided on the primary; the counts are read from `db`, the read replica while it keeps up
+(avr.replica), the same querysets with `.using(db)`.
 """
 
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.charts import Chart, Column, column_chart
 from accounts.choices import Country, Role
+from avr.replica import on_reporting_db
 from avr.dates import local_midnight
 from cases.choices import CaseStatus
 from cases.models import Case
@@ -131,13 +134,15 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def returns_per_week(*, cases: QuerySet | None, chart_id: str, weeks: int = RETURN_WEEKS) -> Chart:
+def returns_per_week(*, cases: QuerySet | None, chart_id: str, weeks: int = RETURN_WEEKS,
+                     db: str = "default") -> Chart:
     """People who boarded a movement that left, per week of departure (Monday first), over the last `weeks` weeks;
     `cases` (already visible to the user) limits them, None counts everyone (admins)."""
     this_week = week_start(timezone.localdate())
     first = this_week - timedelta(weeks=weeks - 1)
     # By the time the departure was recorded (the plan only for movements recorded before it was kept).
-    boarded = Booking.objects.annotate(left_at=Coalesce("movement__departed_at", "movement__departure_at")).filter(
+    left_at = Coalesce("movement__departed_at", "movement__departure_at")
+    boarded = Booking.objects.using(db).annotate(left_at=left_at).filter(
         status=BookingStatus.BOARDED, movement__status__in=[MovementStatus.DEPARTED, MovementStatus.ARRIVED],
         left_at__gte=local_midnight(first), left_at__lt=local_midnight(this_week + timedelta(weeks=1)))
     if cases is not None:
@@ -158,11 +163,11 @@ def role_scope(user, role: str, visible: QuerySet) -> QuerySet:
     return visible.filter(role_scope_q(user, role))
 
 
-def caseworker_panel(user, visible: QuerySet) -> dict:
+def caseworker_panel(user, visible: QuerySet, db: str = "default") -> dict:
     codes = {a.office_id: a.office.code for a in user_assignments(user) if a.role == Role.CASEWORKER and a.office_id}
     mine = visible.filter(registering_office_id__in=list(codes))
     # By office id, not code: without the join the count is an index-only scan of case_office_status.
-    rows = case_counts(scope=Q(registering_office_id__in=list(codes)), by=("registering_office_id",))
+    rows = case_counts(scope=Q(registering_office_id__in=list(codes)), by=("registering_office_id",), using=db)
     queues = case_queue_counts(mine, submitted_by=user)
     single = next(iter(codes.values())) if len(codes) == 1 else None
     return {
@@ -176,12 +181,12 @@ def caseworker_panel(user, visible: QuerySet) -> dict:
     }
 
 
-def supervisor_panel(user, visible: QuerySet) -> dict:
+def supervisor_panel(user, visible: QuerySet, db: str = "default") -> dict:
     cases = role_scope(user, Role.SUPERVISOR, visible)
     programmes = {a.programme.code for a in user_assignments(user) if a.role == Role.SUPERVISOR and a.programme_id}
     programme = programmes.pop() if len(programmes) == 1 else None
     rows = case_counts(scope=role_scope_q(user, Role.SUPERVISOR),
-                       by=("registering_office__code", "destination_country"))
+                       by=("registering_office__code", "destination_country"), using=db)
     return {
         "by_office": pipeline(rows, index=0, heading=_("Cases by status and registering office"),
                               testid="pipeline-office", link=lambda status, office: case_list_url(
@@ -191,23 +196,23 @@ def supervisor_panel(user, visible: QuerySet) -> dict:
                                testid="pipeline-country", label=country_label),
         "approvals": approvals_waiting(case_queue_counts(cases)),
         "approvals_url": url_or_empty("approval_queue"),
-        "returns": returns_per_week(cases=cases, chart_id="returns-chart-supervisor"),
+        "returns": returns_per_week(cases=cases, chart_id="returns-chart-supervisor", db=db),
     }
 
 
-def movement_panel(user, visible: QuerySet) -> dict:
+def movement_panel(user, visible: QuerySet, db: str = "default") -> dict:
     countries = [a.country for a in user_assignments(user) if a.role == Role.MOVEMENT_OFFICER and a.country]
-    rows = case_counts(scope=role_scope_q(user, Role.MOVEMENT_OFFICER), by=())
+    rows = case_counts(scope=role_scope_q(user, Role.MOVEMENT_OFFICER), by=(), using=db)
     by_status = {r["status"]: r["total"] for r in rows}
     this_week = week_start(timezone.localdate())
-    movements = (movements_visible_to(user).filter(country__in=countries)
+    movements = (movements_visible_to(user).using(db).filter(country__in=countries)
                  .exclude(status=MovementStatus.CANCELLED)
                  .filter(departure_at__gte=local_midnight(this_week),
                          departure_at__lt=local_midnight(this_week + timedelta(weeks=2))))
     weeks = {row["week"]: row for row in movements.order_by()
              .annotate(week=TruncWeek("departure_at", output_field=DateField())).values("week")
              .annotate(movements=Count("id"), capacity=Sum("capacity"))}
-    seats = dict(Booking.objects.filter(movement__in=movements, status__in=SEAT_TAKING).order_by()
+    seats = dict(Booking.objects.using(db).filter(movement__in=movements, status__in=SEAT_TAKING).order_by()
                  .annotate(week=TruncWeek("movement__departure_at", output_field=DateField()))
                  .values("week").annotate(n=Count("id")).values_list("week", "n"))
     return {
@@ -223,11 +228,11 @@ def movement_panel(user, visible: QuerySet) -> dict:
     }
 
 
-def reception_panel(user, visible: QuerySet) -> dict:
+def reception_panel(user, visible: QuerySet, db: str = "default") -> dict:
     centres = [a.office_id for a in user_assignments(user) if a.role == Role.RECEPTION_STAFF and a.office_id]
     today = timezone.localdate()
     this_week = week_start(today)
-    arriving = (movements_visible_to(user).filter(reception_centre_id__in=centres)
+    arriving = (movements_visible_to(user).using(db).filter(reception_centre_id__in=centres)
                 .filter(departure_at__gte=local_midnight(this_week),
                         departure_at__lt=local_midnight(this_week + timedelta(weeks=1)))
                 .aggregate(movements=Count("id", distinct=True),
@@ -236,24 +241,25 @@ def reception_panel(user, visible: QuerySet) -> dict:
     return {
         "movements": arriving["movements"], "passengers": arriving["passengers"],
         "arrivals_url": url_or_empty("arrivals"),
-        "referrals_overdue": Referral.objects.filter(member__case_id__in=bound_here, status__in=OPEN_REFERRALS,
-                                                     due_on__lt=today, consent__withdrawn_on__isnull=True).count(),
+        "referrals_overdue": Referral.objects.using(db).filter(
+            member__case_id__in=bound_here, status__in=OPEN_REFERRALS, due_on__lt=today,
+            consent__withdrawn_on__isnull=True).count(),
         "referrals_url": url_or_empty("referral_list", "?show=overdue"),
-        "follow_ups_due": follow_ups_open().filter(member__case_id__in=bound_here, due_on__lte=today).count(),
+        "follow_ups_due": follow_ups_open().using(db).filter(member__case_id__in=bound_here, due_on__lte=today).count(),
         "follow_ups_url": url_or_empty("follow_up_list"),
     }
 
 
-def admin_panel() -> dict:
-    rows = case_counts(by=("programme__code", "destination_country"))
+def admin_panel(db: str = "default") -> dict:
+    rows = case_counts(by=("programme__code", "destination_country"), using=db)
     return {
         "by_programme": pipeline(rows, index=0, heading=_("Cases by status and programme"),
                                  testid="pipeline-programme"),
         "by_country": pipeline(rows, index=1, heading=_("Cases by status and country of return"),
                                testid="pipeline-country", label=country_label),
-        "approvals": approvals_waiting(case_queue_counts(Case.objects.all())),
-        "returns": returns_per_week(cases=None, chart_id="returns-chart-admin"),
-        "referrals_overdue": Referral.objects.filter(status__in=OPEN_REFERRALS,
+        "approvals": approvals_waiting(case_queue_counts(Case.objects.using(db).all())),
+        "returns": returns_per_week(cases=None, chart_id="returns-chart-admin", db=db),
+        "referrals_overdue": Referral.objects.using(db).filter(status__in=OPEN_REFERRALS,
                                                      due_on__lt=timezone.localdate()).count(),
     }
 
@@ -261,17 +267,21 @@ def admin_panel() -> dict:
 def dashboard_for_user(*, user) -> dict:
     """The counts each of the user's roles sees on the home page, once per role; no names, no personal data."""
     roles = {a.role for a in user_assignments(user)}
+    return on_reporting_db(lambda db: dashboard_panels(user, roles, db))
+
+
+def dashboard_panels(user, roles: set[str], db: str) -> dict:
     case_roles = roles & {Role.CASEWORKER, Role.SUPERVISOR, Role.MOVEMENT_OFFICER, Role.RECEPTION_STAFF}
-    visible = cases_visible_to(user) if case_roles else None
+    visible = cases_visible_to(user).using(db) if case_roles else None
     dashboard = {}
     if Role.CASEWORKER in roles:
-        dashboard["caseworker"] = caseworker_panel(user, visible)
+        dashboard["caseworker"] = caseworker_panel(user, visible, db)
     if Role.SUPERVISOR in roles:
-        dashboard["supervisor"] = supervisor_panel(user, visible)
+        dashboard["supervisor"] = supervisor_panel(user, visible, db)
     if Role.MOVEMENT_OFFICER in roles:
-        dashboard["movement"] = movement_panel(user, visible)
+        dashboard["movement"] = movement_panel(user, visible, db)
     if Role.RECEPTION_STAFF in roles:
-        dashboard["reception"] = reception_panel(user, visible)
+        dashboard["reception"] = reception_panel(user, visible, db)
     if Role.ADMIN in roles:
-        dashboard["admin"] = admin_panel()
+        dashboard["admin"] = admin_panel(db)
     return dashboard

@@ -7,12 +7,15 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from avr import redis_url
+from avr.replica import replica_health
+
 HEARTBEAT_KEY = "avr:worker:heartbeat"
 QUEUE_NAME = "celery"
 
 
 def redis_client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL.replace("redis+socket://", "unix://"), socket_timeout=2)
+    return redis_url.redis_client(settings.REDIS_URL, settings.REDIS_SENTINEL_MASTER, socket_timeout=2)
 
 
 def heartbeat_record() -> None:
@@ -61,4 +64,7 @@ def health(request):
     ok = database["ok"] and redis_state["ok"] and worker["ok"] and work["ok"]
     body = {"status": "ok" if ok else "degraded", "database": database, "redis": redis_state, "worker": worker,
             "work": work}
+    replica = replica_health()
+    if replica is not None:  # a replica behind or away sends reads to the primary: reported, never unhealthy
+        body["replica"] = replica
     return JsonResponse(body, status=200 if ok else 503)

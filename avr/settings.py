@@ -6,6 +6,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from avr import redis_url
 from avr.env import ImproperEnvironment, database_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -104,6 +105,17 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", None)}
+# A streaming replica that reports, dashboards and exports read from while its replay lag stays within
+# AVR_REPLICA_MAX_LAG_SECONDS (avr/replica.py); unset, every read goes to the primary. Tests mirror it onto default.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", None)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL)
+    # A replica that does not answer must not hold a page for the kernel's TCP timeout before the fallback.
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
+    DATABASES["replica"] |= {"CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True,
+                             "TEST": {"MIRROR": "default"}}
+AVR_REPLICA_MAX_LAG_SECONDS = env_int("AVR_REPLICA_MAX_LAG_SECONDS", 30)
+AVR_REPLICA_CHECK_SECONDS = env_int("AVR_REPLICA_CHECK_SECONDS", 5)
 # Two roles (README, "Two database roles"): the app connects as DATABASE_URL's role, which owns no table;
 # `manage.py migrate` connects as the owner and grants DATABASE_APP_ROLE its privileges. Unset: one role does both.
 DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", None)
@@ -237,16 +249,15 @@ SECURE_CSP = {
 }
 
 # Redis and Celery. `make run` / `make test` set REDIS_URL to an embedded Redis socket when it is unset.
+# REDIS_URL may name Redis Sentinels instead (avr/redis_url.py), with the master's name in REDIS_SENTINEL_MASTER.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CELERY_BROKER_URL = REDIS_URL
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER", "")
+CELERY_BROKER_URL = redis_url.broker_url(REDIS_URL, REDIS_SENTINEL_MASTER)
 # Shared by every process (the sign-in throttle and concurrency counters); not locmem, which is per process.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        # Celery's socket URL (embedded Redis of `make run`) is "unix://" to redis-py.
-        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        **redis_url.cache_settings(REDIS_URL, REDIS_SENTINEL_MASTER, socket_connect_timeout=1, socket_timeout=1),
         "KEY_PREFIX": "avr-cache",
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     },
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -266,7 +277,8 @@ AVR_BULK_QUEUE = "bulk"
 CELERY_TASK_QUEUES = {CELERY_TASK_DEFAULT_QUEUE: {}, AVR_BULK_QUEUE: {}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks never carry a countdown near this: due dates live in the database and beat sweeps them.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = redis_url.broker_transport_options(
+    REDIS_URL, REDIS_SENTINEL_MASTER, visibility_timeout=env_int("CELERY_VISIBILITY_TIMEOUT", 3600))
 CELERY_WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_SECONDS", 30)
 # The outbox (outbox/services.py): how often beat relays what is due; how long a running task may go without a
 # heartbeat, and a published one without starting, before it is delivered again.

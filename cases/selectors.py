@@ -68,12 +68,14 @@ def case_list_page(*, user, filters: dict | None = None, before_id: "int | Ranke
     share lookup and a name search run once. A name search's page goes tier by tier (whole words first), newest
     first within a tier, and its keyset is a `RankedKeyset`.
     """
+    shape = None
     if filtered is None:
         filtered = case_filtered(Case.objects.all(), filters or {})
+        shape = case_list_shape(filters or {})
     tiers = getattr(filtered, "search_tiers", None)
     if tiers is None:
         before = before_id.before_id if isinstance(before_id, RankedKeyset) else before_id
-        page, has_more = _tier_page(user, filtered, filters, before, size, rows_only, branches)
+        page, has_more = _tier_page(user, filtered, filters, before, size, rows_only, branches, shape=shape)
         return page, (page[-1].pk if has_more else None)
     start = before_id if isinstance(before_id, RankedKeyset) else RankedKeyset(0, before_id)
     if filtered.search_ranks is not None and len(filtered.search_ranks) <= RANKED_AT_ONCE:
@@ -109,12 +111,21 @@ def _ranked_page(user, filtered: QuerySet, filters, start: RankedKeyset, size: i
     return page, (RankedKeyset(ranks[page[-1].pk], page[-1].pk) if len(ordered) > size else None)
 
 
-def _tier_page(user, queryset: QuerySet, filters, before_id, size: int, rows_only: bool, branches) -> tuple:
-    """Up to `size` rows and whether more follow."""
+def _tier_page(user, queryset: QuerySet, filters, before_id, size: int, rows_only: bool, branches,
+               shape: tuple | None = None) -> tuple:
+    """Up to `size` rows and whether more follow (`shape`: the list's SQL may be kept, never a search's)."""
     rows = case_page(user, case_summaries(queryset), before_id=before_id, size=size + 1,
                      oldest_first=(filters or {}).get("sort") == "oldest",
-                     values=SUMMARY_VALUES if rows_only else (), branches=branches)
+                     values=SUMMARY_VALUES if rows_only else (), branches=branches, shape=shape)
     return rows[:size], len(rows) > size
+
+
+def case_list_shape(filters: dict) -> tuple | None:
+    """What alone determines the SQL of `case_filtered` for these filters; None for a search, whose SQL carries
+    the ids it found (they change with the data)."""
+    if filters.get("q"):
+        return None
+    return ("case list", tuple(sorted((name, value) for name, value in filters.items() if value not in (None, ""))))
 
 
 def case_summaries(queryset: QuerySet) -> QuerySet:

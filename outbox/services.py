@@ -126,10 +126,10 @@ def broker_came_back_empty() -> bool:
 
     The mark lives in Redis itself, so it vanishes with everything else.
     """
-    import redis
+    from avr.redis_url import redis_client
 
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL.replace("redis+socket://", "unix://"),
-                                  socket_connect_timeout=2, socket_timeout=5)
+    client = redis_client(settings.CELERY_BROKER_URL, settings.REDIS_SENTINEL_MASTER, socket_connect_timeout=2,
+                          socket_timeout=5)
     return bool(client.set(BROKER_MARK, timezone.now().isoformat(), nx=True))
 
 

@@ -8,7 +8,7 @@ that left), received (checked in as arrived).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import connection
+from django.db import connections
 from django.utils import timezone
 
 from avr.dates import local_midnight
@@ -34,6 +34,7 @@ class Period:
     start: date
     end: date
     programme_id: int | None
+    db: str = "default"  # the database read: the report's whole run reads one (avr.replica's reporting alias)
 
     def params(self) -> dict:
         """Date bounds for date columns, and the same days in the site's time zone for timestamps."""
@@ -144,7 +145,7 @@ ALL_SQL = [*STAGE_SQL.values(), RETURNED_SQL, VULNERABILITY_SQL, ASSISTANCE_SQL,
 
 
 def fetch(sql: str, period: Period) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with connections[period.db].cursor() as cursor:
         cursor.execute(sql, period.params())
         return cursor.fetchall()
 

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 
+from avr.replica import on_reporting_db
 from reports.aggregates import Period, Table, donor_tables, median_days
 from reports.suppression import suppress, with_percentages
 
@@ -34,10 +35,14 @@ def suppression_threshold(programme) -> int:
 def donor_report_data(*, programme, period_start: date, period_end: date, generated_at: datetime,
                       progress=lambda share: None, suppressed: bool = True) -> ReportData:
     """The donor report's numbers; `suppressed=False` keeps exact counts (internal dashboards only)."""
-    period = Period(period_start, period_end, programme.pk if programme else None)
     threshold = suppression_threshold(programme) if suppressed else 0
-    tables = [with_percentages(suppress(table, threshold)) for table in donor_tables(period, progress)]
-    median, count = median_days(period)
+
+    def numbers(db: str):
+        period = Period(period_start, period_end, programme.pk if programme else None, db)
+        return donor_tables(period, progress), median_days(period)
+
+    found, (median, count) = on_reporting_db(numbers)
+    tables = [with_percentages(suppress(table, threshold)) for table in found]
     return ReportData(programme_code=programme.code if programme else None,
                       programme_name=programme.name if programme else None, period_start=period_start,
                       period_end=period_end, generated_at=generated_at, threshold=threshold, tables=tables,

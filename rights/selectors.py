@@ -105,11 +105,13 @@ HOUSEHOLD_FIELDS = ("reference", "status", "programme", "registering_office", "r
                     "closure_reason")
 
 
+MEMBER_WITH_HOUSEHOLD = ("case", "case__programme", "case__registering_office", "case__reception_centre")
+
+
 def member_for_export(*, user, member_id) -> tuple[Member, CaseAccess]:
     """The member whose data the user may export: 404 if they may not see the case, 403 outside its case team."""
     try:
-        member = Member.objects.select_related(
-            "case", "case__programme", "case__registering_office", "case__reception_centre").get(pk=int(member_id))
+        member = Member.objects.select_related(*MEMBER_WITH_HOUSEHOLD).get(pk=int(member_id))
     except (Member.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     access = case_access(user, member.case)
@@ -155,9 +157,17 @@ def record_of(access: CaseAccess, obj: Model, fields: tuple[str, ...]) -> dict:
     return row
 
 
+def member_on(db: str, member: Member) -> Member:
+    """The member as `db` holds it, so that every section is read there; the primary's if `db` has not got it yet."""
+    if db == member._state.db:
+        return member
+    return Member.objects.using(db).select_related(*MEMBER_WITH_HOUSEHOLD).filter(pk=member.pk).first() or member
+
+
 def member_export(*, member: Member, access: CaseAccess, actor) -> dict:
-    """Everything held about the member, section by section, with stable keys (documented in rights.api)."""
-    case = member.case
+    """Everything held about the member, section by section, with stable keys (documented in rights.api); read
+    from the database the member was read from (`member_on`)."""
+    case, db = member.case, member._state.db
     data = {
         "format_version": EXPORT_FORMAT_VERSION,
         "exported_at": plain(timezone.now()),
@@ -167,7 +177,7 @@ def member_export(*, member: Member, access: CaseAccess, actor) -> dict:
     }
     held_rows: dict[str, list[int]] = {Member._meta.db_table: [member.pk]}
     for section in SECTIONS:
-        rows = list(section.rows(member))
+        rows = list(section.rows(member).using(db))
         data[section.key] = [record_of(access, row, section.fields) for row in rows]
         held_rows.setdefault(section.model._meta.db_table, []).extend(row.pk for row in rows)
     data["case_events"] = case_events(case, access)
@@ -194,7 +204,8 @@ def audit_trail(member: Member, held_rows: dict[str, list[int]]) -> tuple[list[d
     for table, ids in held_rows.items():
         if ids:
             who |= Q(object_type=table, object_id__in=[str(pk) for pk in ids])
-    lines = list(AuditEvent.objects.filter(who, action__in=AUDIT_ACTIONS).order_by("-at", "-id")
+    lines = list(AuditEvent.objects.using(member._state.db).filter(who, action__in=AUDIT_ACTIONS)
+                 .order_by("-at", "-id")
                  .values("at", "actor_username", "action", "object_type")[:AUDIT_TRAIL_LIMIT + 1])
     trail = [{"at": plain(line["at"]), "actor": line["actor_username"], "action": line["action"],
               "record": line["object_type"]} for line in lines[:AUDIT_TRAIL_LIMIT]]

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from avr.replica import on_reporting_db
 from cases.models import Member
 from cases.selectors import case_get_for_user
 from cases.views import ROLE_REFUSAL
 from rights.pdf import member_export_pdf
-from rights.selectors import member_export, member_for_export
+from rights.selectors import member_export, member_for_export, member_on
 from rights.services import member_erasure_request
 
 PDF, JSON = "pdf", "json"
@@ -26,7 +27,9 @@ PDF, JSON = "pdf", "json"
 
 def member_export_response(*, request, member, access, as_format: str) -> HttpResponse:
     """The export as a download nobody caches; every export is written to the audit log with the member's id."""
-    export = member_export(member=member, access=access, actor=request.user)
+    # Who may export was decided on the primary; the records are read from the replica while it keeps up.
+    export = on_reporting_db(lambda db: member_export(member=member_on(db, member), access=access,
+                                                      actor=request.user))
     audit_record(actor=request.user, action=AuditAction.EXPORT, request=request, object_type="cases.member",
                  object_id=str(member.pk), object_ids=[member.pk], reason=f"member data export ({as_format})")
     name = f"member-data-{member.case.reference}-{member.pk}"

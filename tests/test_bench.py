@@ -1,5 +1,7 @@
 """Smoke tests of the benchmark's pieces at a tiny scale: the guardian peer, the final table, the load statistics."""
 
+import os
+
 import pytest
 from django.core.management import call_command
 from guardian.models import UserObjectPermission
@@ -95,3 +97,58 @@ def test_load_statistics_count_errors_and_pick_the_best_clean_rate():
              {"achieved_rps": 95.0, "p95_ms": 150.0, "errors": 0}, {"achieved_rps": 60.0, "p95_ms": 80.0, "errors": 2}]
     assert mixed.best_rate(steps) == 49.0
     assert mixed.best_rate([]) is None
+
+
+def test_the_load_generator_sends_every_request_at_its_rate_and_counts_what_was_not_answered():
+    import asyncio
+
+    from bench import loadgen
+
+    seen = []
+
+    async def scenario():
+        async def answer(reader, writer):
+            head = await reader.readuntil(b"\r\n\r\n")
+            seen.append(head)
+            length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length")), b"0"))
+            body = await reader.readexactly(length) if length else b""
+            if b"/broken" in head:
+                writer.close()  # hung up without an answer: an error, not a latency
+                return
+            status = b"201 Created" if body else b"200 OK"
+            writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 2\r\n\r\n{}")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        host = f"127.0.0.1:{port}"
+        raws = [loadgen.request_bytes("GET", "/api/v1/cases/", host=host, headers={"Authorization": "Token t"},
+                                      params={"q": "Ana Núñez"}),
+                loadgen.request_bytes("POST", "/api/v1/cases/", host=host, headers={}, body={"a": 1}),
+                loadgen.request_bytes("GET", "/broken", host=host, headers={})] * 10
+        started = asyncio.get_running_loop().time()
+        samples = await loadgen.open_loop("127.0.0.1", port, raws, rate=100)
+        elapsed = asyncio.get_running_loop().time() - started
+        server.close()
+        return samples, elapsed
+
+    samples, elapsed = asyncio.run(scenario())
+    assert len(samples) == 30 and sum(ok for _, ok in samples) == 20
+    assert elapsed >= 0.29  # open loop: 30 requests at 100/s take 0.3 s whatever the server does
+    assert any(b"GET /api/v1/cases/?q=Ana+N%C3%BA%C3%B1ez HTTP/1.1" in head for head in seen)
+    assert all(b"Connection: close" in head for head in seen)
+    assert loadgen.status_of(b"HTTP/1.1 503 Service Unavailable\r\n") == 503
+    assert loadgen.status_of(b"garbage") is None
+
+
+def test_cpu_per_request_is_split_by_part():
+    from bench.loadgen import CpuMeter, process_cpu_seconds
+
+    before = {"app": 1.0, "database": 2.0, "client": 0.5}
+    after = {"app": 2.0, "database": 2.5, "client": 0.6}
+    assert CpuMeter.per_request_ms(before, after, 100) == {"app": 10.0, "database": 5.0, "client": 1.0}
+    assert CpuMeter.per_request_ms(before, after, 0) == {}
+    assert process_cpu_seconds(os.getpid()) > 0
+    assert process_cpu_seconds(2**22 + 7) == 0.0  # a process that has gone counts nothing
