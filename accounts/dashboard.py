@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateField, Min, Q, QuerySet, Sum
+from django.db import connections
+from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -112,18 +113,35 @@ def country_label(code: str) -> str:
     return str(Country(code).label) if code in Country.values else code
 
 
-def case_queue_counts(cases: QuerySet, *, submitted_by=None) -> dict:
+def case_queue_counts(cases: QuerySet, rows: list[dict], *, submitted_by=None) -> dict:
     """Incomplete registrations and cases waiting for approval (how many, since when, how many `submitted_by`
-    sent), in one aggregate over the rows the two partial indexes hold, not over the whole scope."""
-    waiting = Q(status=CaseStatus.PENDING_APPROVAL)
-    aggregates = {"incomplete": Count("id", filter=Q(is_incomplete=True)), "waiting": Count("id", filter=waiting),
-                  "oldest_submitted_at": Min("submitted_at", filter=waiting)}
+    sent). How many wait comes from the scope's count rows; the rest from one partial index each, in one round
+    trip, the oldest stopping at the first: reading the rows of every waiting case (70k at 1M cases) cost 220 ms."""
+    cases = cases.order_by()
+    waiting = cases.filter(status=CaseStatus.PENDING_APPROVAL)
+    parts = [waiting.order_by("submitted_at").values("submitted_at")[:1], count_of(cases.filter(is_incomplete=True))]
     if submitted_by is not None:
-        aggregates["submitted_by_user"] = Count("id", filter=waiting & Q(submitted_by_id=submitted_by.pk))
-    found = cases.order_by().filter(Q(is_incomplete=True) | waiting).aggregate(**aggregates)
-    oldest = found.pop("oldest_submitted_at")
-    found["oldest_days"] = (timezone.now() - oldest).days if oldest else None
+        parts.append(count_of(waiting.filter(submitted_by_id=submitted_by.pk)))
+    oldest, incomplete, *submitted = scalars_of(*parts, db=cases.db)
+    found = {"waiting": sum(row["total"] for row in rows if row["status"] == CaseStatus.PENDING_APPROVAL),
+             "incomplete": incomplete, "oldest_days": (timezone.now() - oldest).days if oldest else None}
+    if submitted:
+        found["submitted_by_user"] = submitted[0]
     return found
+
+
+def count_of(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.values("id").query.sql_with_params()
+    return f"SELECT count(*) FROM ({sql}) AS counted", params
+
+
+def scalars_of(*parts, db: str) -> tuple:
+    """One value from each query (a queryset of one column and at most one row, or (sql, params)), in one query."""
+    compiled = [part if isinstance(part, tuple) else part.query.sql_with_params() for part in parts]
+    with connections[db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"({sql})" for sql, _ in compiled),
+                       [param for _, params in compiled for param in params])
+        return cursor.fetchone()
 
 
 def approvals_waiting(queues: dict) -> dict:
@@ -168,7 +186,7 @@ def caseworker_panel(user, visible: QuerySet, db: str = "default") -> dict:
     mine = visible.filter(registering_office_id__in=list(codes))
     # By office id, not code: without the join the count is an index-only scan of case_office_status.
     rows = case_counts(scope=Q(registering_office_id__in=list(codes)), by=("registering_office_id",), using=db)
-    queues = case_queue_counts(mine, submitted_by=user)
+    queues = case_queue_counts(mine, rows, submitted_by=user)
     single = next(iter(codes.values())) if len(codes) == 1 else None
     return {
         "pipeline": pipeline(rows, index=0, heading=_("Cases of my office by status"), testid="pipeline-office",
@@ -194,7 +212,7 @@ def supervisor_panel(user, visible: QuerySet, db: str = "default") -> dict:
         # No links here: the case list filters by registering office, not by country of return.
         "by_country": pipeline(rows, index=1, heading=_("Cases by status and country of return"),
                                testid="pipeline-country", label=country_label),
-        "approvals": approvals_waiting(case_queue_counts(cases)),
+        "approvals": approvals_waiting(case_queue_counts(cases, rows)),
         "approvals_url": url_or_empty("approval_queue"),
         "returns": returns_per_week(cases=cases, chart_id="returns-chart-supervisor", db=db),
     }
@@ -257,7 +275,7 @@ def admin_panel(db: str = "default") -> dict:
                                  testid="pipeline-programme"),
         "by_country": pipeline(rows, index=1, heading=_("Cases by status and country of return"),
                                testid="pipeline-country", label=country_label),
-        "approvals": approvals_waiting(case_queue_counts(Case.objects.using(db).all())),
+        "approvals": approvals_waiting(case_queue_counts(Case.objects.using(db).all(), rows)),
         "returns": returns_per_week(cases=None, chart_id="returns-chart-admin", db=db),
         "referrals_overdue": Referral.objects.using(db).filter(status__in=OPEN_REFERRALS,
                                                      due_on__lt=timezone.localdate()).count(),

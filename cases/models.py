@@ -94,6 +94,9 @@ class Case(models.Model):
                          condition=models.Q(is_incomplete=True)),
             models.Index(fields=["programme", "submitted_at"], name="case_approval_queue",
                          condition=models.Q(status="pending_approval")),
+            models.Index(fields=["submitted_by", "submitted_at"], name="case_submitted_waiting",
+                         condition=models.Q(status="pending_approval")),
+            models.Index(fields=["submitted_at"], name="case_oldest_waiting", condition=models.Q(status="pending_approval")),
             GinIndex(fields=["vulnerability_kinds"], name="case_vulnerabilities"),
             # The flag filters walk these newest first and stop at a page, whatever the scope: a flag is rare, and
             # reading a scope's index for one would go through every case of the scope when none matches.
