@@ -105,6 +105,12 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", None)}
+# The app's queries are short, and the planner overestimates some (a recursive walk, a board's bookings): JIT then
+# compiled for 80-400 ms queries that run in 2-20 ms. Off for the app's connections unless DATABASE_JIT is set;
+# a replica (reports) keeps the server's setting.
+if not env_bool("DATABASE_JIT", False):
+    _startup = DATABASES["default"]["OPTIONS"].get("options", "")
+    DATABASES["default"]["OPTIONS"]["options"] = f"{_startup} -c jit=off".strip()
 # A streaming replica that reports, dashboards and exports read from while its replay lag stays within
 # AVR_REPLICA_MAX_LAG_SECONDS (avr/replica.py); unset, every read goes to the primary. Tests mirror it onto default.
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", None)

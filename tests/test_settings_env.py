@@ -56,3 +56,20 @@ def test_production_settings_pass_the_deploy_check():
                             cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_the_apps_connections_never_jit_compile_unless_asked():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+    probe = "import avr.settings as s; print(s.DATABASES['default']['OPTIONS'].get('options', ''))"
+    env = {**os.environ, "DATABASE_URL": "postgres://u@db:5432/avr?options=-c%20statement_timeout%3D5000"}
+    kept = subprocess.run([sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+    assert kept.stdout.strip() == "-c statement_timeout=5000 -c jit=off"  # the URL's own options kept
+    asked = subprocess.run([sys.executable, "-c", probe], cwd=settings.BASE_DIR, env={**env, "DATABASE_JIT": "1"},
+                           capture_output=True, text=True)
+    assert asked.stdout.strip() == "-c statement_timeout=5000"
