@@ -10,7 +10,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from django.contrib.auth.models import Permission
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q, QuerySet, Subquery
 
 from accounts.choices import Role
@@ -347,7 +347,7 @@ def _compiled_rows(queryset: QuerySet, branch: Q, key: tuple, before_id: int | N
     sql, params, slot = entry
     if before_id is not None:
         params = params[:slot] + (before_id,) + params[slot + 1:]
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         columns = [column.name for column in cursor.description]
         records = [dict(zip(columns, row)) for row in cursor.fetchall()]
