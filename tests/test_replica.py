@@ -159,22 +159,25 @@ def servers(pair, settings):
     guard.replica_state_forget()
 
 
-def caught_up(primary: Server, standby: Server, timeout: float = 20) -> None:
-    """Wait until the standby has replayed everything the primary has written so far."""
+def standby_reached(primary: Server, standby: Server, position: str, timeout: float) -> bool:
+    """Wait until the standby's `position` (a pg_last_wal_*_lsn function) is at the primary's latest WAL."""
     target = primary.sql("SELECT pg_current_wal_lsn()")
     deadline = time.monotonic() + timeout
-    while standby.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn") != "t":
-        assert time.monotonic() < deadline, "the replica did not catch up"
+    while standby.sql(f"SELECT {position}() >= '{target}'::pg_lsn") != "t":
+        if time.monotonic() >= deadline:
+            return False
         time.sleep(0.05)
+    return True
+
+
+def caught_up(primary: Server, standby: Server, timeout: float = 20) -> None:
+    """Wait until the standby has replayed everything the primary has written so far."""
+    assert standby_reached(primary, standby, "pg_last_wal_replay_lsn", timeout), "the replica did not catch up"
 
 
 def received_not_replayed(primary: Server, standby: Server, timeout: float = 20) -> None:
     """Wait until the primary's latest WAL reached the paused standby (so it knows it is behind)."""
-    target = primary.sql("SELECT pg_current_wal_lsn()")
-    deadline = time.monotonic() + timeout
-    while standby.sql(f"SELECT pg_last_wal_receive_lsn() >= '{target}'::pg_lsn") != "t":
-        assert time.monotonic() < deadline, "the replica did not receive the WAL"
-        time.sleep(0.05)
+    assert standby_reached(primary, standby, "pg_last_wal_receive_lsn", timeout), "the replica did not receive the WAL"
 
 
 def replay_paused_after(primary: Server, standby: Server, write) -> None:
