@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rights",
     "retention",
     "breakglass",
+    "sync",
 ]
 
 MIDDLEWARE = [

@@ -58,6 +58,7 @@ urlpatterns = [
     path("retention/", include("retention.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("booth/", include("sync.booth_urls")),
     path("health/", health, name="health"),
 ]
 

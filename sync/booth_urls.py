@@ -1,0 +1,3 @@
+"""The installable booth app: its shell page, service worker and web app manifest."""
+
+urlpatterns = []
