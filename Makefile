@@ -5,13 +5,14 @@ VENV    ?= .venv
 PY       = $(VENV)/bin/python
 STAMP    = $(VENV)/.installed
 
-.PHONY: run test smoke bench mutants messages check-deploy clean help
+.PHONY: run test smoke bench mutants messages booth check-deploy clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:8000 (gunicorn) with a Celery worker and beat"
 	@echo "make test   - run the whole test suite"
 	@echo "make smoke  - run the smoke subset"
 	@echo "make messages - refresh the translation catalogues (needs gettext)"
+	@echo "make booth  - rebuild the offline booth app into static/booth/ (needs Node.js and npm; commit the result)"
 	@echo "make mutants - mutation testing of the rule and permission modules (long; MUTANTS=cases/transitions.py for one)"
 	@echo "make bench  - benchmarks on a separate avr_bench database, one table of every target (BENCH_SCALES=100000,1000000 for a curve)"
 
@@ -45,6 +46,10 @@ mutants: $(STAMP)
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l es -l en --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=static
 	$(PY) manage.py buildmessages --fill-source en
+
+# The booth app's bundle is committed, so `make run` needs only Python; rebuild it after changing frontend/.
+booth:
+	cd frontend && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) var/staticfiles .pytest_cache

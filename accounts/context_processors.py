@@ -6,7 +6,8 @@ from cases.permissions import user_roles
 from reports.services import report_programmes
 
 NAV_BY_ROLE = {
-    Role.CASEWORKER: [("case_list", _("Cases")), ("case_register", _("Register a household"))],
+    Role.CASEWORKER: [("case_list", _("Cases")), ("case_register", _("Register a household")),
+                      ("booth", _("Booth (offline)"))],
     Role.SUPERVISOR: [("case_list", _("Cases")), ("approval_queue", _("Approvals")),
                       ("report_list", _("Donor reports")), ("retention_review", _("Retention review")),
                       ("break_glass_request", _("Emergency access"))],
