@@ -70,7 +70,7 @@ STAGES = {
     "sync": ["GET /api/v1/sync/definitions/", "POST /api/v1/devices/", "GET /api/v1/devices/",
              "GET /api/v1/devices/{id}/key/", "POST /api/v1/devices/{id}/references/", "POST /api/v1/sync/",
              "GET /api/v1/sync/conflicts/", "POST /api/v1/sync/conflicts/{id}/resolve/",
-             "POST /api/v1/devices/{id}/revoke/"],
+             "POST /api/v1/devices/{id}/revoke/", "POST /api/v1/sync/import/"],
 }
 
 
@@ -419,6 +419,7 @@ def test_break_glass_answers_as_documented(contract, caseworker, other_superviso
 def test_offline_booth_sync_answers_as_documented(contract, caseworker, supervisor, tij, caravan):
     from cases.models import Member
     from sync.models import SyncConflict
+    from tests.test_sync_api import sealed_export
 
     contract(caseworker, "GET /api/v1/sync/definitions/")
     tablet = contract(caseworker, "POST /api/v1/devices/", body={"label": "Tableta 1"}, status=201)
@@ -441,5 +442,8 @@ def test_offline_booth_sync_answers_as_documented(contract, caseworker, supervis
     contract(caseworker, "POST /api/v1/sync/conflicts/{id}/resolve/", path={"id": SyncConflict.objects.get().pk},
              body={"choice": "server"})
     contract(supervisor, "POST /api/v1/devices/{id}/revoke/", path={"id": tablet["id"]}, body={"reason": "lost"})
+    contract(supervisor, "POST /api/v1/sync/import/", media_type="multipart/form-data", body={
+        "file": sealed_export(tablet, caseworker, [{**register, "id": "0192f0c4-0000-7000-8000-000000000003",
+                                                    "sequence": 3}])})
 
     assert contract.answered == set(STAGES["sync"])
