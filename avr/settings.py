@@ -205,6 +205,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = AVR_REQUEST_MAX_MB * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # Registration and "add a member" refuse a bigger household (a registration of thousands would tie up a worker).
 AVR_HOUSEHOLD_MAX_MEMBERS = env_int("AVR_HOUSEHOLD_MAX_MEMBERS", 30)
+# Offline booths (sync/): operations per upload, numbers per reserved block of provisional references, and how
+# long an operation may wait on a tablet before its supervisors are alerted.
+SYNC_BATCH_MAX = env_int("SYNC_BATCH_MAX", 100)
+SYNC_REFERENCE_BLOCK_SIZE = env_int("SYNC_REFERENCE_BLOCK_SIZE", 200)
+SYNC_ALERT_HOURS = env_int("SYNC_ALERT_HOURS", 24)
 AVR_BREAK_GLASS_HOURS = env_int("AVR_BREAK_GLASS_HOURS", 2)
 # Name search reads the vocabulary of name words again this often, for typos (cases.name_search).
 NAME_SEARCH_VOCABULARY_SECONDS = env_int("NAME_SEARCH_VOCABULARY_SECONDS", 30)

@@ -77,6 +77,10 @@ class Case(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     # Set once by retention.services.case_anonymise: the household's counts stay, its personal values are gone.
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    # The reference a booth tablet printed on the migrant's slip while offline (sync.ReferenceBlock), kept so the
+    # slip still finds the case.
+    provisional_reference = models.CharField(_("provisional reference"), max_length=32, blank=True, db_default="",
+                                             editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -109,6 +113,8 @@ class Case(models.Model):
             models.Index(fields=["-id"], name="case_unaccompanied_child",
                          condition=models.Q(has_unaccompanied_child=True)),
             models.Index(fields=["-id"], name="case_any_vulnerability", condition=ANY_VULNERABILITY),
+            models.Index(fields=["provisional_reference"], name="case_provisional_reference",
+                         condition=~models.Q(provisional_reference="")),
         ]
 
     def __str__(self) -> str:
