@@ -35,6 +35,7 @@ STRINGS = {
     'field.questions': _('Questions'),
     'field.outcome': _('Outcome'),
     'field.notes': _('Notes'),
+    'field.interpreter': _('Interpreter'),
     'kind.register': _('Registration'),
     'kind.member_add': _('New member'),
     'kind.member_edit': _('Member change'),

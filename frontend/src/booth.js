@@ -693,7 +693,7 @@ function editForm(row, data, editing) {
   if (editing.kind === "counselling") {
     const held = field(defs, { name: "held_on", type: "date" }, today());
     const language = field(defs, { name: "language", type: "text" }, "es");
-    const interpreter = h("input", { class: "form-check-input", type: "checkbox", id: "booth-interpreter" });
+    const interpreter = field(defs, { name: "interpreter", type: "text" }, "");
     const topics = h("div", { class: "d-flex flex-wrap gap-3" }, ((defs.code_lists && defs.code_lists.counselling_topics) || []).map((item, i) =>
       h("div", { class: "form-check" }, h("input", { class: "form-check-input", type: "checkbox", value: item.value, id: `booth-topic-${i}` }),
         h("label", { class: "form-check-label", for: `booth-topic-${i}` }, item.label))));
@@ -706,11 +706,10 @@ function editForm(row, data, editing) {
         ...(readField(outcome) ? {} : { outcome: t("This field is required.") }),
         ...(readField(held) ? {} : { held_on: t("This field is required.") }) })) return;
       const payload = { case: caseRef(data), held_on: readField(held), language: readField(language),
-        interpreter: interpreter.checked, topics: [...topics.querySelectorAll("input:checked")].map((i) => i.value),
+        interpreter: readField(interpreter), topics: [...topics.querySelectorAll("input:checked")].map((i) => i.value),
         questions: readField(questions), outcome: readField(outcome), notes: readField(notes) };
       await queued("counselling", payload, row, data);
-    } }, h("div", { class: "row g-2" }, held, language, outcome),
-    h("div", { class: "form-check my-2" }, interpreter, h("label", { class: "form-check-label", for: "booth-interpreter" }, t("With an interpreter"))),
+    } }, h("div", { class: "row g-2" }, held, language, interpreter, outcome),
     h("p", { class: "small mb-1" }, t("Topics")), topics, h("div", { class: "row g-2" }, questions, notes),
     formButtons(t("Queue the session")));
   }

@@ -101,6 +101,11 @@ async function recordCase(op, payload, result) {
 const DONE = { applied: "done", replayed: "done", conflict: "conflict", rejected: "rejected" };
 
 async function recordResult(op, payload, result) {
+  if (result.status === "retry") {
+    // The server could not apply it now (nothing saved): it stays queued for the next sync.
+    await db.operations.update(op.id, { attempts: (op.attempts || 0) + 1, code: result.code || "" });
+    return;
+  }
   let status = DONE[result.status] || "rejected";
   // The case exists all the same; the slip's reference is kept as a note on it.
   if (result.status === "rejected" && result.code === "reference_not_reserved" && result.case) status = "done";
