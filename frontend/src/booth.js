@@ -142,7 +142,7 @@ async function counts() {
 async function renderStatus() {
   const n = await counts();
   const online = navigator.onLine;
-  clear(statusBox).append(
+  clear(statusBox).append(...[
     h("span", { class: `badge ${online ? "text-bg-success" : "text-bg-secondary"}`, testid: "booth-online" },
       online ? t("Online") : t("Offline")),
     h("span", { class: `badge ${n.pending ? "text-bg-warning" : "text-bg-light border"}`, testid: "booth-queued" },
@@ -159,7 +159,7 @@ async function renderStatus() {
     h("span", { class: "small text-body-secondary", testid: "booth-storage" }, state.storage),
     state.device ? h("span", { class: "small text-body-secondary ms-auto" },
       t("Tablet: %(label)s", { label: state.device.label })) : null,
-  );
+  ].filter(Boolean));
 }
 
 function notice(kind, text, extra = null) {
@@ -181,7 +181,9 @@ async function syncNow(reason) {
     state.syncing = true;
     renderStatus();
     try {
+      const wasLocked = !keys.unlocked();
       await unlock();
+      if (wasLocked && (keys.unlocked() || state.revoked)) renderBody();
       if (!keys.unlocked() || state.revoked) return;
       await refreshDefinitions();
       const result = await syncOnce({ urls, limits: state.defs && state.defs.limits, force: reason === "manual" });
@@ -362,8 +364,8 @@ function registerView() {
   const box = h("div", {});
   if (state.slip) box.append(slip(state.slip));
   const programmes = defs.programmes || [];
-  const programme = field(defs, { name: "programme" }, "", { required: true });
-  programme.input.append(...programmes.map((p) => h("option", { value: p.code }, p.name)));
+  const programme = field(defs, { name: "programme", list: programmes.map((p) => ({ value: p.code, label: p.name })) },
+    "", { required: true });
   if (programmes.length === 1) programme.input.value = programmes[0].code;
   const destination = field(defs, { name: "destination_country", list: "countries", required: true }, "");
   const filterDestinations = () => {

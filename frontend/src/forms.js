@@ -28,7 +28,7 @@ export const CASE_EDIT_FIELDS = [
 let uid = 0;
 
 function options(defs, list, value, blank = true) {
-  const items = (defs.code_lists && defs.code_lists[list]) || [];
+  const items = Array.isArray(list) ? list : (defs.code_lists && defs.code_lists[list]) || [];
   return [blank ? h("option", { value: "" }, "—") : null,
     ...items.map((item) => h("option", { value: item.value, selected: item.value === value }, item.label))];
 }

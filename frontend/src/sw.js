@@ -8,7 +8,20 @@ import { NetworkFirst } from "workbox-strategies";
 const booth = self.__BOOTH || { assets: [], shell: "/booth/", version: "0" };
 
 self.addEventListener("install", () => self.skipWaiting());
-self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+// The first visit loaded the shell before this worker ran: keep a copy now, so the booth opens offline at once.
+async function warm(name, url) {
+  try {
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    if (response.ok && !response.redirected) await (await caches.open(name)).put(url, response);
+  } catch {
+    // Offline already: the next visit online fills it.
+  }
+}
+
+self.addEventListener("activate", (event) => event.waitUntil(Promise.all([
+  self.clients.claim(), warm("booth-shell", booth.shell), warm("booth-definitions", "/api/v1/sync/definitions/"),
+])));
 
 cleanupOutdatedCaches();
 precacheAndRoute(booth.assets.map((url) => ({ url, revision: booth.version })));
@@ -21,8 +34,8 @@ const onlyOk = {
 
 registerRoute(({ url, request }) => url.origin === self.location.origin && url.pathname === booth.shell
   && request.method === "GET",
-new NetworkFirst({ cacheName: `booth-shell`, networkTimeoutSeconds: 8, plugins: [onlyOk] }));
+new NetworkFirst({ cacheName: `booth-shell`, networkTimeoutSeconds: 8, plugins: [onlyOk], matchOptions: { ignoreVary: true } }));
 
 registerRoute(({ url, request }) => url.origin === self.location.origin
   && url.pathname === "/api/v1/sync/definitions/" && request.method === "GET",
-new NetworkFirst({ cacheName: `booth-definitions`, networkTimeoutSeconds: 8, plugins: [onlyOk] }));
+new NetworkFirst({ cacheName: `booth-definitions`, networkTimeoutSeconds: 8, plugins: [onlyOk], matchOptions: { ignoreVary: true } }));

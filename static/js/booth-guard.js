@@ -57,7 +57,7 @@
     alert.className = "alert alert-danger";
     alert.setAttribute("role", "alert");
     alert.setAttribute("data-testid", "booth-signout-refused");
-    alert.textContent = script.dataset.refused.replace("%(n)s", count) + " ";
+    alert.textContent = script.dataset.refused.replace("{n}", count) + " ";
     if (location.pathname !== script.dataset.boothUrl) {
       var link = document.createElement("a");
       link.href = script.dataset.boothUrl;
