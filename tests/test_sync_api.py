@@ -296,3 +296,52 @@ def test_anonymising_a_member_removes_the_conflicting_values_kept_for_them(casew
     member_anonymise(member=member)
 
     assert not SyncConflict.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_of_one_queue_at_once_apply_each_operation_once(caseworker, places):
+    import threading
+
+    from django.db import connection
+
+    tablet = api_as(caseworker).post("/api/v1/devices/", {"label": "Tableta 1"}, format="json").json()
+    operations = [op(1, "register", family()), op(2, "register", family(destination_country="SV"))]
+    answers = []
+
+    def upload_queue():
+        try:
+            answers.append(sync(caseworker, tablet, *operations).json()["results"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload_queue) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Case.objects.count() == 2
+    statuses = sorted(r["status"] for results in answers for r in results)
+    assert statuses == ["applied"] * 2 + ["replayed"] * 4
+    assert len({r["case"]["id"] for results in answers for r in results}) == 2
+
+
+def test_the_slip_reference_finds_the_case_for_those_who_may_see_it(caseworker, outsider, tablet):
+    slip = f"{tablet['reference_block']['prefix']}0002"
+    sync(caseworker, tablet, op(1, "register", {**family(), "provisional_reference": slip}))
+    sync(caseworker, tablet, op(2, "register", family(destination_country="SV")))
+
+    found = api_as(caseworker).get("/api/v1/cases/", {"q": slip.lower()}).json()["results"]
+    hidden = api_as(outsider).get("/api/v1/cases/", {"q": slip}).json()["results"]
+
+    assert [c["id"] for c in found] == [Case.objects.get(destination_country="HN").pk]
+    assert hidden == []
+
+
+def test_a_slip_reference_outside_the_tablets_block_is_kept_in_the_notes(caseworker, tablet):
+    result = sync(caseworker, tablet, op(1, "register", {**family(), "provisional_reference": "P-TIJ-ZZZZ-0001"})
+                  ).json()["results"][0]
+
+    case = Case.objects.get()
+    assert (result["status"], result["code"]) == ("applied", "reference_not_reserved")
+    assert case.provisional_reference == "" and "P-TIJ-ZZZZ-0001" in case.caseworker_notes
