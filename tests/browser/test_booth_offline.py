@@ -4,6 +4,7 @@ an offline edit of a value changed on the server meanwhile ends as a conflict; t
 import re
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -91,7 +92,10 @@ def raw_records(page) -> str:
 @pytest.mark.browser
 def test_three_households_queued_offline_survive_a_closed_page_and_become_three_cases_once(page):
     context = page.context
+    errors = []
     sign_in(page, "caseworker_tij")
+    page = context.new_page()  # a tab of its own, closed below (the fixture's page stays for its report)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
     booth_open(page)
     enrol(page)
     cases_before = Case.objects.count()
@@ -122,6 +126,7 @@ def test_three_households_queued_offline_survive_a_closed_page_and_become_three_
     # the page is closed; a new one opens the booth from the worker's cache, still offline, still queued
     page.close()
     page = context.new_page()
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
     booth_open(page)
     expect(page.get_by_test_id("booth-online")).to_have_text("Sin conexión")
     expect(page.get_by_test_id("booth-queued")).to_have_text("en la cola (3)")
@@ -171,6 +176,7 @@ def test_three_households_queued_offline_survive_a_closed_page_and_become_three_
     records = page.evaluate(RAW_RECORDS)
     assert records["cases"] == [] and records["operations"] == []
     assert "keys" not in {row["key"] for row in records["meta"]}
+    assert not errors
 
 
 @pytest.mark.browser
@@ -211,3 +217,46 @@ def test_an_offline_edit_of_a_value_changed_on_the_server_meanwhile_is_kept_as_a
     listed = page.evaluate("async () => (await fetch('/api/v1/sync/conflicts/?status=open')).json()")
     assert [c["field"] for c in listed["results"] if c["member"] == member.pk] == ["date_of_birth"]
 
+
+
+@pytest.mark.browser
+def test_a_revoked_tablet_keeps_its_queue_says_so_and_exports_it_sealed_for_the_server_to_apply(page):
+    import json
+
+    from sync.models import Device
+    from sync.recovery import export_import
+    from sync.services import device_revoke
+
+    context = page.context
+    sign_in(page, "caseworker_tij")
+    booth_open(page)
+    enrol(page)
+    context.set_offline(True)
+    slip = register(page, HOUSEHOLDS[1], 1)
+    device = Device.objects.get()
+    device_revoke(actor=User.objects.get(username="supervisor_mx"), device_id=device.pk, reason="Tableta robada")
+
+    # back online, the server refuses the tablet: a clear message, and the queue stays
+    context.set_offline(False)
+    expect(page.get_by_test_id("booth-revoked")).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("booth-queued")).to_have_text("en la cola (1)")
+    assert not Case.objects.filter(provisional_reference=slip).exists()
+    page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
+    expect(page.get_by_test_id("booth-signout-refused")).to_contain_text("1")
+
+    # the way out: the export, still sealed, that only the server can open
+    with page.expect_download() as download:
+        page.get_by_test_id("booth-export").click()
+    raw = Path(download.value.path()).read_bytes()
+    exported = json.loads(raw)
+    assert exported["format"] == "avr-booth-export-1" and exported["device"] == str(device.pk)
+    assert exported["user"] == User.objects.get(username="caseworker_tij").pk
+    assert [op["kind"] for op in exported["operations"]] == ["register"]
+    assert "Rigoberto" not in raw.decode() and exported["wrapped_key"]
+    answer = export_import(importer=User.objects.get(username="caseworker_tij"), raw=raw)
+    assert [r["status"] for r in answer["results"]] == ["applied"]
+    assert Member.objects.filter(given_names="Rigoberto", family_names="Alvarado Sosa").count() == 1
+
+    # exported, the queue no longer holds the caseworker back
+    page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
+    page.wait_for_url("**/accounts/login/")
