@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import User
+from accounts.choices import Role
+from accounts.models import Office, User
 from cases.models import Case, Consent, Member
 from cases.registration import member_update
 from cases.selectors import possible_duplicates_for
 from sync.models import SyncConflict, SyncOperation
 from tests.browser.conftest import sign_in
+from tests.factories import PASSWORD, staff
 
 HOUSEHOLDS = [
     [{"given_names": "Wendolyn Azucena", "family_names": "Cárcamo Ordóñez", "relationship": "principal",
@@ -98,6 +100,10 @@ def test_three_households_queued_offline_survive_a_closed_page_and_become_three_
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
     booth_open(page)
     enrol(page)
+    pin_form = page.get_by_test_id("booth-pin-form")
+    pin_form.locator("input").fill("482916")
+    pin_form.locator("button[type=submit]").click()
+    expect(pin_form).to_be_hidden()
     cases_before = Case.objects.count()
 
     # the network goes; the caseworker goes on registering, each household handed a provisional reference
@@ -131,6 +137,17 @@ def test_three_households_queued_offline_survive_a_closed_page_and_become_three_
     expect(page.get_by_test_id("booth-online")).to_have_text("Sin conexión")
     expect(page.get_by_test_id("booth-queued")).to_have_text("en la cola (3)")
     assert Case.objects.count() == cases_before
+
+    # the data key is gone with the page: offline, only the booth PIN opens the sealed cases again
+    unlock = page.get_by_test_id("booth-unlock")
+    unlock.locator("#booth-pin").fill("000000")
+    unlock.get_by_test_id("booth-unlock-submit").click()
+    expect(page.get_by_test_id("booth-notice")).to_have_text("PIN incorrecto.")
+    unlock.locator("#booth-pin").fill("482916")
+    unlock.get_by_test_id("booth-unlock-submit").click()
+    page.get_by_test_id("booth-tab-cases").click()
+    expect(page.get_by_test_id("booth-case")).to_have_count(3)
+    expect(page.get_by_test_id("booth-case").filter(has_text="Rigoberto Alvarado Sosa")).to_contain_text("aún sin sincronizar")
 
     # the network comes back: the queue goes by itself
     context.set_offline(False)
@@ -243,6 +260,18 @@ def test_a_revoked_tablet_keeps_its_queue_says_so_and_exports_it_sealed_for_the_
     assert not Case.objects.filter(provisional_reference=slip).exists()
     page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
     expect(page.get_by_test_id("booth-signout-refused")).to_contain_text("1")
+
+    # another caseworker on the same browser (the session lost): the booth refuses to work over the unsent queue
+    colleague = staff("caseworker_tij_2", Role.CASEWORKER, office=Office.objects.get(code="TIJ"))
+    context.clear_cookies()
+    sign_in(page, colleague.username, PASSWORD)
+    booth_open(page)
+    expect(page.get_by_test_id("booth-other-user")).to_contain_text("caseworker_tij")
+    expect(page.get_by_test_id("booth-register")).to_have_count(0)
+    context.clear_cookies()
+    sign_in(page, "caseworker_tij")
+    booth_open(page)
+    expect(page.get_by_test_id("booth-revoked")).to_be_visible()
 
     # the way out: the export, still sealed, that only the server can open
     with page.expect_download() as download:
