@@ -7,7 +7,7 @@ import {
   CASE_EDIT_FIELDS, field, labelOf, memberBlock, memberName, memberPayload, memberProblems, MEMBER_FIELDS, readField,
   showProblems,
 } from "./forms.js";
-import { enqueue, exportQueue, referencesLeft, syncOnce, takeReference } from "./outbox.js";
+import { enqueue, exportQueue, HEARTBEAT_MS, referencesLeft, syncOnce, takeReference } from "./outbox.js";
 import { load, t } from "./strings.js";
 
 const config = JSON.parse(document.getElementById("booth-config").textContent);
@@ -177,6 +177,12 @@ function clearNotice() {
 
 async function syncNow(reason) {
   if (state.syncing || state.blocked || !state.device || !navigator.onLine) return;
+  if (reason === "timer" && keys.unlocked()) {
+    // Every 30 s only while something waits; otherwise a heartbeat at most every 5 minutes.
+    const idle = !(await pendingOperations()).length;
+    const last = state.device.last_contact_at ? Date.parse(state.device.last_contact_at) : 0;
+    if (idle && Date.now() - last < HEARTBEAT_MS) return;
+  }
   const run = async () => {
     state.syncing = true;
     renderStatus();
@@ -447,7 +453,7 @@ function registerView() {
       h("label", { class: "form-check-label", for: "booth-quick" }, t("Quick registration (surge): the rest later")))),
   h("section", { class: "card card-body mb-3" },
     h("h2", { class: "h6" }, t("3. Household")), membersBox, householdProblem,
-    h("button", { type: "button", class: "btn btn-sm btn-outline-primary", testid: "booth-add-member",
+    h("button", { type: "button", class: "btn btn-sm btn-outline-primary align-self-start", testid: "booth-add-member",
       onclick: () => addMember() }, t("Add a member"))),
   h("button", { type: "submit", class: "btn btn-primary", testid: "booth-register-submit" }, t("Queue the registration")));
   box.append(form);
