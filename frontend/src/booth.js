@@ -655,11 +655,12 @@ function editForm(row, data, editing) {
     } }, block, formButtons(t("Queue the change")));
   }
   if (editing.kind === "member_add") {
-    const block = memberBlock(defs, { relationship: "" }, { title: t("New member"), quick: true });
+    // A member joining later is checked as by the full form (the server's case_member_add asks for every field).
+    const block = memberBlock(defs, { relationship: "" }, { title: t("New member"), quick: false });
     return h("form", { testid: "booth-member-form", onsubmit: async (event) => {
       event.preventDefault();
       const values = block.read();
-      if (!showProblems(block.fields, memberProblems(values, { quick: true }))) return;
+      if (!showProblems(block.fields, memberProblems(values, { quick: false }))) return;
       const member = memberPayload(values);
       const op = { value: null };
       data.members.push({ ...member, index: data.members.length, id: null, op: null });

@@ -14,6 +14,7 @@ from accounts.models import Office, User
 from cases.models import Case, Consent, Member
 from cases.registration import member_update
 from cases.selectors import possible_duplicates_for
+from screening.models import CounsellingSession
 from sync.models import SyncConflict, SyncOperation
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, staff
@@ -216,6 +217,19 @@ def test_an_offline_edit_of_a_value_changed_on_the_server_meanwhile_is_kept_as_a
     card.get_by_test_id("booth-edit-submit").click()
     expect(page.get_by_test_id("booth-queued")).to_have_text("en la cola (1)")
 
+    # and, still offline, her son joins the household and a counselling session is recorded
+    card.get_by_test_id("booth-member-add").click()
+    for name, value in {"given_names": "Brayan", "family_names": "Cárcamo", "relationship": "child", "sex": "male",
+                        "estimated_age": "4", "nationality": "HN", "place_of_origin": "Choluteca"}.items():
+        field = card.locator(f"[name={name}]")
+        field.select_option(value) if name in SELECTS else field.fill(value)
+    card.get_by_test_id("booth-edit-submit").click()
+    card.get_by_test_id("booth-counselling").click()
+    card.locator("[name=outcome]").select_option("wishes_to_return")
+    card.locator("input[type=checkbox]").first.check()
+    card.get_by_test_id("booth-edit-submit").click()
+    expect(page.get_by_test_id("booth-queued")).to_have_text("en la cola (3)")
+
     # meanwhile an office colleague corrects the same date on the server
     member_update(actor=User.objects.get(username="caseworker_tij"), member_id=member.pk,
                   expected_version=member.case.version, changes={"date_of_birth": date(1994, 12, 17)})
@@ -233,6 +247,13 @@ def test_an_offline_edit_of_a_value_changed_on_the_server_meanwhile_is_kept_as_a
         "1994-02-17", "1994-12-17", "1994-02-18")
     listed = page.evaluate("async () => (await fetch('/api/v1/sync/conflicts/?status=open')).json()")
     assert [c["field"] for c in listed["results"] if c["member"] == member.pk] == ["date_of_birth"]
+
+    # the other two went in as they were
+    assert list(member.case.members.order_by("id").values_list("given_names", flat=True)) == ["Wendolyn Azucena",
+                                                                                              "Brayan"]
+    assert CounsellingSession.objects.filter(case=member.case, outcome="wishes_to_return").count() == 1
+    assert sorted(SyncOperation.objects.filter(case=member.case).values_list("kind", "status")) == [
+        ("counselling", "applied"), ("member_add", "applied"), ("member_edit", "conflict"), ("register", "applied")]
 
 
 
