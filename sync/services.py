@@ -92,6 +92,7 @@ def device_enrol(*, actor, label: str, office: Office | None) -> Device:
     return device
 
 
+@transaction.atomic
 def reference_block_reserve(*, device: Device) -> ReferenceBlock:
     """The next numbers of the tablet's own series, never handed to another tablet (the prefix is its own)."""
     device = Device.objects.select_for_update().get(pk=device.pk)
