@@ -366,7 +366,7 @@ def final_figures(results: list, documents: dict, mixed: dict | None, search: di
 
 
 def figures_print(figures: list) -> None:
-    print(f"\n{'figure (issue #14)':<58} {'value':>10}  {'target':<14} verdict")
+    print(f"\n{'figure (issues #14, #15)':<58} {'value':>10}  {'target':<14} verdict")
     print("-" * 96)
     for f in figures:
         value = "-" if f["value"] is None else f"{f['value']:g}"
