@@ -176,7 +176,11 @@ function clearNotice() {
 // ---------- sync ----------
 
 async function syncNow(reason) {
-  if (state.syncing || state.blocked || !state.device || !navigator.onLine) return;
+  if (state.syncing) {
+    state.again = true;  // queued while a sync ran: one more round when it ends
+    return;
+  }
+  if (state.blocked || !state.device || !navigator.onLine) return;
   if (reason === "timer" && keys.unlocked()) {
     // Every 30 s only while something waits; otherwise a heartbeat at most every 5 minutes.
     const idle = !(await pendingOperations()).length;
@@ -207,6 +211,10 @@ async function syncNow(reason) {
       if (!result.error) await refillReferences();
     } finally {
       state.syncing = false;
+      if (state.again) {
+        state.again = false;
+        setTimeout(() => syncNow("again"), 0);
+      }
       await renderStatus();
       if (state.view !== "register" && !state.editing) renderBody();
       refreshStorage();
