@@ -24,6 +24,16 @@
     });
   }
 
+  /** The booth's owner (the user who enrolled it here), or null. */
+  function ownerOf(db) {
+    return new Promise(function (resolve) {
+      if (!db.objectStoreNames.contains("meta")) return resolve(null);
+      var request = db.transaction("meta").objectStore("meta").get("device");
+      request.onsuccess = function () { resolve(request.result ? request.result.value.user_id : null); };
+      request.onerror = function () { resolve(null); };
+    });
+  }
+
   function unsentCount(db) {
     return new Promise(function (resolve, reject) {
       if (!db.objectStoreNames.contains("operations")) return resolve(0);
@@ -80,7 +90,15 @@
     hasBoothDatabase().then(function (exists) {
       if (!exists) return go();
       return openDatabase().then(function (db) {
-        return unsentCount(db).then(function (count) {
+        return ownerOf(db).then(function (owner) {
+          // Another user's booth: theirs to send; this user signs out and leaves it untouched.
+          if (owner !== null && String(owner) !== script.dataset.user) {
+            db.close();
+            return go();
+          }
+          return unsentCount(db);
+        }).then(function (count) {
+          if (count === undefined) return;
           if (count) {
             db.close();
             return refuse(form, count);
