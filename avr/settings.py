@@ -367,6 +367,8 @@ SPECTACULAR_SETTINGS = {
         "FitnessOutcomeEnum": "screening.choices.FitnessOutcome",
         "CounsellingOutcomeEnum": "screening.choices.CounsellingOutcome",
         "BestInterestsOutcomeEnum": "screening.choices.BestInterestsOutcome",
+        "DeviceStatusEnum": "sync.models.DeviceStatus", "ConflictStatusEnum": "sync.models.ConflictStatus",
+        "OperationResultStatusEnum": ["applied", "replayed", "conflict", "rejected", "retry"],
     },
 }
 

@@ -175,6 +175,8 @@ def case_filtered(queryset: QuerySet, filters: dict) -> QuerySet:
 NAME_SEARCH_LISTED = 2000  # people found by a name search, beyond which the search stays a subquery
 RANKED_AT_ONCE = 60  # cases found by a name search that are read in one query per branch and ranked in Python
 REFERENCE_LIKE = re.compile(r"^[A-Za-z]{2,6}(-[A-Za-z]{2,3})?-\d{4}-\d+$")
+# The reference a booth tablet printed on a slip offline (sync.services.provisional_reference).
+PROVISIONAL_REFERENCE_LIKE = re.compile(r"^P-[A-Z0-9]{2,16}-[A-Z0-9]{4}-\d{4,}$", re.IGNORECASE)
 
 
 def case_searched(queryset: QuerySet, text: str) -> QuerySet:
@@ -183,6 +185,8 @@ def case_searched(queryset: QuerySet, text: str) -> QuerySet:
     text = text.strip()
     if REFERENCE_LIKE.match(text):
         return queryset.filter(reference__iexact=text)
+    if PROVISIONAL_REFERENCE_LIKE.match(text):
+        return queryset.filter(provisional_reference=text.upper())
     members = Member.objects.filter(case=OuterRef("pk"))
     if any(ch.isdigit() for ch in text):
         return queryset.filter(Exists(members.filter(document_key=document_key(text))))

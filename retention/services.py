@@ -80,6 +80,15 @@ def _decisions(*, case_ids: list[int] | None = None, member_id: int | None = Non
     return DuplicateDecision.objects.filter(Q(member__case_id__in=case_ids) | Q(candidate__case_id__in=case_ids))
 
 
+def _sync_conflicts(*, case_ids: list[int] | None = None, member_id: int | None = None):
+    """A tablet's conflicting values are copies of the person's data: they go with it, resolved or not."""
+    from sync.models import SyncConflict
+
+    if member_id is not None:
+        return SyncConflict.objects.filter(member_id=member_id)
+    return SyncConflict.objects.filter(case_id__in=case_ids)
+
+
 def _removed(case_ids: list[int] | None = None, *, member_id: int | None = None) -> dict:
     """Per model, how many rows are overwritten and which fields; files to delete; audit keys to destroy."""
     removed: dict = {}
@@ -92,6 +101,8 @@ def _removed(case_ids: list[int] | None = None, *, member_id: int | None = None)
             files += rows.exclude(**{name: ""}).count()
     decisions = _decisions(case_ids=case_ids, member_id=member_id)
     removed["cases.DuplicateDecision"] = {"rows": decisions.count(), "fields": ["deleted"]}
+    removed["sync.SyncConflict"] = {"rows": _sync_conflicts(case_ids=case_ids, member_id=member_id).count(),
+                                    "fields": ["deleted"]}
     removed["files"] = files
     # One member's erasure keeps the case's key: it protects the rest of the household (see audit_values_read).
     removed["audit_keys"] = 0 if member_id is not None else len(case_ids)
@@ -117,6 +128,7 @@ def _overwrite(case_ids: list[int] | None = None, *, member_id: int | None = Non
                 getattr(stored, name).delete(save=False)
         rows.update(**plan.values)
     _decisions(case_ids=case_ids, member_id=member_id).delete()
+    _sync_conflicts(case_ids=case_ids, member_id=member_id).delete()
     manifest_builds_forget(case_ids=case_ids, member_id=member_id)
     # Another household's member marked as this person no longer points at them.
     if member_id is not None:

@@ -302,6 +302,27 @@ class SyncUpload(APIView):
             return revoked_response()
 
 
+class ImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="the queue a booth tablet exported (format avr-booth-export-1)")
+
+
+class SyncImport(APIView):
+    """Apply a queue exported from a tablet (the way out when it cannot sync): by its caseworker or a supervisor."""
+
+    @extend_schema(request={"multipart/form-data": ImportSerializer}, responses={
+        200: SyncResponseSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer})
+    def post(self, request):
+        from sync.recovery import export_import
+
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            return Response(export_import(importer=request.user, raw=data.validated_data["file"].read(),
+                                          request=request._request))
+        except BatchInvalid as exc:
+            return error(exc.code, exc.message, 400, exc.fields)
+
+
 # Conflicts
 
 

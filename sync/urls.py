@@ -4,6 +4,7 @@ from sync import api
 
 urlpatterns = [
     path("sync/", api.SyncUpload.as_view(), name="api-sync"),
+    path("sync/import/", api.SyncImport.as_view(), name="api-sync-import"),
     path("sync/definitions/", api.SyncDefinitions.as_view(), name="api-sync-definitions"),
     path("sync/conflicts/", api.ConflictList.as_view(), name="api-sync-conflicts"),
     path("sync/conflicts/<int:pk>/resolve/", api.ConflictResolve.as_view(), name="api-sync-conflict-resolve"),

@@ -67,6 +67,10 @@ STAGES = {
                "GET /api/v1/members/{id}/erasure-requests/"],
     "retention": ["POST /api/v1/cases/{id}/anonymise/"],
     "break_glass": ["POST /api/v1/cases/{id}/break-glass/"],
+    "sync": ["GET /api/v1/sync/definitions/", "POST /api/v1/devices/", "GET /api/v1/devices/",
+             "GET /api/v1/devices/{id}/key/", "POST /api/v1/devices/{id}/references/", "POST /api/v1/sync/",
+             "GET /api/v1/sync/conflicts/", "POST /api/v1/sync/conflicts/{id}/resolve/",
+             "POST /api/v1/devices/{id}/revoke/", "POST /api/v1/sync/import/"],
 }
 
 
@@ -410,3 +414,36 @@ def test_break_glass_answers_as_documented(contract, caseworker, other_superviso
                    "otp": current_code(other_supervisor)})
 
     assert contract.answered == set(STAGES["break_glass"])
+
+
+def test_offline_booth_sync_answers_as_documented(contract, caseworker, supervisor, tij, caravan):
+    from cases.models import Member
+    from sync.models import SyncConflict
+    from tests.test_sync_api import sealed_export
+
+    contract(caseworker, "GET /api/v1/sync/definitions/")
+    tablet = contract(caseworker, "POST /api/v1/devices/", body={"label": "Tableta 1"}, status=201)
+    contract(caseworker, "GET /api/v1/devices/")
+    contract(caseworker, "GET /api/v1/devices/{id}/key/", path={"id": tablet["id"]})
+    contract(caseworker, "POST /api/v1/devices/{id}/references/", path={"id": tablet["id"]}, status=201)
+    register = {"id": "0192f0c4-0000-7000-8000-000000000001", "sequence": 1, "kind": "register",
+                "form_version": "registration-1", "captured_at": "2026-12-01T10:00:00Z",
+                "payload": {**registration_body(caravan, "H0001"),
+                            "provisional_reference": f"{tablet['reference_block']['prefix']}0001"}}
+    applied = contract(caseworker, "POST /api/v1/sync/", body={"device": tablet["id"], "pending": 1,
+                                                               "operations": [register]})
+    member = applied["results"][0]["case"]["members"][0]["id"]
+    Member.objects.filter(pk=member).update(date_of_birth="1980-01-01")
+    edit = {**register, "id": "0192f0c4-0000-7000-8000-000000000002", "sequence": 2, "kind": "member_edit",
+            "payload": {"member": member, "base_version": 0, "base": {"date_of_birth": "1990-01-01"},
+                        "changes": {"date_of_birth": "1991-01-01"}}}
+    contract(caseworker, "POST /api/v1/sync/", body={"device": tablet["id"], "operations": [edit]})
+    contract(caseworker, "GET /api/v1/sync/conflicts/")
+    contract(caseworker, "POST /api/v1/sync/conflicts/{id}/resolve/", path={"id": SyncConflict.objects.get().pk},
+             body={"choice": "server"})
+    contract(supervisor, "POST /api/v1/devices/{id}/revoke/", path={"id": tablet["id"]}, body={"reason": "lost"})
+    contract(supervisor, "POST /api/v1/sync/import/", media_type="multipart/form-data", body={
+        "file": sealed_export(tablet, caseworker, [{**register, "id": "0192f0c4-0000-7000-8000-000000000003",
+                                                    "sequence": 3}])})
+
+    assert contract.answered == set(STAGES["sync"])

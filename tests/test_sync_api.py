@@ -219,3 +219,129 @@ def test_a_consent_withdrawal_always_wins(caseworker, tablet):
     refused = sync(caseworker, tablet, again).json()["results"][0]
     assert refused["code"] == "consent_withdrawn"
     assert Consent.objects.filter(scope="follow_up").count() == 1
+
+
+def sealed_export(tablet, user, operations, *, tamper: int | None = None) -> bytes:
+    """An export as the booth makes it: each operation AES-GCM under a data key wrapped with the user's key."""
+    import json
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+
+    from sync.keys import b64url, b64url_decode
+
+    data_key = AESGCM.generate_key(bit_length=256)
+    sealed = []
+    for index, operation in enumerate(operations):
+        iv = os.urandom(12)
+        ciphertext = bytearray(AESGCM(data_key).encrypt(iv, json.dumps(operation["payload"]).encode(), None))
+        if index == tamper:
+            ciphertext[0] ^= 1
+        sealed.append({"id": operation["id"], "sequence": operation["sequence"], "kind": operation["kind"],
+                       "captured_at": operation["captured_at"], "iv": b64url(iv), "ciphertext": b64url(ciphertext)})
+    return json.dumps({"format": "avr-booth-export-1", "device": tablet["id"], "user": user.pk,
+                       "exported_at": "2026-12-02T10:00:00Z",
+                       "wrapped_key": b64url(aes_key_wrap(b64url_decode(tablet["key"]), data_key)),
+                       "operations": sealed}).encode()
+
+
+def upload(user, raw: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return api_as(user).post("/api/v1/sync/import/", {"file": SimpleUploadedFile("cola.json", raw)},
+                             format="multipart")
+
+
+def test_the_exported_queue_of_a_withdrawn_tablet_is_applied_by_a_supervisor_once(caseworker, supervisor, tablet):
+    operations = [op(1, "register", family()), op(2, "register", family(destination_country="SV")),
+                  op(3, "register", family(destination_country="GT"))]
+    raw = sealed_export(tablet, caseworker, operations, tamper=2)
+    api_as(supervisor).post(f"/api/v1/devices/{tablet['id']}/revoke/", {"reason": "stolen"}, format="json")
+
+    first = upload(supervisor, raw)
+    again = upload(supervisor, raw)
+
+    assert first.status_code == 200, first.json()
+    assert [r["status"] for r in first.json()["results"]] == ["applied", "applied", "rejected"]
+    assert first.json()["results"][2]["code"] == "corrupt"
+    assert [r["status"] for r in again.json()["results"][:2]] == ["replayed", "replayed"]
+    assert sorted(Case.objects.values_list("destination_country", flat=True)) == ["HN", "SV"]
+    assert set(Case.objects.values_list("created_by", flat=True)) == {caseworker.pk}
+
+
+def test_a_file_that_lies_about_being_an_export_touches_no_case(caseworker, outsider, tablet):
+    raw = sealed_export(tablet, caseworker, [op(1, "register", family())])
+    other_key = {**tablet, "key": "A" * 43}
+
+    for body in (b"%PDF-1.4 not json", b"\x00\x01", b'{"format": "avr-booth-export-1"}',
+                 sealed_export(other_key, caseworker, [op(1, "register", family())])):
+        response = upload(caseworker, body)
+        assert response.status_code == 400 and response.json()["code"] == "export_unreadable", body[:20]
+    assert upload(outsider, raw).status_code == 404
+    assert Case.objects.count() == 0
+
+
+def test_anonymising_a_member_removes_the_conflicting_values_kept_for_them(caseworker, tablet):
+    from retention.services import member_anonymise
+
+    applied = sync(caseworker, tablet, op(1, "register", family())).json()["results"][0]["case"]
+    member = Member.objects.get(pk=applied["members"][0]["id"])
+    Member.objects.filter(pk=member.pk).update(date_of_birth=date(1980, 1, 1))
+    sync(caseworker, tablet, op(2, "member_edit", {"member": member.pk, "base_version": 0,
+                                                   "base": {"date_of_birth": "1992-05-01"},
+                                                   "changes": {"date_of_birth": "1993-05-01"}}))
+    assert SyncConflict.objects.filter(member=member).exists()
+
+    member_anonymise(member=member)
+
+    assert not SyncConflict.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_of_one_queue_at_once_apply_each_operation_once(caseworker, places):
+    import threading
+
+    from django.db import connection
+
+    tablet = api_as(caseworker).post("/api/v1/devices/", {"label": "Tableta 1"}, format="json").json()
+    operations = [op(1, "register", family()), op(2, "register", family(destination_country="SV"))]
+    answers = []
+
+    def upload_queue():
+        try:
+            answers.append(sync(caseworker, tablet, *operations).json()["results"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload_queue) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Case.objects.count() == 2
+    statuses = sorted(r["status"] for results in answers for r in results)
+    assert statuses == ["applied"] * 2 + ["replayed"] * 4
+    assert len({r["case"]["id"] for results in answers for r in results}) == 2
+
+
+def test_the_slip_reference_finds_the_case_for_those_who_may_see_it(caseworker, outsider, tablet):
+    slip = f"{tablet['reference_block']['prefix']}0002"
+    sync(caseworker, tablet, op(1, "register", {**family(), "provisional_reference": slip}))
+    sync(caseworker, tablet, op(2, "register", family(destination_country="SV")))
+
+    found = api_as(caseworker).get("/api/v1/cases/", {"q": slip.lower()}).json()["results"]
+    hidden = api_as(outsider).get("/api/v1/cases/", {"q": slip}).json()["results"]
+
+    assert [c["id"] for c in found] == [Case.objects.get(destination_country="HN").pk]
+    assert hidden == []
+
+
+def test_a_slip_reference_outside_the_tablets_block_is_kept_in_the_notes(caseworker, tablet):
+    result = sync(caseworker, tablet, op(1, "register", {**family(), "provisional_reference": "P-TIJ-ZZZZ-0001"})
+                  ).json()["results"][0]
+
+    case = Case.objects.get()
+    assert (result["status"], result["code"]) == ("applied", "reference_not_reserved")
+    assert case.provisional_reference == "" and "P-TIJ-ZZZZ-0001" in case.caseworker_notes
