@@ -10,11 +10,10 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from avr.confirm import confirmation_step
+from avr.confirm import DEVICE_QUESTIONS, confirmation_step
 from cases.fields import readable
 from cases.models import Case, Member
 from cases.permissions import case_access_batch
@@ -25,10 +24,6 @@ from sync.selectors import duplicates_to_decide_page, monitor_rows, open_conflic
 from sync.services import device_for_user, device_revoke, is_supervisor_of
 
 PAGE_SIZE = 25
-QUESTIONS = {"revoked": (
-    gettext_lazy("Withdraw this tablet from service?"),
-    gettext_lazy("It can no longer sync nor unlock its queue. What is queued on it is not lost: the booth exports it "
-                 "and hands the file to you. This cannot be undone: the tablet has to be enrolled again."))}
 
 
 def _int_or_none(value) -> int | None:
@@ -123,7 +118,7 @@ def device_revoke_view(request, pk):
     """Withdraw a lost or stolen tablet (supervisors), after the confirmation step."""
     reason = request.POST.get("reason", "")
     if reason.strip():
-        asked = confirmation_step(request, QUESTIONS, "revoked", back=reverse("sync_devices"),
+        asked = confirmation_step(request, DEVICE_QUESTIONS, "revoked", back=reverse("sync_devices"),
                                   may_act=lambda: is_supervisor_of(request.user, device_for_user(
                                       user=request.user, device_id=pk)))
         if asked is not None:

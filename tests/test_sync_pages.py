@@ -18,9 +18,17 @@ from sync.tasks import devices_waiting_alert as devices_waiting_alert_task
 from tests.conftest import api_as
 from tests.factories import household
 from tests.test_registration_api import family
-from tests.test_sync_api import op, places, sync, tablet  # noqa: F401 - fixtures
+from tests.test_sync_api import op, sync
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tablet(caseworker, tij, tap, caravan):
+    """A Tijuana caseworker's tablet, enrolled through the API (as in tests/test_sync_api.py)."""
+    response = api_as(caseworker).post("/api/v1/devices/", {"label": "Tableta 1"}, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
 
 
 @pytest.fixture
@@ -199,9 +207,9 @@ def test_the_conflicts_are_paged_by_25(client, caseworker, conflict):
 # The sync monitor
 
 
-def waiting(caseworker, tablet, *, hours: int, pending: int = 3):
+def waiting(caseworker, device, *, hours: int, pending: int = 3):
     oldest = (timezone.now() - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    response = sync(caseworker, tablet, pending=pending, oldest_pending_at=oldest,
+    response = sync(caseworker, device, pending=pending, oldest_pending_at=oldest,
                     storage={"usage": 2 * 1024 * 1024, "quota": 100 * 1024 * 1024, "persisted": False})
     assert response.status_code == 200, response.json()
 
@@ -239,11 +247,13 @@ def test_a_caseworker_sees_the_tablets_of_their_booth_read_only_and_another_boot
 def test_a_supervisor_withdraws_a_tablet_from_the_page_after_confirming(client, supervisor, tablet):
     client.force_login(in_english(supervisor))
     url = f"/sync/devices/{tablet['id']}/revoke/"
+    monitor = text(client.get("/sync/devices/"))
 
     asked = client.post(url, {"to": "revoked", "reason": "Robada en la caseta"})
     still = Device.objects.get(pk=tablet["id"]).status
     done = client.post(url, {"to": "revoked", "reason": "Robada en la caseta", "confirmed": "1"})
 
+    assert '"revoked": ["Withdraw this tablet from service?"' in monitor  # the same question in the dialog
     assert asked.status_code == 200 and 'data-testid="confirmation"' in text(asked) and still == "active"
     device = Device.objects.get(pk=tablet["id"])
     assert (device.status, device.revoke_reason, device.revoked_by) == ("revoked", "Robada en la caseta", supervisor)
