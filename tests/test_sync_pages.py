@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
 from cases.models import Case, DuplicateDecision, Member
-from notifications.messages import notification_subject, notification_text
+from notifications.messages import notification_path, notification_subject, notification_text
 from notifications.models import Notification, NotificationKind
 from sync.models import Device, SyncConflict, SyncOperation
 from sync.monitor import devices_waiting_alert
@@ -314,6 +314,7 @@ def test_the_alert_tells_the_offices_supervisors_once_per_tablet_and_names_nobod
     words = " ".join([notification_text(n) + notification_subject(n) + str(n.params) for n in notes]
                      + [m.body + m.subject for m in mailoutbox])
     assert "Tableta 2" in notification_text(with_seven) and "TIJ" in notification_text(with_seven)
+    assert notification_path(with_seven) == "/sync/devices/"
     for personal in ("Ana Lucía", "Cruz", "F123456", "cw_tij", caseworker.get_full_name() or "cw_tij"):
         assert personal not in words
     assert len(mailoutbox) == 2 and mailoutbox[0].to == ["sup.mx@example.org"]

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from cases.models import Member
-from sync.models import SyncConflict
-from tests.browser.conftest import sign_in
+from sync.models import Device, SyncConflict
+from tests.browser.conftest import sign_in, sign_out
 from tests.conftest import api_as
 from tests.test_registration_api import family
 
@@ -44,7 +44,7 @@ def conflict_through_the_api(caseworker) -> SyncConflict:
 
 
 @pytest.mark.browser
-def test_a_caseworker_resolves_a_tablets_conflict_side_by_side_and_sees_the_tablet_on_the_monitor(page):
+def test_a_tablets_conflict_is_resolved_side_by_side_and_the_monitor_shows_and_withdraws_the_tablet(page):
     # given a conflict on the principal's birth date, from a Tijuana tablet
     caseworker = User.objects.get(username="caseworker_tij")
     conflict = conflict_through_the_api(caseworker)
@@ -81,3 +81,16 @@ def test_a_caseworker_resolves_a_tablets_conflict_side_by_side_and_sees_the_tabl
     expect(row.get_by_test_id("alert")).to_be_visible()  # waiting since 1 December: more than a day
     expect(row.get_by_test_id("persisted")).to_have_text("persistente")
     expect(row.get_by_test_id("withdraw")).to_have_count(0)
+
+    # and their supervisor withdraws it from the monitor, after the house confirmation dialog
+    sign_out(page)
+    sign_in(page, "supervisor_mx")
+    page.locator("[data-nav=sync_devices]").click()
+    row = page.locator(f"[data-device='{conflict.operation.device_id}']")
+    row.locator("input[name=reason]").fill("Robada en la caseta")
+    row.get_by_test_id("withdraw-button").click()
+    page.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("alert").first).to_contain_text("se retiró del servicio")
+    expect(row.get_by_test_id("status")).to_contain_text("Robada en la caseta")
+    assert Device.objects.get(pk=conflict.operation.device_id).status == "revoked"
