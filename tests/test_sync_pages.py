@@ -10,7 +10,11 @@ from django.utils import timezone
 
 from audit.models import AuditAction, AuditEvent
 from cases.models import Case, DuplicateDecision, Member
-from notifications.messages import notification_path, notification_subject, notification_text
+from notifications.messages import (
+    notification_path,
+    notification_subject,
+    notification_text,
+)
 from notifications.models import Notification, NotificationKind
 from sync.models import Device, SyncConflict, SyncOperation
 from sync.monitor import devices_waiting_alert
