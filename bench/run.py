@@ -5,7 +5,8 @@ cases, ~1M people), BENCH_N (timed repetitions, default 200), BENCH_WARMUP (defa
 (repetitions of the slow guardian baseline, default BENCH_N), BENCH_SCALES (e.g. "100000,1000000": generate up to
 each in turn and print a growth table), BENCH_DB (default avr_bench), BENCH_MIXED=0 to skip the mixed load
 (bench/mixed.py has its own BENCH_MIXED_* settings).
-Ends with one table of every figure issue #14 names, its target and met/MISSED. Writes var/bench-results.json.
+bench/sync.py (issue #15) has BENCH_SYNC_N.
+Ends with one table of every figure issue #14 names (and issue #15's sync), its target and met/MISSED. Writes var/bench-results.json.
 """
 
 import json
@@ -26,6 +27,7 @@ TARGET_GUARDIAN_RATIO = 10.0
 TARGET_PAGE_P95_MS = 200.0
 TARGET_DASHBOARD_P95_MS = 100.0
 TARGET_MIXED_RPS = 200.0
+TARGET_SYNC_S = 60.0
 ROLES = ("caseworker_tij", "supervisor_mx", "reception_hn")
 PAGE_LABELS = ("arrivals board", "movement list", "approval queue", "case list", "home")
 
@@ -320,10 +322,11 @@ def name_search_measure(n: int, warmup: int):
         return measure_name_search()
 
 
-def figure(name: str, value, target: float, *, at_least: bool = False, unit: str = "ms") -> dict:
-    """One line of the final table: a figure, its target and whether it is met (None: not measured)."""
-    if value is None:
-        return {"figure": name, "value": None, "target": target, "at_least": at_least, "unit": unit, "ok": None}
+def figure(name: str, value, target: float | None, *, at_least: bool = False, unit: str = "ms") -> dict:
+    """One line of the final table: a figure, its target and whether it is met (None: not measured, or no target:
+    a figure shown for comparison)."""
+    if value is None or target is None:
+        return {"figure": name, "value": value, "target": target, "at_least": at_least, "unit": unit, "ok": None}
     ok = value >= target if at_least else value <= target
     return {"figure": name, "value": value, "target": target, "at_least": at_least, "unit": unit, "ok": ok}
 
@@ -354,16 +357,24 @@ def final_figures(results: list, documents: dict, mixed: dict | None, search: di
             figures.append(figure(f"{row['name']} p95", row.get("p95_ms"), row["target"]))
     figures.append(figure("mixed load: best req/s at p95 <= 100 ms, 0 errors",
                           (mixed or {}).get("best_rate"), TARGET_MIXED_RPS, at_least=True, unit="req/s"))
+    sync = documents.get("sync_500") or {}  # issue #15: a day of a booth's queue
+    figures.append(figure("sync 500 registrations", sync.get("seconds"), sync.get("target_s", TARGET_SYNC_S),
+                          unit="s"))
+    figures.append(figure("sync replay of 500", sync.get("replay_seconds"), None, unit="s"))
+    figures.append(figure("online registration of 500 (baseline)", sync.get("online_seconds"), None, unit="s"))
     return figures
 
 
 def figures_print(figures: list) -> None:
-    print(f"\n{'figure (issue #14)':<58} {'value':>10}  {'target':<14} verdict")
+    print(f"\n{'figure (issues #14, #15)':<58} {'value':>10}  {'target':<14} verdict")
     print("-" * 96)
     for f in figures:
         value = "-" if f["value"] is None else f"{f['value']:g}"
-        target = f"{'>=' if f['at_least'] else '<='} {f['target']:g} {f['unit']}"
-        verdict = "not measured" if f["ok"] is None else ("met" if f["ok"] else "MISSED")
+        if f["target"] is None:
+            target, verdict = f"({f['unit']})", "not measured" if f["value"] is None else "for comparison"
+        else:
+            target = f"{'>=' if f['at_least'] else '<='} {f['target']:g} {f['unit']}"
+            verdict = "not measured" if f["ok"] is None else ("met" if f["ok"] else "MISSED")
         print(f"{f['figure']:<58} {value:>10}  {target:<14} {verdict}")
 
 
@@ -419,6 +430,13 @@ def main() -> int:
 
     manifest.run(documents)
     reports.run(documents)
+    log("[bench] sync: a booth's day of queued registrations, replayed, and the online path")
+    from bench import sync
+
+    try:
+        sync.run(documents, log=log)
+    except Exception as error:  # noqa: BLE001 - the table still prints; the figures show as not measured
+        log(f"[bench] sync failed: {error!r}")
     mixed = None
     if os.environ.get("BENCH_MIXED", "1") != "0":
         from bench import mixed as mixed_load

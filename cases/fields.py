@@ -67,6 +67,9 @@ FIELD_GROUPS: dict[str, str] = {
            "answered_on", "completed_on", "note"),
     **_tag("reception.FollowUp", G.RECEPTION, "due_on", "done_on", "cancelled_on", "reached", "safe", "working",
            "needs", "intends_to_migrate_again"),
+    # A tablet's edit that diverged from the server: copies of the person's values, read through the policy of
+    # the field they belong to (sync.conflicts.values_readable); identity is the narrowest group they may be of.
+    **_tag("sync.SyncConflict", G.IDENTITY, "base_value", "server_value", "device_value", "note"),
 }
 
 # Models that hold nobody's personal data: keys, counters, grants, the movement's own plan, the directory.
@@ -76,6 +79,8 @@ NON_PERSONAL_MODELS = frozenset({
     "cases.NameWord",  # words without who has them; a word nobody has any more leaves (cases.models.NameWord)
     "travel.Movement", "travel.MovementLeg", "travel.BorderSupport",
     "reception.KitStock", "reception.KitDelivery", "reception.Institution",
+    # Booth tablets and what they uploaded: staff devices, ids, digests and results (no payload is kept).
+    "sync.Device", "sync.ReferenceBlock", "sync.SyncOperation",
 })
 # Staff who work the movement, named on it and on the manifest: their own work details, not a migrant's data.
 STAFF_FIELDS = frozenset({"travel.Escort.name", "travel.Escort.phone", "travel.Escort.kind"})
@@ -85,7 +90,7 @@ NON_PERSONAL: frozenset[str] = frozenset({
     *(f"cases.Case.{f}" for f in ("id", "reference", "programme", "registering_office", "registration_country",
                                   "assigned_caseworker", "status", "is_incomplete", "submitted_by", "submitted_at",
                                   "closure_reason", "intake_date", "split_from", "created_by", "created_at",
-                                  "updated_at", "version", "anonymised_at")),
+                                  "updated_at", "version", "anonymised_at", "provisional_reference")),
     "cases.Member.id", "cases.Member.case", "cases.Member.erased_at",
     *(f"cases.CaseEvent.{f}" for f in ("id", "case", "actor", "at", "from_status", "to_status")),
     *(f"cases.Consent.{f}" for f in ("id", "case", "member", "scope", "service", "type", "given_on", "recorded_by",
@@ -108,6 +113,8 @@ NON_PERSONAL: frozenset[str] = frozenset({
     *(f"reception.Assistance.{f}" for f in ("id", "member", "centre", "given_by", "request_key")),
     *(f"reception.Referral.{f}" for f in ("id", "member", "created_by", "version")),
     *(f"reception.FollowUp.{f}" for f in ("id", "member", "recorded_by")),
+    *(f"sync.SyncConflict.{f}" for f in ("id", "operation", "case", "member", "field", "created_at", "status",
+                                         "resolution", "resolved_by", "resolved_at")),
 })
 
 

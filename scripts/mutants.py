@@ -44,6 +44,7 @@ MODULES = {
     "cases/people.py": RULE_TESTS + ["tests/test_manifest.py", "tests/test_reports.py"],
     "cases/permissions.py": PERMISSION_TESTS + ["tests/test_reception.py", "tests/test_travel.py"],
     "travel/permissions.py": PERMISSION_TESTS + ["tests/test_travel.py", "tests/test_travel_pages.py"],
+    "sync/merge.py": ["tests/test_sync_merge_properties.py", "tests/test_sync_api.py"],
 }
 # Mutations a rule module can express: comparisons, boolean logic, negations, constants, loops that run no more,
 # registrations removed, set algebra on role and field groups. Arithmetic operators swapped for others a rule never

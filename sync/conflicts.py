@@ -25,7 +25,10 @@ class AlreadyResolved(Exception):
 
 def conflicts_visible_to(user, *, status: str | None = ConflictStatus.OPEN):
     """The one permission rule: a conflict is seen by whoever may see its case."""
-    conflicts = SyncConflict.objects.filter(case__in=cases_visible_to(user))
+    # The visibility rule runs on the cases that have conflicts (few), never on every case the user may see.
+    with_conflicts = Case.objects.filter(sync_conflicts__status=status) if status else Case.objects.filter(
+        sync_conflicts__isnull=False)
+    conflicts = SyncConflict.objects.filter(case__in=cases_visible_to(user, with_conflicts))
     if status:
         conflicts = conflicts.filter(status=status)
     return conflicts.select_related("case", "member", "operation__device", "resolved_by")

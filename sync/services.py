@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.models import Office
+from audit.models import AuditAction
+from audit.services import audit_record
 from avr.idempotency import request_digest
 from cases.permissions import user_assignments
 from cases.registration import may_register_at
@@ -89,9 +91,11 @@ def device_enrol(*, actor, label: str, office: Office | None) -> Device:
     else:
         raise RuntimeError("no free provisional reference prefix")
     reference_block_reserve(device=device)
+    audit_record(actor=actor, action=AuditAction.INSERT, obj=device, reason=f"booth tablet enrolled at {office.code}")
     return device
 
 
+@transaction.atomic
 def reference_block_reserve(*, device: Device) -> ReferenceBlock:
     """The next numbers of the tablet's own series, never handed to another tablet (the prefix is its own)."""
     device = Device.objects.select_for_update().get(pk=device.pk)
@@ -166,6 +170,8 @@ def device_revoke(*, actor, device_id, reason: str) -> Device:
         device.status, device.revoked_at, device.revoked_by = DeviceStatus.REVOKED, timezone.now(), actor
         device.revoke_reason = reason.strip()[:300]
         device.save(update_fields=["status", "revoked_at", "revoked_by", "revoke_reason"])
+        audit_record(actor=actor, action=AuditAction.UPDATE, obj=device,
+                     reason=f"booth tablet withdrawn: {device.revoke_reason}")
     return device
 
 

@@ -155,3 +155,39 @@ def test_cpu_per_request_is_split_by_part():
     assert CpuMeter.per_request_ms(before, after, 0) == {}
     assert process_cpu_seconds(os.getpid()) > 0
     assert process_cpu_seconds(2**22 + 7) == 0.0  # a process that has gone counts nothing
+
+
+def test_the_sync_bench_uploads_replays_and_registers_online_then_leaves_nothing_behind(demo, settings):
+    from bench import sync
+    from cases.models import Case
+    from sync.models import Device, SyncOperation
+
+    settings.SYNC_BATCH_MAX = 2  # 5 operations: three batches, as 500 make five
+    cases_before = Case.objects.count()
+    results, lines = {}, []
+
+    row = sync.run(results, log=lines.append, count=5, seed=7)
+
+    assert results["sync_500"] is row
+    assert (row["operations"], row["batches"], row["statuses"]) == (5, 3, {"applied": 5})
+    assert row["replayed"] == 5 and row["replay_seconds"] > 0 and row["online_seconds"] > 0
+    assert row["possible_duplicates"] >= 1 and row["online_possible_duplicates"] >= 1  # the first is a copy
+    assert row["ops_per_s"] > 0 and row["batch_p95_ms"] >= row["batch_p50_ms"] > 0
+    assert any("sync of 5 registrations" in line for line in lines)
+    assert Case.objects.count() == cases_before
+    assert not Device.objects.exists() and not SyncOperation.objects.exists()
+
+
+def test_the_final_table_carries_the_sync_figures():
+    results = [{"name": f"API list page 1 ({u})", "p95_ms": 20.0} for u in run.ROLES]
+    results += [{"name": f"HTML /cases/ page 1 ({u})", "p95_ms": 30.0} for u in run.ROLES]
+    results += [{"name": "API search by name (caseworker_tij)", "p95_ms": 10.0},
+                {"name": "API registration of 3 with duplicate check", "p95_ms": 70.0}]
+    documents = {"sync_500": {"seconds": 42.0, "replay_seconds": 3.0, "online_seconds": 50.0, "target_s": 60.0}}
+
+    figures = {f["figure"]: f for f in run.final_figures(results, documents, None, None)}
+
+    assert figures["sync 500 registrations"]["ok"] is True and figures["sync 500 registrations"]["unit"] == "s"
+    assert figures["sync replay of 500"]["value"] == 3.0
+    assert figures["online registration of 500 (baseline)"]["value"] == 50.0
+    assert run.final_figures(results, {}, None, None)[-3]["ok"] is None  # not measured

@@ -345,3 +345,36 @@ def test_a_slip_reference_outside_the_tablets_block_is_kept_in_the_notes(casewor
     case = Case.objects.get()
     assert (result["status"], result["code"]) == ("applied", "reference_not_reserved")
     assert case.provisional_reference == "" and "P-TIJ-ZZZZ-0001" in case.caseworker_notes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_block_of_slip_references_follows_the_last_one(caseworker, places, settings):
+    settings.SYNC_REFERENCE_BLOCK_SIZE = 50
+    tablet = api_as(caseworker).post("/api/v1/devices/", {"label": "Tableta 1"}, format="json").json()
+
+    response = api_as(caseworker).post(f"/api/v1/devices/{tablet['id']}/references/")
+
+    assert response.status_code == 201, response.content
+    assert tablet["reference_block"]["start"] == 1 and tablet["reference_block"]["end"] == 50
+    assert (response.json()["start"], response.json()["end"]) == (51, 100)
+    slip = f"{tablet['reference_block']['prefix']}0075"
+    sync(caseworker, tablet, op(1, "register", {**family(), "provisional_reference": slip}))
+    assert Case.objects.get().provisional_reference == slip
+
+
+def test_enrolling_and_withdrawing_a_tablet_are_audited(caseworker, supervisor, tablet):
+    from audit.models import AuditEvent
+
+    api_as(supervisor).post(f"/api/v1/devices/{tablet['id']}/revoke/", {"reason": "robada en Tijuana"},
+                            format="json")
+
+    events = AuditEvent.objects.filter(object_type="sync.device", object_id=tablet["id"]).order_by("id")
+    assert [(e.action, e.actor_id) for e in events] == [("insert", caseworker.pk), ("update", supervisor.pk)]
+    assert "robada" in events[1].reason
+
+
+def test_only_a_supervisor_withdraws_a_tablet(caseworker, tablet):
+    response = api_as(caseworker).post(f"/api/v1/devices/{tablet['id']}/revoke/", {"reason": "x"}, format="json")
+
+    assert response.status_code == 403
+    assert Device.objects.get().status == "active"

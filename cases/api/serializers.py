@@ -27,7 +27,7 @@ class CaseSerializer(FieldPolicyMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "reference", "status", "programme", "office", "registration_country", "destination_country",
+        fields = ["id", "reference", "provisional_reference", "status", "programme", "office", "registration_country", "destination_country",
                   "reception_centre", "intake_date", "how_heard", "caseworker_notes", "is_incomplete",
                   "has_unaccompanied_child", "has_separated_child", "has_protection_flag", "vulnerability_kinds",
                   "split_from", "version", "created_at", "updated_at", "members"]
