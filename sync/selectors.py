@@ -7,7 +7,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.choices import Role
-from cases.models import DuplicateDecision
+from cases.models import Case, DuplicateDecision
 from cases.permissions import cases_visible_to, user_assignments
 from sync.conflicts import conflicts_visible_to
 from sync.models import DeviceStatus, SyncOperation
@@ -34,7 +34,10 @@ def duplicates_to_decide_page(*, user, before: int | None, size: int) -> tuple[l
     decided than were flagged (a decision on the duplicates page settles them; they are never merged here)."""
     decided = (DuplicateDecision.objects.filter(member__case_id=OuterRef("case_id"))
                .values("member__case_id").annotate(n=Count("member_id", distinct=True)).values("n"))
-    operations = (SyncOperation.objects.filter(possible_duplicates__gt=0, case__in=cases_visible_to(user))
+    flagged = SyncOperation.objects.filter(possible_duplicates__gt=0)
+    # The visibility rule runs on the flagged cases (few, by a partial index), never on every case the user may see.
+    flagged_cases = Case.objects.filter(pk__in=flagged.values("case_id"))
+    operations = (flagged.filter(case__in=cases_visible_to(user, flagged_cases))
                   .filter(possible_duplicates__gt=Coalesce(Subquery(decided, output_field=IntegerField()), 0))
                   .select_related("case", "device"))
     # The id is a UUID (the tablet's): page by the receipt instead, newest first.
