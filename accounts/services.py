@@ -47,6 +47,7 @@ ROLE_PERMISSIONS = {
         "retention.add_legalhold", "retention.change_legalhold", "retention.view_legalhold",
         "retention.view_reviewitem", "retention.view_erasurecertificate",
         "accounts.add_mfareset", "accounts.view_mfareset", "accounts.approve_mfareset",
+        "sync.view_device", "sync.view_syncoperation", "sync.view_syncconflict",
     ],
 }
 

@@ -20,6 +20,11 @@ MOVEMENT_QUESTIONS = {
     "cancelled": (_("Cancel the movement?"),
                   _("Every household booked on it goes back to approved. A cancelled movement cannot be reopened.")),
 }
+DEVICE_QUESTIONS = {
+    "revoked": (_("Withdraw this tablet from service?"),
+                _("It can no longer sync nor unlock its queue. What is queued on it is not lost: the booth exports it "
+                  "and hands the file to you. This cannot be undone: the tablet has to be enrolled again.")),
+}
 UNSENT = {"csrfmiddlewaretoken", "confirmed"}
 
 
@@ -41,5 +46,5 @@ def confirmation_step(request, questions: dict, to: str, *, back: str, may_act=N
 
 def confirm_dialog(request) -> dict:
     """The same questions for the dialog the pages open with JavaScript (a context processor)."""
-    questions = {to: [title, consequence] for to, (title, consequence) in (CASE_QUESTIONS | MOVEMENT_QUESTIONS).items()}
+    questions = {to: [title, consequence] for to, (title, consequence) in (CASE_QUESTIONS | MOVEMENT_QUESTIONS | DEVICE_QUESTIONS).items()}
     return {"confirm_dialog": {"questions": questions, "yes": _("Yes, go ahead"), "no": _("No, go back")}}

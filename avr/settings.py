@@ -320,6 +320,9 @@ CELERY_BEAT_SCHEDULE = {
     "retention-queue-fill": {"task": "retention.tasks.retention_queue_fill_task",
                              "schedule": crontab(hour=env_int("RETENTION_SWEEP_HOUR", 2), minute=10)},
     # Next months' audit partitions, made long before an insert needs them (a missing one lands in DEFAULT).
+    # Booth tablets whose queue has waited past SYNC_ALERT_HOURS: their supervisors are told, once per oldest operation.
+    "devices-waiting-alert": {"task": "sync.tasks.devices_waiting_alert", "schedule": 15 * 60,
+                              "options": {"expires": 15 * 60}},
     "audit-partitions-ensure": {"task": "audit.tasks.audit_partitions_ensure_task",
                                 "schedule": crontab(hour=1, minute=50), "options": {"expires": 12 * 3600}},
 }

@@ -60,6 +60,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("booth/", include("sync.booth_urls")),
+    path("sync/", include("sync.page_urls")),
     path("health/", health, name="health"),
 ]
 

@@ -8,7 +8,8 @@ from datetime import date
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -16,7 +17,9 @@ from notifications.models import Notification, NotificationKind
 
 # Everything a notification may carry, and its shape: references and codes, counts, ISO dates, ids.
 PARAM_KINDS = {"reference": str, "programme": str, "departure": str, "expected": str, "month": str,
-               "count": int, "days": int, "passengers": int, "children": int, "unaccompanied": int, "report": int}
+               "count": int, "days": int, "passengers": int, "children": int, "unaccompanied": int, "report": int,
+               # a booth tablet by its id (its label is read when the message is), its office's code, a UTC time
+               "device": str, "office": str, "since": str}
 # A reference or a code: no spaces, so no name or sentence fits.
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
@@ -52,6 +55,8 @@ def notification_text(notification: Notification) -> str:
     if kind == NotificationKind.BREAK_GLASS:
         return _("Someone was given emergency access to case %(reference)s. Review it in the emergency access "
                  "queue.") % params
+    if kind == NotificationKind.SYNC_WAITING:
+        return _sync_waiting_text(params)
     if kind == NotificationKind.REPORT_READY:
         return _("Your donor report is ready.")
     if kind == NotificationKind.MONTHLY_REPORT_READY:
@@ -59,6 +64,19 @@ def notification_text(notification: Notification) -> str:
         return _("The monthly donor report of %(programme)s for %(month)s is ready.") % {
             "programme": params["programme"], "month": month}
     return _("You have a new notification.")
+
+
+def _sync_waiting_text(params: dict) -> str:
+    """The tablet by the label the booth gave it (a name for a device, never a person's data), read now."""
+    from sync.models import Device
+
+    label = Device.objects.filter(pk=params["device"]).values_list("label", flat=True).first() or _("a tablet")
+    since = parse_datetime(params["since"])
+    waiting = ngettext("%(count)d operation", "%(count)d operations", params["count"]) % {"count": params["count"]}
+    return _("Tablet “%(label)s” of %(office)s has %(waiting)s waiting to sync since %(since)s. Bring it online "
+             "or find out what happened.") % {
+        "label": label, "office": params["office"], "waiting": waiting,
+        "since": formats.date_format(timezone.localtime(since), "SHORT_DATETIME_FORMAT") if since else "?"}
 
 
 def _movement_text(kind: str, params: dict) -> str:
@@ -107,6 +125,7 @@ def notification_subject(notification: Notification) -> str:
         NotificationKind.REPORT_READY: _("Your donor report is ready"),
         NotificationKind.MONTHLY_REPORT_READY: _("A monthly donor report is ready"),
         NotificationKind.BREAK_GLASS: _("Emergency access to a case, to review"),
+        NotificationKind.SYNC_WAITING: _("A booth tablet has work waiting to sync"),
     }
     return f"[AVR] {subjects.get(notification.kind, _('New notification'))}"
 
@@ -120,6 +139,8 @@ def notification_path(notification: Notification) -> str:
         return _named_path("follow_up_list")
     if notification.kind == NotificationKind.BREAK_GLASS:
         return _named_path("break_glass_review")
+    if notification.kind == NotificationKind.SYNC_WAITING:
+        return _named_path("sync_devices")
     if notification.kind in (NotificationKind.REPORT_READY, NotificationKind.MONTHLY_REPORT_READY):
         return _report_path(notification.params["report"])
     if notification.movement_id:

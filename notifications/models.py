@@ -15,6 +15,7 @@ class NotificationKind(models.TextChoices):
     REPORT_READY = "report_ready", _("A donor report is ready")
     MONTHLY_REPORT_READY = "monthly_report_ready", _("A monthly donor report is ready")
     BREAK_GLASS = "break_glass", _("Emergency access to a case")
+    SYNC_WAITING = "sync_waiting", _("A booth tablet has had work waiting too long")
 
 
 class Notification(models.Model):
@@ -28,7 +29,7 @@ class Notification(models.Model):
                                   verbose_name=_("recipient"))
     kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
     # "case-event:<event>:<user>", "digest:<date>:<user>", "movement:<movement>:<status>:<user>",
-    # "follow-ups:<date>:<user>" or "report:<report>:<finished at>:<user>": a task that runs twice finds the row it
+    # "follow-ups:<date>:<user>", "sync-waiting:<tablet>:<oldest operation's time>:<user>" or "report:<report>:<finished at>:<user>": a task that runs twice finds the row it
     # already wrote (a report made again finishes at another time, so it is announced again).
     dedupe_key = models.CharField(_("deduplication key"), max_length=100, unique=True)
     case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",

@@ -5,7 +5,7 @@ Every create is keyed (`dedupe_key`, unique) and every e-mail is claimed under a
 twice, or is retried after a crash before its acknowledgement, writes one row and sends one e-mail per person.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -303,3 +303,13 @@ def break_glass_notifications_create(*, grant_id: int) -> list[int]:
         kind=NotificationKind.BREAK_GLASS, case=grant.case, params={"reference": grant.case.reference},
         keys={user_id: f"break-glass:{grant.pk}:{user_id}" for user_id in user_ids},
     )
+
+
+def sync_waiting_notifications_create(*, device_id: str, office_code: str, count: int, since: datetime,
+                                      user_ids: set[int]) -> list[int]:
+    """Tell an office's supervisors that a booth tablet has had work waiting too long: the tablet, its office, how
+    many operations and since when, never whose; once per oldest operation (the key holds its time)."""
+    params = {"device": device_id, "office": office_code, "count": count,
+              "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return _notifications_create(kind=NotificationKind.SYNC_WAITING, params=params, keys={
+        user_id: f"sync-waiting:{device_id}:{int(since.timestamp())}:{user_id}" for user_id in user_ids})
