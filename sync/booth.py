@@ -63,7 +63,7 @@ def booth_shell(request):
                  "name": request.user.get_full_name() or request.user.get_username()},
         "urls": {
             "definitions": "/api/v1/sync/definitions/", "devices": "/api/v1/devices/", "sync": "/api/v1/sync/",
-            "conflicts": "/sync/conflicts/", "conflicts_api": "/api/v1/sync/conflicts/", "cases_api": "/api/v1/cases/",
+            "conflicts": reverse("sync_conflicts"), "conflicts_api": "/api/v1/sync/conflicts/", "cases_api": "/api/v1/cases/",
             "sw": reverse("booth_sw"), "scope": reverse("booth"),
         },
         "strings": booth_strings(),

@@ -248,6 +248,14 @@ def test_an_offline_edit_of_a_value_changed_on_the_server_meanwhile_is_kept_as_a
     listed = page.evaluate("async () => (await fetch('/api/v1/sync/conflicts/?status=open')).json()")
     assert [c["field"] for c in listed["results"] if c["member"] == member.pk] == ["date_of_birth"]
 
+    # the booth's link leads to the conflicts page, where both values wait side by side
+    page.get_by_test_id("booth-conflict-link").click()
+    page.wait_for_url("**/sync/conflicts/")
+    shown = page.locator(f"[data-testid=sync-conflict][data-conflict='{conflict.pk}']")
+    expect(shown).to_have_attribute("data-field", "date_of_birth")
+    assert "1994" in shown.get_by_test_id("server").inner_text() and "1994" in shown.get_by_test_id("device").inner_text()
+    assert shown.get_by_test_id("server").inner_text() != shown.get_by_test_id("device").inner_text()
+
     # the other two went in as they were
     assert list(member.case.members.order_by("id").values_list("given_names", flat=True)) == ["Wendolyn Azucena",
                                                                                               "Brayan"]
