@@ -207,9 +207,15 @@ def test_an_offline_edit_of_a_value_changed_on_the_server_meanwhile_is_kept_as_a
     expect(page.get_by_test_id("booth-queued")).to_have_text("en la cola (0)")
     member = Member.objects.get(case__provisional_reference=slip)
 
+    # a case registered before, online, can be kept on the tablet too
+    page.get_by_test_id("booth-tab-cases").click()
+    demo_case = Member.objects.get(document_number="HN0001234").case
+    page.get_by_test_id("booth-open-form").locator("input").fill(str(demo_case.pk))
+    page.get_by_test_id("booth-open-form").locator("button").click()
+    expect(page.get_by_test_id("booth-case").filter(has_text=demo_case.reference)).to_contain_text("María José")
+
     # the tablet keeps the case (sealed) and edits it offline: another date of birth
     context.set_offline(True)
-    page.get_by_test_id("booth-tab-cases").click()
     card = page.get_by_test_id("booth-case").filter(has_text="Wendolyn")
     expect(card).to_contain_text("versión")
     card.get_by_test_id("booth-edit-member").first.click()
