@@ -194,7 +194,7 @@ export async function exportQueue(user) {
   const now = new Date().toISOString();
   const file = {
     format: "avr-booth-export-1", device: device.id, user: user.id, username: user.username, exported_at: now,
-    wrapped_key: keys.server_wrapped,
+    wrapped_key: keys ? keys.server_wrapped : null,
     cipher: { payload: "AES-256-GCM, 12-byte IV, tag appended; JSON of the payload", key: "AES-KW (RFC 3394)" },
     operations: ops.map((op) => ({ id: op.id, sequence: op.sequence, kind: op.kind, form_version: op.form_version,
       captured_at: op.captured_at, status: op.status, iv: op.iv, ciphertext: op.ciphertext })),
