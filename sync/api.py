@@ -277,6 +277,11 @@ class OperationResultSerializer(serializers.Serializer):
     possible_duplicates = serializers.IntegerField(required=False)
     conflicts = serializers.ListField(child=serializers.DictField(), required=False)
     errors = serializers.DictField(required=False)
+    member = serializers.DictField(required=False, help_text="member_add: the member added")
+    consent = serializers.DictField(required=False, help_text="consent_record / consent_withdraw: the consent")
+    counselling = serializers.DictField(required=False, help_text="counselling: the session recorded")
+    withdrawn = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                      help_text="consent_withdraw by member and scope: the consents withdrawn")
     replayed = serializers.BooleanField(required=False)
     applied_as = serializers.CharField(required=False)
 

@@ -7,10 +7,12 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from audit.services import audit_actor_set
 from cases.api.registration import (
     MemberInputSerializer,
     RegistrationSerializer,
@@ -357,10 +359,47 @@ def consent_record(*, actor, device: Device, operation: dict) -> Outcome:
 
 
 def consent_withdraw(*, actor, device: Device, operation: dict) -> Outcome:
-    consent_id = consent_id_of(device, operation["payload"].get("consent"))
-    # Whatever changed on the server since, a withdrawal goes in: no version is checked.
-    consent = service_call(member_consent_withdraw, actor=actor, consent_id=consent_id)
+    """Whatever changed on the server since, a withdrawal goes in: no version is checked, nothing merges."""
+    payload = operation["payload"]
+    if payload.get("scope") == ConsentScope.COLLECTION:
+        return collection_consent_withdraw(actor=actor, case_id=case_id_of(device, payload.get("case")))
+    if "consent" not in payload and "member" in payload:
+        return member_consents_withdraw(actor=actor, member_id=member_id_of(device, payload.get("member")),
+                                        scope=payload.get("scope"), recipient=payload.get("recipient"))
+    consent = service_call(member_consent_withdraw, actor=actor, consent_id=consent_id_of(device,
+                                                                                       payload.get("consent")))
     return Outcome(case=consent.case, result={**case_summary(consent.case), "consent": {"id": consent.pk}})
+
+
+def collection_consent_withdraw(*, actor, case_id: int) -> Outcome:
+    """The household takes back its consent to the collection of its data: recorded at once; removing the data is
+    the erasure request a person makes on the case page (rights.services), which this does not decide for them."""
+    case = service_call(case_for_team_update, case_id=case_id, actor=actor)
+    audit_actor_set(actor=actor)
+    withdrawn = Consent.objects.filter(case=case, member__isnull=True, scope=ConsentScope.COLLECTION,
+                                       withdrawn_on__isnull=True).update(withdrawn_on=timezone.localdate())
+    consent = Consent.objects.filter(case=case, member__isnull=True, scope=ConsentScope.COLLECTION).first()
+    message = _("The consent to collect the household's data was withdrawn. If they want their data removed, "
+                "request the erasure on the case page.") if withdrawn else ""
+    return Outcome(case=case, result={**case_summary(case), "consent": {"id": consent.pk if consent else None}},
+                   code="erasure_to_request" if withdrawn else "", message=message)
+
+
+def member_consents_withdraw(*, actor, member_id: int, scope, recipient) -> Outcome:
+    """A member's consents of one scope (and recipient), e.g. follow-up contact: each through the rights service."""
+    if scope not in ConsentScope.values:
+        raise Refused("invalid", _("Some fields are not valid."), {"scope": [_("Choose a consent scope.")]})
+    consents = Consent.objects.filter(member_id=member_id, scope=scope, withdrawn_on__isnull=True)
+    if isinstance(recipient, str) and recipient.strip():
+        consents = consents.filter(recipient=recipient.strip())
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        raise Refused("not_found", _("The case was not found, or you may not change it."))
+    service_call(case_for_team_update, case_id=member.case_id, actor=actor)
+    ids = [service_call(member_consent_withdraw, actor=actor, consent_id=pk).pk
+           for pk in consents.values_list("pk", flat=True)]
+    case = Case.objects.get(pk=member.case_id)
+    return Outcome(case=case, result={**case_summary(case), "withdrawn": ids})
 
 
 class CounsellingSerializer(serializers.Serializer):

@@ -378,3 +378,32 @@ def test_only_a_supervisor_withdraws_a_tablet(caseworker, tablet):
 
     assert response.status_code == 403
     assert Device.objects.get().status == "active"
+
+
+def test_a_household_withdraws_its_consent_to_collection_offline_and_it_goes_in_whatever_changed(caseworker,
+                                                                                               tablet):
+    register = op(1, "register", family())
+    sync(caseworker, tablet, register)
+    case = Case.objects.get()
+    Case.objects.filter(pk=case.pk).update(version=case.version + 5)  # saved on the server meanwhile
+    withdraw = op(2, "consent_withdraw", {"case": {"op": register["id"]}, "scope": "collection"})
+
+    result = sync(caseworker, tablet, withdraw).json()["results"][0]
+    again = sync(caseworker, tablet, op(3, "consent_withdraw", {"case": case.pk, "scope": "collection"})).json()
+
+    assert (result["status"], result["code"]) == ("applied", "erasure_to_request"), result
+    assert Consent.objects.get(case=case, scope="collection").withdrawn_on == date.today()
+    assert again["results"][0]["status"] == "applied" and again["results"][0]["code"] == ""
+
+
+def test_a_members_consents_of_one_scope_are_withdrawn_by_scope(caseworker, tablet):
+    applied = sync(caseworker, tablet, op(1, "register", family())).json()["results"][0]["case"]
+    member = applied["members"][0]["id"]
+    sync(caseworker, tablet, op(2, "consent_record", {"member": member, "scope": "follow_up", "type": "explicit",
+                                                      "given_on": date.today().isoformat()}))
+
+    result = sync(caseworker, tablet, op(3, "consent_withdraw", {"member": member, "scope": "follow_up"})
+                  ).json()["results"][0]
+
+    assert result["status"] == "applied" and len(result["withdrawn"]) == 1
+    assert Consent.objects.get(scope="follow_up").withdrawn_on == date.today()
