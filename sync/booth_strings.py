@@ -140,6 +140,10 @@ STRINGS = {
     'queued (%(n)s)': _('queued (%(n)s)'),
     'rejected': _('rejected'),
     'rejected (%(n)s)': _('rejected (%(n)s)'),
+    'damaged (%(n)s)': _('damaged (%(n)s)'),
+    'damaged': _('damaged'),
+    'Damaged on this tablet and not sent: export the queue and give the file to your supervisor.': _(
+        'Damaged on this tablet and not sent: export the queue and give the file to your supervisor.'),
     'sent': _('sent'),
     'synced, version %(v)s': _('synced, version %(v)s'),
     'yes': _('yes'),

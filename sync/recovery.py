@@ -91,7 +91,7 @@ def _opened(cipher: AESGCM, sealed) -> dict:
         return {"id": sealed.get("id"), "sequence": sealed.get("sequence"), "corrupt": True}
     body = clear if isinstance(clear, dict) and "payload" in clear else {"payload": clear}
     return {"id": sealed.get("id"), "sequence": sealed.get("sequence"), "kind": sealed.get("kind"),
-            "captured_at": sealed.get("captured_at"), "form_version": FORM_VERSION,
+            "captured_at": sealed.get("captured_at"), "form_version": sealed.get("form_version") or FORM_VERSION,
             **{k: v for k, v in body.items() if k in ("payload", "form_version", "kind", "captured_at")}}
 
 

@@ -136,7 +136,7 @@ async function markRevoked() {
 async function counts() {
   const ops = await db.operations.toArray();
   const by = (status) => ops.filter((op) => op.status === status).length;
-  return { pending: by("pending"), conflict: by("conflict"), rejected: by("rejected") };
+  return { pending: by("pending"), conflict: by("conflict"), rejected: by("rejected"), corrupt: by("corrupt") };
 }
 
 async function renderStatus() {
@@ -151,6 +151,9 @@ async function renderStatus() {
       t("conflicts (%(n)s)", { n: n.conflict })) : null,
     n.rejected ? h("span", { class: "badge text-bg-danger", testid: "booth-rejected" },
       t("rejected (%(n)s)", { n: n.rejected })) : null,
+    n.corrupt ? h("span", { class: "badge text-bg-danger", testid: "booth-corrupt",
+      title: t("Damaged on this tablet and not sent: export the queue and give the file to your supervisor.") },
+    t("damaged (%(n)s)", { n: n.corrupt })) : null,
     state.device && !state.blocked ? h("button", { type: "button", class: "btn btn-sm btn-primary", testid: "booth-sync",
       disabled: state.syncing || !online || state.revoked, onclick: () => syncNow("manual") },
     state.syncing ? t("Syncing…") : t("Sync now")) : null,
@@ -740,7 +743,8 @@ function editForm(row, data, editing) {
 
 // ---------- queue ----------
 
-const STATUS_LABELS = () => ({ pending: t("queued"), done: t("sent"), conflict: t("conflict"), rejected: t("rejected") });
+const STATUS_LABELS = () => ({ pending: t("queued"), done: t("sent"), conflict: t("conflict"), rejected: t("rejected"),
+  corrupt: t("damaged") });
 
 async function queueView() {
   const ops = (await db.operations.toArray()).sort((a, b) => b.sequence - a.sequence);

@@ -11,7 +11,7 @@ db.version(1).stores({
   cases: "key, case_id",                // cases registered or opened here, sealed
 });
 
-export const UNSENT = ["pending", "rejected"];
+export const UNSENT = ["pending", "rejected", "corrupt"];
 
 export async function getMeta(key) {
   const row = await db.meta.get(key);

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from "uuid";
 
 import { ApiError, NetworkError, request } from "./api.js";
 import { open, seal, unlocked } from "./crypto.js";
-import { db, getMeta, pendingOperations, setMeta, unsentOperations } from "./db.js";
+import { db, getMeta, pendingOperations, setMeta, UNSENT, unsentOperations } from "./db.js";
 
 export const HEARTBEAT_MS = 5 * 60 * 1000;
 
@@ -136,11 +136,19 @@ export async function syncOnce({ urls, limits, force = false } = {}) {
     const lastContact = device.last_contact_at ? Date.parse(device.last_contact_at) : 0;
     if (!pending.length && !force && Date.now() - lastContact < HEARTBEAT_MS && sent === 0) return { sent };
     if (!pending.length && sent > 0) return { sent };
-    const batch = pending.slice(0, batchMax);
+    const batch = [];
     const operations = [];
     const payloads = {};
-    for (const op of batch) {
-      payloads[op.id] = await open(op);
+    for (const op of pending.slice(0, batchMax)) {
+      try {
+        payloads[op.id] = await open(op);
+      } catch {
+        // A record damaged on the device fails its GCM tag: set aside (kept sealed, exported), never guessed at,
+        // so it does not hold back the rest of the queue.
+        await db.operations.update(op.id, { status: "corrupt", code: "corrupt" });
+        continue;
+      }
+      batch.push(op);
       operations.push({ id: op.id, sequence: op.sequence, kind: op.kind, form_version: op.form_version,
         captured_at: op.captured_at, payload: payloads[op.id] });
     }
@@ -163,14 +171,18 @@ export async function syncOnce({ urls, limits, force = false } = {}) {
       return { sent, error: error.code || "refused", detail: error.message };
     }
     const byId = new Map((answer.results || []).map((r) => [r.id, r]));
+    let stopped = false;
     for (const op of batch) {
       const result = byId.get(op.id);
       if (result) await recordResult(op, payloads[op.id], result);
+      if (!result || result.status === "retry") stopped = true;
     }
     sent += batch.length;
     await markDevice({ last_contact_at: new Date().toISOString(), last_sequence_server: answer.last_sequence,
       last_error: "" });
     device.last_contact_at = new Date().toISOString();
+    // The server stopped at an operation it could not apply now: what follows waits for the next sync.
+    if (stopped) return { sent, error: "retry" };
     if (!batch.length || batch.length < batchMax) return { sent };
   }
 }
@@ -189,7 +201,7 @@ async function markDevice(changes) {
 export async function exportQueue(user) {
   const device = await getMeta("device");
   const keys = await getMeta("keys");
-  const ops = (await db.operations.where("status").anyOf(["pending", "rejected"]).toArray())
+  const ops = (await db.operations.where("status").anyOf(UNSENT).toArray())
     .sort((a, b) => a.sequence - b.sequence);
   const now = new Date().toISOString();
   const file = {

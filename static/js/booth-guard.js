@@ -5,7 +5,7 @@
   "use strict";
   var script = document.currentScript;
   var DB_NAME = "avr-booth";
-  var UNSENT = { pending: true, rejected: true };
+  var UNSENT = { pending: true, rejected: true, corrupt: true };
 
   function hasBoothDatabase() {
     if (!window.indexedDB) return Promise.resolve(false);

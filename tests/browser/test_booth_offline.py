@@ -327,3 +327,44 @@ def test_a_revoked_tablet_keeps_its_queue_says_so_and_exports_it_sealed_for_the_
     # exported, the queue no longer holds the caseworker back
     page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
     page.wait_for_url("**/accounts/login/")
+
+
+DAMAGE_FIRST = """async () => {
+  const db = await new Promise((ok, ko) => { const r = indexedDB.open("avr-booth"); r.onsuccess = () => ok(r.result);
+                                             r.onerror = () => ko(r.error); });
+  await new Promise((ok) => {
+    const store = db.transaction("operations", "readwrite").objectStore("operations");
+    const r = store.getAll();
+    r.onsuccess = () => {
+      const op = r.result.sort((a, b) => a.sequence - b.sequence)[0];
+      const flip = op.ciphertext[5] === "A" ? "B" : "A";
+      op.ciphertext = op.ciphertext.slice(0, 5) + flip + op.ciphertext.slice(6);
+      store.put(op).onsuccess = ok;
+    };
+  });
+  db.close();
+}"""
+
+
+@pytest.mark.browser
+def test_a_record_damaged_on_the_tablet_is_set_aside_and_the_rest_of_the_queue_still_goes(page):
+    sign_in(page, "caseworker_tij")
+    booth_open(page)
+    enrol(page)
+    cases_before = Case.objects.count()
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("booth-online")).to_have_text("Sin conexión")
+    register(page, HOUSEHOLDS[0], 1)
+    register(page, HOUSEHOLDS[1], 2)
+    page.evaluate(DAMAGE_FIRST)
+
+    page.context.set_offline(False)
+    page.get_by_test_id("booth-sync").click()
+
+    expect(page.get_by_test_id("booth-corrupt")).to_have_text("dañadas (1)")
+    expect(page.get_by_test_id("booth-queued")).to_have_text("en la cola (0)")
+    assert Case.objects.count() == cases_before + 1
+    assert Case.objects.order_by("-id").first().members.count() == 2  # the second household went in
+    # the damaged one is still the tablet's to export: signing out stays refused
+    page.locator("form[action='/accounts/logout/'] button[type=submit]").click()
+    expect(page.get_by_test_id("booth-signout-refused")).to_contain_text("1")
