@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "retention",
     "breakglass",
     "sync",
+    "imports",
 ]
 
 MIDDLEWARE = [

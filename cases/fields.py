@@ -70,6 +70,9 @@ FIELD_GROUPS: dict[str, str] = {
     # A tablet's edit that diverged from the server: copies of the person's values, read through the policy of
     # the field they belong to (sync.conflicts.values_readable); identity is the narrowest group they may be of.
     **_tag("sync.SyncConflict", G.IDENTITY, "base_value", "server_value", "device_value", "note"),
+    # A staged import: the uploaded file and each household as read, until merged (then the case holds it).
+    **_tag("imports.ImportBatch", G.IDENTITY, "file"),
+    **_tag("imports.ImportRow", G.IDENTITY, "data", "errors", "candidates"),
 }
 
 # Models that hold nobody's personal data: keys, counters, grants, the movement's own plan, the directory.
@@ -81,6 +84,7 @@ NON_PERSONAL_MODELS = frozenset({
     "reception.KitStock", "reception.KitDelivery", "reception.Institution",
     # Booth tablets and what they uploaded: staff devices, ids, digests and results (no payload is kept).
     "sync.Device", "sync.ReferenceBlock", "sync.SyncOperation",
+    "imports.ImportSource",  # a form's address and a sealed token
 })
 # Staff who work the movement, named on it and on the manifest: their own work details, not a migrant's data.
 STAFF_FIELDS = frozenset({"travel.Escort.name", "travel.Escort.phone", "travel.Escort.kind"})
@@ -115,6 +119,15 @@ NON_PERSONAL: frozenset[str] = frozenset({
     *(f"reception.FollowUp.{f}" for f in ("id", "member", "recorded_by")),
     *(f"sync.SyncConflict.{f}" for f in ("id", "operation", "case", "member", "field", "created_at", "status",
                                          "resolution", "resolved_by", "resolved_at")),
+    *(f"imports.ImportBatch.{f}" for f in ("id", "kind", "programme", "office", "source", "uploaded_by",
+                                           "uploaded_at", "file_name", "file_digest", "language", "status",
+                                           "progress", "heartbeat_at", "error", "rows", "valid", "invalid", "new",
+                                           "duplicates", "merged", "reupload_denied_by", "approved_by",
+                                           "approved_at", "refused_by", "refused_at", "refusal_reason",
+                                           "finished_at")),
+    *(f"imports.ImportRow.{f}" for f in ("id", "batch", "household_key", "sheet_row", "member_rows", "status",
+                                         "kobo_uuid", "kobo_submission_time", "updates_case", "case",
+                                         "merged_at")),
 })
 
 
