@@ -375,3 +375,16 @@ def test_a_kobo_submission_amended_since_its_merge_updates_its_case_and_makes_no
     assert Case.objects.count() == 1
     assert case.caseworker_notes == "Llegó con fiebre." and case.members.get().phone == "+504 9999 1234"
     assert ImportRow.objects.get(pk=row.pk).status == RowStatus.MERGED
+
+
+def test_an_upload_past_the_upload_handlers_limit_is_refused_with_that_limit(caseworker, caravan, tij, settings):
+    from screening.uploads import OversizedUpload
+
+    settings.AVR_UPLOAD_MAX_MB = 10
+    too_big = OversizedUpload(name="enorme.xlsx", content_type="application/octet-stream", size=15 * 1024 * 1024)
+
+    with pytest.raises(ValidationError) as refused:
+        services.batch_upload(actor=caseworker, programme=caravan, office=tij, file=too_big)
+
+    assert refused.value.message_dict["file"] == ["The file is larger than 10 MB."]
+    assert ImportBatch.objects.count() == 0
