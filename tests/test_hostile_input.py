@@ -479,7 +479,8 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
     declaration = declare(adult, caseworker)
     assistance = Assistance.objects.filter(member=member).first()
     tablet, conflict = tablet_with_conflict(caseworker, girl, member)
-    return {"devices": tablet.pk, "conflicts": conflict.pk,
+    batch, row = import_batch_with_row(caseworker, caravan, girl.registering_office)
+    return {"devices": tablet.pk, "conflicts": conflict.pk, "imports": batch.pk, "row_id": row.pk,
             "cases": girl.pk, "case_id": girl.pk, "members": member.pk, "member_id": member.pk,
             "movements": bus.pk, "declarations": declaration.pk, "declaration_id": declaration.pk,
             "consents": Consent.objects.filter(case=girl).first().pk,
@@ -491,6 +492,16 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
             "break-glass": 1,
             "build_id": ManifestBuild.objects.create(movement=bus, requested_by=supervisor,
                                                      passengers_version="hostile-input").pk}
+
+
+def import_batch_with_row(caseworker, programme, office):
+    """An import batch of the office, checked and waiting for approval, with one possible duplicate to decide."""
+    from imports.models import BatchStatus, ImportBatch, ImportRow, RowStatus
+
+    batch = ImportBatch.objects.create(programme=programme, office=office, uploaded_by=caseworker,
+                                       file_digest="hostile-input", status=BatchStatus.VALIDATED)
+    return batch, ImportRow.objects.create(batch=batch, household_key="HH-1", sheet_row=2,
+                                           status=RowStatus.DUPLICATE)
 
 
 def tablet_with_conflict(caseworker, case, member):
