@@ -142,10 +142,12 @@ def household_fields(n: int, *, members: int = 2, family: str = "Kobo") -> dict:
     people = [{"members/relationship": "principal", "members/given_names": f"Ana{n}",
                "members/family_names": f"{family} Pérez", "members/sex": "female",
                "members/date_of_birth": "1990-03-14", "members/nationality": "HN",
-               "members/document_type": "passport", "members/document_number": f"KB{n:06d}"}]
+               "members/document_type": "passport", "members/document_number": f"KB{n:06d}",
+               "members/place_of_origin": "Choloma"}]
     for m in range(1, members):
         people.append({"members/relationship": "child", "members/given_names": f"Luis{n}x{m}",
                        "members/family_names": f"{family} Pérez", "members/sex": "male",
-                       "members/estimated_age": str(3 + m), "members/nationality": "HN"})
+                       "members/estimated_age": str(3 + m), "members/nationality": "HN",
+                       "members/place_of_origin": "Choloma"})
     return {"household/destination_country": "HN", "household/intake_date": "2026-11-30",
             "household/how_heard": "shelter", "consent/consent_type": "explicit", "members": people}

@@ -11,7 +11,7 @@ from django.db import connection
 from avr.celery import app as celery_app
 from cases.models import Case
 from imports.kobo import kobo_pull, kobo_pull_all_sources
-from imports.models import BatchKind, ImportBatch, ImportRow, ImportSource, RowStatus
+from imports.models import BatchKind, BatchStatus, ImportBatch, ImportRow, ImportSource, RowStatus
 from imports.secrets import token_open, token_seal
 from tests.kobo_server import KoboServer, household_fields
 
@@ -50,6 +50,8 @@ def approve_and_merge(batch, supervisor, capture):
     with capture(execute=True):
         batch_approve(actor=supervisor, batch_id=batch.pk)
     batch.refresh_from_db()
+    assert batch.status == BatchStatus.MERGED, (batch.status, batch.error, list(
+        ImportRow.objects.filter(batch=batch).values_list("status", "errors")))
     return batch
 
 
@@ -63,6 +65,7 @@ def test_a_first_pull_of_2500_submissions_follows_three_pages_and_stages_them_al
     assert "query" not in kobo.requests[0]  # nothing seen yet: everything
     assert (batch.kind, batch.source, batch.uploaded_by, batch.rows) == (BatchKind.KOBO, source, caseworker, 2500)
     assert ImportRow.objects.filter(batch=batch).count() == 2500
+    assert (batch.valid, batch.new, batch.invalid, batch.status) == (2500, 2500, 0, BatchStatus.VALIDATED)
     assert set(ImportRow.objects.filter(batch=batch).values_list("kobo_uuid", flat=True)) == {
         r["_uuid"] for r in kobo.records}
     source.refresh_from_db()
@@ -113,7 +116,7 @@ def test_an_amended_submission_comes_back_as_an_update_of_its_case_never_a_new_c
         kobo.submit(person_fields(1))
         kobo.submit(person_fields(2))
         merged = approve_and_merge(kobo_pull(source), supervisor, django_capture_on_commit_callbacks)
-        assert Case.objects.count() == 2
+        assert Case.objects.count() == 2, list(ImportRow.objects.values_list("status", "errors", "candidates"))
         original = ImportRow.objects.get(batch=merged, kobo_uuid=kobo.records[0]["_uuid"]).case
         assert original is not None
 
@@ -148,7 +151,7 @@ def test_the_server_down_leaves_a_clear_error_and_stages_nothing(kobo, source):
     assert kobo_pull(source) is None
 
     source.refresh_from_db()
-    assert "could not be reached" in source.last_error and kobo.url in source.last_error
+    assert "No se pudo conectar con KoboToolbox" in source.last_error and kobo.url in source.last_error
     assert not ImportBatch.objects.exists() and not Case.objects.exists()
 
 
@@ -162,7 +165,7 @@ def test_a_next_page_on_another_server_is_not_asked_for_with_the_token(kobo, sou
     assert kobo_pull(source) is None
 
     source.refresh_from_db()
-    assert "another server" in source.last_error and not ImportBatch.objects.exists()
+    assert "otro servidor" in source.last_error and not ImportBatch.objects.exists()
 
 
 def test_the_token_is_stored_sealed_and_the_admin_never_shows_it(client, admin_user, caravan, tij, kobo):
