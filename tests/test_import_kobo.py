@@ -11,7 +11,14 @@ from django.db import connection
 from avr.celery import app as celery_app
 from cases.models import Case
 from imports.kobo import kobo_pull, kobo_pull_all_sources
-from imports.models import BatchKind, BatchStatus, ImportBatch, ImportRow, ImportSource, RowStatus
+from imports.models import (
+    BatchKind,
+    BatchStatus,
+    ImportBatch,
+    ImportRow,
+    ImportSource,
+    RowStatus,
+)
 from imports.secrets import token_open, token_seal
 from tests.kobo_server import KoboServer, household_fields
 
