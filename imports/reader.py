@@ -27,6 +27,8 @@ from imports.staging import StagedHousehold
 LANGUAGES = ("es", "en")
 EMPTY_ROWS_STOP = 1000  # this many empty rows in a row end a sheet (a file "formatted" down to row 1,048,576)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# How the file's XML writes a control character (Excel's _xHHHH_), which openpyxl leaves as it is in some cells.
+ESCAPED_CONTROL = re.compile(r"_x00(0[0-8BCEF]|1[0-9A-F]|7F)_", re.IGNORECASE)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 DMY_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
@@ -133,7 +135,7 @@ def cell_value(cell, column: Column):
     if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.lstrip().startswith("=")):
         return None, _("This cell holds a formula. Type the value itself: formulas are never run.")
     if isinstance(value, str):
-        if CONTROL.search(value):
+        if CONTROL.search(value) or ESCAPED_CONTROL.search(value):
             return None, _("This cell holds control characters. Type the text again.")
         value = value.strip()
     parse = {"date": _date_value, "int": _int_value, "code": _code_value}.get(column.kind, _text_value)

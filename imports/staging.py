@@ -1,6 +1,7 @@
 """A batch staged: each household checked by the registration form's own rules, its errors put on their cells,
 deduplicated within the batch and against existing cases, and the circuit breaker applied. Nothing touches a case."""
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -97,13 +98,13 @@ def cell_errors_of(staged: StagedHousehold, errors: dict) -> dict:
             continue
         column = HOUSEHOLD_CELL.get(key, key)
         if column not in cells["households"]:
-            cells["households"].setdefault(column, []).extend(messages)
+            cells["households"].setdefault(column, []).extend(str(m) for m in messages)
     for index, member_errors in errors.get("member_fields", {}).items():
         row = staged.member_rows[index] if index < len(staged.member_rows) else index
         found = cells["members"].setdefault(int(row), {})
         for column, messages in member_errors.items():
             if column not in found:
-                found[column] = list(messages)
+                found[column] = [str(m) for m in messages]
     cells["members"] = {str(r): e for r, e in cells["members"].items() if e}
     return {part: value for part, value in cells.items() if value}
 
@@ -162,7 +163,7 @@ def row_staged(batch: ImportBatch, staged: StagedHousehold, actor, dedup: _Dedup
         return row, False
     within = dedup.within(staged, registration)
     existing = existing_candidates(actor, registration)
-    row.candidates = within + existing
+    row.candidates = json.loads(json.dumps(within + existing, default=str))
     row.status = RowStatus.DUPLICATE if row.candidates else RowStatus.VALID
     return row, bool(existing)
 
