@@ -54,8 +54,9 @@ def submissions_query(source: ImportSource) -> dict | None:
     return {"$or": [{"_submission_time": {"$gt": last}}, {"meta/deprecatedID": {"$exists": True}}]}
 
 
-def submissions_fetch(source: ImportSource, *, limit: int) -> list[dict]:
-    """Every page of the answer, up to `limit` submissions, oldest first; PullRefused when the server says no."""
+def submissions_fetch(source: ImportSource, *, limit: int, seen: frozenset | dict = frozenset()) -> list[dict]:
+    """Every page of the answer, up to `limit` submissions not `seen` before (edits already staged come back each
+    time and must not crowd out new ones), oldest first; PullRefused when the server says no."""
     try:
         token = token_open(source.token_sealed)
     except TokenUnreadable:
@@ -71,7 +72,7 @@ def submissions_fetch(source: ImportSource, *, limit: int) -> list[dict]:
             if urlsplit(url)[:2] != origin:  # the token goes to the server it was set for, nowhere else
                 raise PullRefused(_("KoboToolbox pointed the next page to another server; the pull stopped."))
             page = page_get(session, url, params, source)
-            found += page.get("results") or []
+            found += [r for r in page.get("results") or [] if bare_uuid(r.get("_uuid")) not in seen]
             url, params = page.get("next"), None  # `next` carries every parameter itself
     return found[:limit]
 
@@ -199,13 +200,12 @@ def kobo_pull(source: ImportSource) -> ImportBatch | None:
     from imports.staging import batch_stage
 
     limit = getattr(settings, "IMPORT_MAX_HOUSEHOLDS", 20000)
+    seen = versions_seen(source)
     try:
-        records = submissions_fetch(source, limit=limit)
+        fresh = submissions_fetch(source, limit=limit, seen=seen)
     except PullRefused as refused:
         source_note(source, error=str(refused))
         return None
-    seen = versions_seen(source)
-    fresh = [r for r in records if bare_uuid(r.get("_uuid")) not in seen]
     if not fresh:
         source_note(source)
         return None

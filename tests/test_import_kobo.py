@@ -226,3 +226,21 @@ def test_the_nightly_task_pulls_every_active_source_and_is_scheduled(kobo, sourc
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
     celery_app.loader.import_default_modules()
     assert "imports.tasks_kobo.kobo_pull_all" in celery_app.tasks
+
+
+def test_a_pull_stops_at_the_most_households_a_batch_may_hold_and_the_next_one_goes_on(kobo, source, settings,
+                                                                                        monkeypatch):
+    from imports import kobo as kobo_module
+
+    settings.IMPORT_MAX_HOUSEHOLDS = 3
+    monkeypatch.setattr(kobo_module, "PAGE_SIZE", 2)
+    for n in range(5):
+        kobo.submit(person_fields(n))
+
+    first = kobo_pull(source)
+    second = kobo_pull(source)
+
+    assert [r["returned"] for r in kobo.requests] == [2, 2, 2]  # two pages were enough for three; then the rest
+    assert (first.rows, second.rows) == (3, 2)
+    assert set(ImportRow.objects.filter(batch=second).values_list("kobo_uuid", flat=True)) == {
+        kobo.records[3]["_uuid"], kobo.records[4]["_uuid"]}
