@@ -21,7 +21,7 @@ from cases.permissions import user_assignments
 from cases.registration import may_register_at
 from imports.models import BatchStatus, ImportBatch, ImportRow, RowStatus
 from outbox.services import outbox_enqueue
-from screening.uploads import scan_file_name
+from screening.uploads import OversizedUpload, scan_file_name, upload_limit_bytes
 
 logger = logging.getLogger(__name__)
 WORKING = (BatchStatus.QUEUED, BatchStatus.PARSING, BatchStatus.MERGING)
@@ -81,9 +81,10 @@ def upload_errors(*, actor, programme, office, file) -> dict:
         errors["office"] = [_("You cannot register cases at this office.")]
     if not file:
         errors["file"] = [_("Choose the file to import.")]
-    elif file.size > settings.IMPORT_MAX_BYTES or getattr(file, "file", True) is None:
-        errors["file"] = [_("The file is larger than %(max)s MB.") % {
-            "max": settings.IMPORT_MAX_BYTES // (1024 * 1024)}]
+    elif isinstance(file, OversizedUpload) or file.size > settings.IMPORT_MAX_BYTES:
+        # Past AVR_UPLOAD_MAX_MB the upload handler kept none of the bytes: that is the limit the user met.
+        limit = upload_limit_bytes() if isinstance(file, OversizedUpload) else settings.IMPORT_MAX_BYTES
+        errors["file"] = [_("The file is larger than %(max)s MB.") % {"max": limit // (1024 * 1024)}]
     elif not is_xlsx(file):
         errors["file"] = [not_xlsx_message()]
     return errors
@@ -97,7 +98,10 @@ def batch_upload(*, actor, programme, office, file) -> ImportBatch:
         raise ValidationError(errors)
     digest = file_digest(file)
     earlier = ImportBatch.objects.filter(programme=programme, file_digest=digest).first()
-    if earlier is not None:
+    if earlier is not None and earlier.status == BatchStatus.FAILED:
+        # A file that could not be read may be sent again (a failure on our side): the failed batch lets go of it.
+        ImportBatch.objects.filter(pk=earlier.pk).update(file_digest=f"{digest[:40]}:failed:{earlier.pk}"[:64])
+    elif earlier is not None:
         raise BatchIdentical(earlier)
     original = scan_file_name(file.name)[:200]
     file.name = f"{uuid.uuid4().hex}.xlsx"
@@ -150,7 +154,10 @@ def batch_parse(batch_id: int) -> ImportBatch | None:
 
 
 def batch_fail(batch: ImportBatch, message: str) -> None:
+    """The batch could not be read: its rows and its file (personal data) go, its reason stays."""
     ImportRow.objects.filter(batch=batch).delete()
+    batch_file_delete(batch)
+    ImportBatch.objects.filter(pk=batch.pk).update(file="")
     ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, error=message[:500], progress=100,
                                                    rows=0, valid=0, invalid=0, new=0, duplicates=0,
                                                    finished_at=timezone.now())
