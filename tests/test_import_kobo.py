@@ -3,6 +3,7 @@ asked for, an amended submission proposed as an update of its case, a wrong toke
 with nothing staged, the token kept sealed."""
 
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -135,6 +136,8 @@ def test_an_amended_submission_comes_back_as_an_update_of_its_case_never_a_new_c
         assert row.household_key == kobo.records[0]["_uuid"]  # the new version
         approve_and_merge(amended, supervisor, django_capture_on_commit_callbacks)
         assert Case.objects.count() == 2
+        original.refresh_from_db()
+        assert original.caseworker_notes == "Corrected in Kobo"  # the amendment reached its case
         assert kobo_pull(source) is None  # the edit, once staged, is not proposed again
     finally:
         kobo.stop()
@@ -150,6 +153,16 @@ def test_a_wrong_token_leaves_a_clear_error_on_the_source_and_stages_nothing(kob
     assert "token" in source.last_error and "401" in source.last_error
     assert source.last_submission_time is None
     assert not ImportBatch.objects.exists() and not ImportRow.objects.exists() and not Case.objects.exists()
+
+
+def test_a_form_the_token_cannot_read_is_named_in_the_error(kobo, source):
+    source.asset_uid = "aNoSuchForm"
+    source.save()
+
+    assert kobo_pull(source) is None
+
+    source.refresh_from_db()
+    assert "aNoSuchForm" in source.last_error and not ImportBatch.objects.exists()
 
 
 def test_the_server_down_leaves_a_clear_error_and_stages_nothing(kobo, source):
@@ -191,7 +204,8 @@ def test_the_token_is_stored_sealed_and_the_admin_never_shows_it(client, admin_u
         assert token not in cursor.fetchone()[0]
     page = client.get(f"/admin/imports/importsource/{source.pk}/change/").content.decode()
     assert token not in page and source.token_sealed not in page
-    assert "set" in page
+    assert re.search(r'<div class="readonly">\s*(set|puesto)\s*</div>', page)  # only that it is set
+    assert 'name="token"' in page and 'value="' + token not in page
 
     sealed = source.token_sealed
     client.post(f"/admin/imports/importsource/{source.pk}/change/", {
