@@ -58,12 +58,14 @@ class ImportSourceAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Pull the selected sources now"))
     def pull_now(self, request, queryset):
+        from django.conf import settings
         from django.db import transaction
 
         from imports.tasks_kobo import kobo_pull_task
 
-        for source in queryset.filter(is_active=True):
-            transaction.on_commit(lambda pk=source.pk: kobo_pull_task.delay(pk))
+        for source in queryset.filter(is_active=True):  # a pull stages up to thousands of households: bulk queue
+            transaction.on_commit(lambda pk=source.pk: kobo_pull_task.apply_async(args=[pk],
+                                                                                 queue=settings.AVR_BULK_QUEUE))
         messages.success(request, _("The pull is queued; its batch appears among the imports when it is read."))
 
 

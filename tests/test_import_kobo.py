@@ -238,6 +238,7 @@ def test_the_nightly_task_pulls_every_active_source_and_is_scheduled(kobo, sourc
     entry = settings.CELERY_BEAT_SCHEDULE["kobo-pull-all"]
     assert entry["task"] == "imports.tasks_kobo.kobo_pull_all"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({2}, {30})
+    assert entry["options"]["queue"] == settings.AVR_BULK_QUEUE  # it stages thousands: not before a notice
     celery_app.loader.import_default_modules()
     assert "imports.tasks_kobo.kobo_pull_all" in celery_app.tasks
 
@@ -258,3 +259,16 @@ def test_a_pull_stops_at_the_most_households_a_batch_may_hold_and_the_next_one_g
     assert (first.rows, second.rows) == (3, 2)
     assert set(ImportRow.objects.filter(batch=second).values_list("kobo_uuid", flat=True)) == {
         kobo.records[3]["_uuid"], kobo.records[4]["_uuid"]}
+
+
+def test_the_admin_action_pulls_the_selected_source_now(client, admin_user, kobo, source,
+                                                        django_capture_on_commit_callbacks):
+    kobo.submit(person_fields(9))
+    client.force_login(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/imports/importsource/", {"action": "pull_now",
+                                                                "_selected_action": [source.pk]})
+
+    assert response.status_code == 302
+    assert ImportBatch.objects.get().source == source
