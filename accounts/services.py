@@ -48,6 +48,8 @@ ROLE_PERMISSIONS = {
         "retention.view_reviewitem", "retention.view_erasurecertificate",
         "accounts.add_mfareset", "accounts.view_mfareset", "accounts.approve_mfareset",
         "sync.view_device", "sync.view_syncoperation", "sync.view_syncconflict",
+        "imports.add_importsource", "imports.change_importsource", "imports.view_importsource",
+        "imports.view_importbatch", "imports.view_importrow",
     ],
 }
 

@@ -335,6 +335,9 @@ CELERY_BEAT_SCHEDULE = {
                                 "options": {"expires": 120}},
     "audit-partitions-ensure": {"task": "audit.tasks.audit_partitions_ensure_task",
                                 "schedule": crontab(hour=1, minute=50), "options": {"expires": 12 * 3600}},
+    # Each active KoboToolbox source: its new and edited submissions into a staged batch (imports.kobo).
+    "kobo-pull-all": {"task": "imports.tasks_kobo.kobo_pull_all", "schedule": crontab(hour=2, minute=30),
+                      "options": {"expires": 6 * 3600, "queue": AVR_BULK_QUEUE}},
 }
 # Crontab entries (the digest hour) are read in the site's time zone, not UTC.
 CELERY_TIMEZONE = TIME_ZONE

@@ -5,7 +5,7 @@ cases, ~1M people), BENCH_N (timed repetitions, default 200), BENCH_WARMUP (defa
 (repetitions of the slow guardian baseline, default BENCH_N), BENCH_SCALES (e.g. "100000,1000000": generate up to
 each in turn and print a growth table), BENCH_DB (default avr_bench), BENCH_MIXED=0 to skip the mixed load
 (bench/mixed.py has its own BENCH_MIXED_* settings).
-bench/sync.py (issue #15) has BENCH_SYNC_N.
+bench/sync.py (issue #15) has BENCH_SYNC_N; bench/imports.py (issue #16) has BENCH_IMPORT_N.
 Ends with one table of every figure issue #14 names (and issue #15's sync), its target and met/MISSED. Writes var/bench-results.json.
 """
 
@@ -28,6 +28,7 @@ TARGET_PAGE_P95_MS = 200.0
 TARGET_DASHBOARD_P95_MS = 100.0
 TARGET_MIXED_RPS = 200.0
 TARGET_SYNC_S = 60.0
+TARGET_IMPORT_S = 180.0
 ROLES = ("caseworker_tij", "supervisor_mx", "reception_hn")
 PAGE_LABELS = ("arrivals board", "movement list", "approval queue", "case list", "home")
 
@@ -362,6 +363,12 @@ def final_figures(results: list, documents: dict, mixed: dict | None, search: di
                           unit="s"))
     figures.append(figure("sync replay of 500", sync.get("replay_seconds"), None, unit="s"))
     figures.append(figure("online registration of 500 (baseline)", sync.get("online_seconds"), None, unit="s"))
+    imported = documents.get("import_10000") or {}  # issue #16: a partner's file, read, checked, deduplicated
+    figures.append(figure("import 10,000 households: parse + validate + dedup", imported.get("seconds"),
+                          imported.get("target_s", TARGET_IMPORT_S), unit="s"))
+    figures.append(figure("import peak memory, 10,000 households", imported.get("peak_rss_mb"), None, unit="MB"))
+    figures.append(figure("import peak memory, 2,000 households", (imported.get("small") or {}).get("peak_rss_mb"),
+                          None, unit="MB"))
     return figures
 
 
@@ -437,6 +444,13 @@ def main() -> int:
         sync.run(documents, log=log)
     except Exception as error:  # noqa: BLE001 - the table still prints; the figures show as not measured
         log(f"[bench] sync failed: {error!r}")
+    log("[bench] imports: a 10,000-household file read, checked and deduplicated, and a 2,000 one for memory")
+    from bench import imports
+
+    try:
+        imports.run(documents, log=log)
+    except Exception as error:  # noqa: BLE001 - the table still prints; the figures show as not measured
+        log(f"[bench] imports failed: {error!r}")
     mixed = None
     if os.environ.get("BENCH_MIXED", "1") != "0":
         from bench import mixed as mixed_load
