@@ -206,6 +206,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = AVR_REQUEST_MAX_MB * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # Registration and "add a member" refuse a bigger household (a registration of thousands would tie up a worker).
 AVR_HOUSEHOLD_MAX_MEMBERS = env_int("AVR_HOUSEHOLD_MAX_MEMBERS", 30)
+# Bulk import (imports/): past this share of valid rows matching existing cases a batch stops to ask "is this a
+# re-upload?"; the most households one file may hold; its largest size; households merged per chunk.
+IMPORT_REUPLOAD_SHARE = float(env_str("IMPORT_REUPLOAD_SHARE", "0.5") or "0.5")
+IMPORT_MAX_HOUSEHOLDS = env_int("IMPORT_MAX_HOUSEHOLDS", 20000)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MERGE_CHUNK = env_int("IMPORT_MERGE_CHUNK", 200)
 # Offline booths (sync/): operations per upload, numbers per reserved block of provisional references, and how
 # long an operation may wait on a tablet before its supervisors are alerted.
 SYNC_BATCH_MAX = env_int("SYNC_BATCH_MAX", 100)
@@ -324,6 +330,9 @@ CELERY_BEAT_SCHEDULE = {
     # Booth tablets whose queue has waited past SYNC_ALERT_HOURS: their supervisors are told, once per oldest operation.
     "devices-waiting-alert": {"task": "sync.tasks.devices_waiting_alert", "schedule": 15 * 60,
                               "options": {"expires": 15 * 60}},
+    # Import batches waiting to be read or merged with nothing queued to do it (imports.services).
+    "import-batches-orphaned": {"task": "imports.tasks.batches_orphaned_requeue_task", "schedule": 60,
+                                "options": {"expires": 120}},
     "audit-partitions-ensure": {"task": "audit.tasks.audit_partitions_ensure_task",
                                 "schedule": crontab(hour=1, minute=50), "options": {"expires": 12 * 3600}},
 }
