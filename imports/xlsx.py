@@ -19,6 +19,7 @@ from imports.columns import (
     MEMBER_COLUMNS,
     MEMBERS_SHEET,
 )
+from imports.reader import ImportFileInvalid, column_names, normal, sheet_of, translated
 
 # Dropdowns and date formats reach this far down; more rows than a batch may hold (IMPORT_MAX_HOUSEHOLDS).
 HOUSEHOLD_ROWS = 20001
@@ -202,40 +203,30 @@ def template_xlsx(*, programme, language: str) -> bytes:
 # The annotated copy --------------------------------------------------------------------------------------------
 
 
-def normalised(text) -> str:
-    return " ".join(str(text or "").replace("*", " ").split()).casefold()
-
-
-def names_of(key: str, label) -> set[str]:
-    """A sheet or column as it may be spelled: its key, or its label in Spanish or English."""
-    names = {normalised(key)}
-    for language in ("es", "en"):
-        with translation.override(language):
-            names.add(normalised(label))
-    return names
-
-
-def find_sheet(book, key: str, label):
-    names = names_of(key, label)
-    return next((sheet for sheet in book.worksheets if normalised(sheet.title) in names), None)
+def find_sheet(book, label, position: int):
+    """The sheet as the reader found it (by its name in either language, else by position), or None."""
+    try:
+        return sheet_of(book, label, position)
+    except ImportFileInvalid:
+        return None
 
 
 def column_positions(sheet, columns) -> dict[str, int]:
-    """Each known column's position in the sheet, read from its header row."""
-    by_name = {name: column.key for column in columns for name in names_of(column.key, column.label)}
+    """Each known column's position in the sheet, read from its header row as the reader reads it."""
+    names = column_names(columns)
     positions = {}
     for cell in next(sheet.iter_rows(min_row=1, max_row=1), ()):
-        key = by_name.get(normalised(cell.value))
-        if key and key not in positions:
-            positions[key] = cell.column
+        column = names.get(normal(cell.value)) if cell.value is not None else None
+        if column is not None and column.key not in positions:
+            positions[column.key] = cell.column
     return positions
 
 
 def errors_column(sheet) -> int:
     """The sheet's "Errors" column: the one an earlier annotated copy left (emptied), else a new one at the end."""
-    names = names_of("errors", ERRORS_HEADER)
+    names = translated(ERRORS_HEADER) | {"errors"}
     for cell in next(sheet.iter_rows(min_row=1, max_row=1), ()):
-        if normalised(cell.value) in names:
+        if cell.value is not None and normal(cell.value) in names:
             for (old,) in sheet.iter_rows(min_row=2, min_col=cell.column, max_col=cell.column):
                 old.value = None
             return cell.column
@@ -272,8 +263,9 @@ def errors_xlsx(batch) -> bytes:
         book = load_workbook(handle)
     with translation.override(batch.language):
         sheets = []
-        for label, columns in ((HOUSEHOLDS_SHEET, HOUSEHOLD_COLUMNS), (MEMBERS_SHEET, MEMBER_COLUMNS)):
-            sheet = find_sheet(book, "households" if columns is HOUSEHOLD_COLUMNS else "members", label)
+        for position, (label, columns) in enumerate(((HOUSEHOLDS_SHEET, HOUSEHOLD_COLUMNS),
+                                                     (MEMBERS_SHEET, MEMBER_COLUMNS))):
+            sheet = find_sheet(book, label, position)
             positions = column_positions(sheet, columns) if sheet is not None else {}
             labels = {column.key: str(column.label) for column in columns}
             sheets.append((sheet, positions, labels, errors_column(sheet) if sheet is not None else None))
