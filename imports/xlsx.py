@@ -241,7 +241,8 @@ def errors_column(sheet) -> int:
 def mark_row(sheet, row: int, errors: dict, positions: dict, labels: dict, errors_at: int) -> None:
     """Highlight the row's bad cells with their messages, and write all of them in the errors column."""
     lines = []
-    for key, messages in errors.items():
+    # In the sheet's column order (the stored errors come back in JSONB's key order), the whole row's first.
+    for key, messages in sorted(errors.items(), key=lambda item: positions.get(item[0], 0)):
         messages = [str(message) for message in messages]
         position = positions.get(key)
         if position is None:  # about the whole household or row (no principal, no members, ...)
