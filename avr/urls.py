@@ -27,7 +27,8 @@ api_v1 = [
     path("", include(rights_urls.api_patterns)),
     path("", include("retention.api")),
     path("", include("sync.urls")),
-    path("", include("imports.file_urls")),
+    path("", include("imports.file_urls")),  # before the core's imports/ paths, so template.xlsx resolves
+    path("", include("imports.urls")),
     path("cases/<int:pk>/break-glass/", BreakGlassCreate.as_view(), name="api-case-break-glass"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),

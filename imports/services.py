@@ -21,7 +21,7 @@ from cases.permissions import user_assignments
 from cases.registration import may_register_at
 from imports.models import BatchStatus, ImportBatch, ImportRow, RowStatus
 from outbox.services import outbox_enqueue
-from screening.uploads import scan_file_name
+from screening.uploads import OversizedUpload, scan_file_name, upload_limit_bytes
 
 logger = logging.getLogger(__name__)
 WORKING = (BatchStatus.QUEUED, BatchStatus.PARSING, BatchStatus.MERGING)
@@ -81,9 +81,10 @@ def upload_errors(*, actor, programme, office, file) -> dict:
         errors["office"] = [_("You cannot register cases at this office.")]
     if not file:
         errors["file"] = [_("Choose the file to import.")]
-    elif file.size > settings.IMPORT_MAX_BYTES or getattr(file, "file", True) is None:
-        errors["file"] = [_("The file is larger than %(max)s MB.") % {
-            "max": settings.IMPORT_MAX_BYTES // (1024 * 1024)}]
+    elif isinstance(file, OversizedUpload) or file.size > settings.IMPORT_MAX_BYTES:
+        # Past AVR_UPLOAD_MAX_MB the upload handler kept none of the bytes: that is the limit the user met.
+        limit = upload_limit_bytes() if isinstance(file, OversizedUpload) else settings.IMPORT_MAX_BYTES
+        errors["file"] = [_("The file is larger than %(max)s MB.") % {"max": limit // (1024 * 1024)}]
     elif not is_xlsx(file):
         errors["file"] = [not_xlsx_message()]
     return errors

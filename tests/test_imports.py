@@ -337,3 +337,54 @@ def test_an_orphaned_batch_is_queued_again(imported, settings):
 
     assert services.batches_orphaned_requeue() == [batch.pk]
     assert OutboxMessage.objects.filter(key=f"import-parse:{batch.pk}").exists()
+
+
+def kobo_body(notes: str = "", phone: str = "") -> dict:
+    return {"destination_country": "HN", "intake_date": "2018-11-19", "how_heard": "shelter",
+            "consent": {"type": "explicit", "reason": "", "date": "2018-11-19"}, "caseworker_notes": notes,
+            "members": [{"relationship": "principal", "given_names": "Rosa", "family_names": "Zelaya Cruz",
+                         "sex": "female", "date_of_birth": "1989-04-02", "estimated_age": None, "nationality": "HN",
+                         "document_type": "", "document_number": "", "document_issuing_country": "",
+                         "phone": phone, "country_of_residence": "", "languages": "", "place_of_origin": "Choloma",
+                         "intended_destination": ""}]}
+
+
+def kobo_batch(caseworker, caravan, tij, digest: str, body: dict) -> ImportBatch:
+    from imports.models import BatchKind
+    from imports.staging import StagedHousehold, batch_stage
+
+    batch = ImportBatch.objects.create(kind=BatchKind.KOBO, programme=caravan, office=tij, uploaded_by=caseworker,
+                                       file_digest=digest, language="en")
+    return batch_stage(batch, [StagedHousehold(household_key="a1b2", sheet_row=1, member_rows=[1], data=body,
+                                               kobo_uuid="0c4f-a1b2")])
+
+
+def test_a_kobo_submission_amended_since_its_merge_updates_its_case_and_makes_none(caseworker, caravan, tij,
+                                                                                  approve):
+    first = approve(kobo_batch(caseworker, caravan, tij, "kobo-1", kobo_body()))
+    case = Case.objects.get()
+    assert first.status == BatchStatus.MERGED and case.import_row.kobo_uuid == "0c4f-a1b2"
+
+    amended = kobo_batch(caseworker, caravan, tij, "kobo-2", kobo_body(notes="Llegó con fiebre.",
+                                                                       phone="+504 9999 1234"))
+    row = ImportRow.objects.get(batch=amended)
+    assert (row.status, row.updates_case_id, amended.new) == (RowStatus.UPDATE, case.pk, 0)
+    approve(amended)
+
+    case.refresh_from_db()
+    assert Case.objects.count() == 1
+    assert case.caseworker_notes == "Llegó con fiebre." and case.members.get().phone == "+504 9999 1234"
+    assert ImportRow.objects.get(pk=row.pk).status == RowStatus.MERGED
+
+
+def test_an_upload_past_the_upload_handlers_limit_is_refused_with_that_limit(caseworker, caravan, tij, settings):
+    from screening.uploads import OversizedUpload
+
+    settings.AVR_UPLOAD_MAX_MB = 10
+    too_big = OversizedUpload(name="enorme.xlsx", content_type="application/octet-stream", size=15 * 1024 * 1024)
+
+    with pytest.raises(ValidationError) as refused:
+        services.batch_upload(actor=caseworker, programme=caravan, office=tij, file=too_big)
+
+    assert refused.value.message_dict["file"] == ["The file is larger than 10 MB."]
+    assert ImportBatch.objects.count() == 0

@@ -71,6 +71,10 @@ STAGES = {
              "GET /api/v1/devices/{id}/key/", "POST /api/v1/devices/{id}/references/", "POST /api/v1/sync/",
              "GET /api/v1/sync/conflicts/", "POST /api/v1/sync/conflicts/{id}/resolve/",
              "POST /api/v1/devices/{id}/revoke/", "POST /api/v1/sync/import/"],
+    "imports": ["POST /api/v1/imports/", "GET /api/v1/imports/", "GET /api/v1/imports/{id}/",
+                "GET /api/v1/imports/{id}/rows/", "POST /api/v1/imports/{id}/rows/{row_id}/decision/",
+                "POST /api/v1/imports/{id}/approve/", "POST /api/v1/imports/{id}/continue/",
+                "POST /api/v1/imports/{id}/refuse/"],
 }
 
 
@@ -447,3 +451,33 @@ def test_offline_booth_sync_answers_as_documented(contract, caseworker, supervis
                                                     "sequence": 3}])})
 
     assert contract.answered == set(STAGES["sync"])
+
+
+def test_bulk_import_answers_as_documented(contract, caseworker, supervisor, tij, caravan, settings, tmp_path,
+                                           django_capture_on_commit_callbacks):
+    from tests.import_steps import household_row, member_row, workbook_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    members = [member_row(1), member_row(2, doc="P0000001"), member_row(3, sex="robot")]
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = contract(caseworker, "POST /api/v1/imports/", media_type="multipart/form-data", status=202, body={
+            "file": workbook_bytes([household_row(n) for n in (1, 2, 3)], members), "programme": caravan.code,
+            "office": tij.code})
+    contract(caseworker, "GET /api/v1/imports/")
+    assert contract(caseworker, "GET /api/v1/imports/{id}/", path={"id": batch["id"]})["status"] == "validated"
+    duplicate = contract(caseworker, "GET /api/v1/imports/{id}/rows/", path={"id": batch["id"]},
+                         query={"status": "duplicate"})["results"][0]
+    contract(caseworker, "POST /api/v1/imports/{id}/rows/{row_id}/decision/",
+             path={"id": batch["id"], "row_id": duplicate["id"]}, body={"decision": "skip"})
+    with django_capture_on_commit_callbacks(execute=True):
+        merged = contract(supervisor, "POST /api/v1/imports/{id}/approve/", path={"id": batch["id"]})
+    assert merged["status"] == "merging"
+    with django_capture_on_commit_callbacks(execute=True):
+        again = contract(caseworker, "POST /api/v1/imports/", media_type="multipart/form-data", status=202, body={
+            "file": workbook_bytes([household_row(1, notes="otra vez")], [member_row(1)]),
+            "programme": caravan.code, "office": tij.code})
+    contract(caseworker, "POST /api/v1/imports/{id}/continue/", path={"id": again["id"]})
+    contract(supervisor, "POST /api/v1/imports/{id}/refuse/", path={"id": again["id"]},
+             body={"reason": "Es la misma lista de ayer."})
+
+    assert contract.answered == set(STAGES["imports"])
