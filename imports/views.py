@@ -75,9 +75,10 @@ def import_upload(request):
     import_roles(request.user)
     if not caseworker_offices(request.user):
         raise Http404
-    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None, user=request.user)
     earlier = None
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         data = form.cleaned_data
         try:
             batch = services.batch_upload(actor=request.user, programme=data["programme"], office=data["office"],
@@ -128,6 +129,9 @@ def duplicate_pairs(row: ImportRow) -> list[dict]:
     pairs = []
     for candidate in row.candidates:
         index = candidate.get("for_member")
+        if candidate.get("in_batch"):  # found by its document within the file: the name is this row's person
+            index = next((i for i, p in enumerate(people)
+                          if f"{p.get('given_names')} {p.get('family_names')}" == candidate.get("name")), None)
         person = people[index] if isinstance(index, int) and index < len(people) else None
         pairs.append({"person": person, "candidate": {
             **candidate, "reason_labels": [MATCH_REASONS.get(r, r) for r in candidate.get("reasons", [])]}})
@@ -144,9 +148,10 @@ def batch_context(request, batch) -> dict:
     uploader = batch.uploaded_by_id == user.pk
     return {
         "batch": batch, "in_progress": batch.status in WORKING, "invalid_rows": invalid, "duplicates": duplicates,
-        "may_decide": not batch.approved_by_id and batch.status not in (BatchStatus.REFUSED, BatchStatus.FAILED)
+        "may_decide": batch.status not in (BatchStatus.REFUSED, BatchStatus.FAILED, BatchStatus.MERGED)
         and (supervisor or Role.CASEWORKER in import_roles(user)),
-        "may_approve": supervisor and not uploader, "uploader": uploader, "supervisor": supervisor,
+        "may_approve": supervisor and not uploader and not batch.approved_by_id, "uploader": uploader,
+        "supervisor": supervisor,
         "may_answer_reupload": supervisor or uploader, "same_uploader": SameUploader().message,
         "has_errors": batch.invalid > 0 and bool(batch.file),
         "counts": [("rows", _("Households"), batch.rows), ("valid", _("Valid"), batch.valid),
