@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Office, Programme
+from audit.models import AuditAction
+from audit.services import audit_record
 from avr.api import ErrorSerializer
 from imports import services
 from imports.models import ImportBatch, ImportRow, RowStatus
@@ -186,7 +188,10 @@ class BatchRows(generics.ListAPIView):
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=list(ROW_FILTERS))],
                    responses={200: RowSerializer(many=True), 404: ErrorSerializer})
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        audit_record(actor=request.user, action=AuditAction.VIEW, request=request._request,
+                     object_type="imports.importbatch", object_id=str(self.kwargs["pk"]), reason="import_rows")
+        return response
 
 
 class RowDecision(APIView):

@@ -98,7 +98,10 @@ def batch_upload(*, actor, programme, office, file) -> ImportBatch:
         raise ValidationError(errors)
     digest = file_digest(file)
     earlier = ImportBatch.objects.filter(programme=programme, file_digest=digest).first()
-    if earlier is not None:
+    if earlier is not None and earlier.status == BatchStatus.FAILED:
+        # A file that could not be read may be sent again (a failure on our side): the failed batch lets go of it.
+        ImportBatch.objects.filter(pk=earlier.pk).update(file_digest=f"{digest[:40]}:failed:{earlier.pk}"[:64])
+    elif earlier is not None:
         raise BatchIdentical(earlier)
     original = scan_file_name(file.name)[:200]
     file.name = f"{uuid.uuid4().hex}.xlsx"
@@ -151,7 +154,10 @@ def batch_parse(batch_id: int) -> ImportBatch | None:
 
 
 def batch_fail(batch: ImportBatch, message: str) -> None:
+    """The batch could not be read: its rows and its file (personal data) go, its reason stays."""
     ImportRow.objects.filter(batch=batch).delete()
+    batch_file_delete(batch)
+    ImportBatch.objects.filter(pk=batch.pk).update(file="")
     ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, error=message[:500], progress=100,
                                                    rows=0, valid=0, invalid=0, new=0, duplicates=0,
                                                    finished_at=timezone.now())

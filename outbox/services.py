@@ -142,6 +142,8 @@ def published_before_forgotten() -> int:
 # Long builds go to their own queue (and, in compose, their own worker): a notice never waits behind a report.
 BULK_TASKS = frozenset({
     "reports.tasks.report_build",
+    "imports.tasks.batch_parse_task",
+    "imports.tasks.batch_merge_task",
     "travel.tasks.manifest_build_run_task",
     "retention.tasks.review_item_anonymise_task",
 })

@@ -70,6 +70,8 @@ def test_a_2000_household_file_imports_once_and_each_case_points_at_its_row(impo
     assert all(row.case.import_row == row and row.status == RowStatus.MERGED for row in rows)
     assert Case.objects.filter(import_row__batch=batch).count() == 2000
     assert not batch.file  # the file holds personal data: gone once merged
+    assert AuditEvent.objects.filter(reason="import_upload", object_id=str(batch.pk)).exists()
+    assert AuditEvent.objects.filter(reason="import_approve", object_id=str(batch.pk), actor=supervisor).exists()
     audited = AuditEvent.objects.filter(object_type="cases.case", reason=f"import_batch:{batch.pk}").get()
     assert sorted(audited.object_ids) == sorted(Case.objects.values_list("pk", flat=True))
 
@@ -221,6 +223,16 @@ def test_a_missing_sheet_fails_the_batch_with_its_name(imported):
     assert batch.status == BatchStatus.FAILED
     assert batch.error == "The file has no “Members” sheet."
     assert ImportRow.objects.count() == 0 and Case.objects.count() == 0
+
+
+def test_a_file_that_failed_may_be_sent_again_and_a_failed_batch_keeps_no_file(imported):
+    content = workbook_bytes([household_row(1)], [], sheets=("Households",))
+    failed = imported(content)
+    assert failed.status == BatchStatus.FAILED and not failed.file
+
+    again = imported(content, "otra-vez.xlsx")
+
+    assert again.pk != failed.pk and again.status == BatchStatus.FAILED
 
 
 def test_a_missing_required_column_fails_the_batch_naming_it(imported):
