@@ -46,8 +46,10 @@ def row_merge(row_id: int, batch: ImportBatch, actor) -> Case | None:
         except RegistrationInvalid as exc:
             _quarantine(row, exc.errors)
             return None
+        # The case holds the household now: the row keeps no copy that anonymising the case would miss.
         row.case, row.status, row.merged_at = result.case, RowStatus.MERGED, timezone.now()
-        row.save(update_fields=["case", "status", "merged_at"])
+        row.data, row.candidates = {}, []
+        row.save(update_fields=["case", "status", "merged_at", "data", "candidates"])
         return result.case
 
 
@@ -81,8 +83,8 @@ def row_update_apply(row: ImportRow, batch: ImportBatch, actor) -> None:
     except (ValidationError, StaleVersion) as exc:
         _quarantine(row, getattr(exc, "message_dict", {"household_id": [str(exc)]}))
         return
-    row.status, row.merged_at = RowStatus.MERGED, timezone.now()
-    row.save(update_fields=["status", "merged_at"])
+    row.status, row.merged_at, row.data = RowStatus.MERGED, timezone.now(), {}
+    row.save(update_fields=["status", "merged_at", "data"])
     return
 
 

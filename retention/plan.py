@@ -48,13 +48,17 @@ class ModelPlan:
         return self.model.objects.filter(**{self.member_lookup: member_id})
 
 
-def case_lookup(model) -> str:
+def case_lookup(model) -> str | None:
+    """How a model's rows name their case; None for a record of no one case (an import batch: its file is deleted
+    once merged or refused, imports.services)."""
     names = {f.name for f in model._meta.get_fields()}
     if model._meta.label == "cases.Case":
         return "pk"
     if "case" in names:
         return "case_id"
-    return "member__case_id"
+    if "member" in names:
+        return "member__case_id"
+    return None
 
 
 def member_lookup(model) -> str | None:
@@ -93,7 +97,7 @@ def anonymisation_plan() -> list[ModelPlan]:
         model = apps.get_model(label)
         model_field = model._meta.get_field(name)
         value = new_value(key, model_field)
-        if value is None:
+        if value is None or case_lookup(model) is None:
             continue
         plan = plans.setdefault(label, ModelPlan(label=label, case_lookup=case_lookup(model),
                                                       member_lookup=member_lookup(model)))

@@ -68,6 +68,7 @@ def test_a_2000_household_file_imports_once_and_each_case_points_at_its_row(impo
     assert Case.objects.count() == 2000 and Member.objects.count() == 2000
     rows = ImportRow.objects.filter(batch=batch).select_related("case")
     assert all(row.case.import_row == row and row.status == RowStatus.MERGED for row in rows)
+    assert all(row.data == {} for row in rows)  # the case holds the household now, and is what anonymising clears
     assert Case.objects.filter(import_row__batch=batch).count() == 2000
     assert not batch.file  # the file holds personal data: gone once merged
     assert AuditEvent.objects.filter(reason="import_upload", object_id=str(batch.pk)).exists()
