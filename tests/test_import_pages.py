@@ -11,7 +11,13 @@ from audit.models import AuditAction, AuditEvent
 from cases.models import Case
 from imports.models import BatchStatus, ImportBatch
 from tests.factories import staff
-from tests.import_steps import household_row, households_file, member_row, upload, workbook_bytes
+from tests.import_steps import (
+    household_row,
+    households_file,
+    member_row,
+    upload,
+    workbook_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
