@@ -1,6 +1,8 @@
 """The two files of an import, for the API and the pages alike: the empty template of a programme, and the uploaded
 file back with its errors marked (audited as an export: it holds the people's data)."""
 
+from zipfile import BadZipFile
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import translation
@@ -8,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from openpyxl.utils.exceptions import InvalidFileException
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
@@ -57,7 +60,10 @@ def errors_download(*, request, batch) -> HttpResponse:
     """The batch's own file with its errors marked, written to the audit log as an export."""
     if not batch.file:
         raise Http404
-    content = errors_xlsx(batch)
+    try:
+        content = errors_xlsx(batch)
+    except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:  # kept, but not a workbook openpyxl opens
+        raise Http404 from exc
     audit_record(actor=request.user, action=AuditAction.EXPORT, request=request, obj=batch,
                  object_ids=list(batch.household_rows.exclude(errors={}).values_list("pk", flat=True)),
                  reason="import_errors_file")

@@ -62,7 +62,7 @@ COLUMN_HELP = {
 def code_labels(column, programme) -> list[str]:
     """The labels a code column's dropdown offers (the country of return: only the programme's)."""
     choices = list(column.choices.choices)
-    if column.key == "destination_country":
+    if column.key == "destination_country" and programme.return_countries:
         choices = [(code, label) for code, label in Country.choices if code in programme.return_countries]
     return [str(label) for _code, label in choices]
 

@@ -202,3 +202,17 @@ def test_the_errors_file_api_is_for_who_sees_the_batch_and_is_audited_as_an_expo
     assert hidden.status_code == 404
     event = AuditEvent.objects.get(action=AuditAction.EXPORT, object_type="imports.importbatch")
     assert event.actor == caseworker and event.object_id == str(marked.pk) and len(event.object_ids) == 2
+
+
+def test_a_kept_file_that_is_no_workbook_answers_404_not_an_error(caseworker, caravan, tij):
+    batch = batch_with_errors(caseworker, caravan, tij, b"PK\x03\x04 not really a zip")
+
+    assert api_as(caseworker).get(f"/api/v1/imports/{batch.pk}/errors.xlsx").status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_a_programme_without_countries_of_return_offers_every_country(caravan):
+    caravan.return_countries = []
+    book = opened(template_xlsx(programme=caravan, language="en"))
+
+    assert "Mexico" in list_values(book, validations(book["Households"])["B"])
