@@ -250,3 +250,23 @@ def test_a_second_caseworker_of_the_booth_still_cannot_approve(post_upload, clie
 
     assert "A supervisor of the office approves or refuses the import." in page
     assert ImportBatch.objects.get().status == BatchStatus.VALIDATED
+
+
+def test_a_supervisor_answering_yes_it_is_a_re_upload_refuses_it(post_upload, client, supervisor,
+                                                                 django_capture_on_commit_callbacks):
+    post_upload(households_file(2))
+    first = ImportBatch.objects.get()
+    signed_in(client, supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{first.pk}/approve/")
+    post_upload(workbook_bytes([household_row(n, notes="otra vez") for n in (1, 2)], [member_row(n) for n in (1, 2)]),
+                "de-nuevo.xlsx")
+    again = ImportBatch.objects.exclude(pk=first.pk).get()
+    signed_in(client, supervisor)
+
+    page = client.get(f"/imports/{again.pk}/").content.decode()
+    client.post(f"/imports/{again.pk}/refuse/", {"reason": "A re-upload of households already registered."})
+
+    assert 'data-testid="is-reupload"' in page
+    again.refresh_from_db()
+    assert again.status == BatchStatus.REFUSED and Case.objects.count() == 2
