@@ -55,7 +55,8 @@ def row_merge(row_id: int, batch: ImportBatch, actor) -> Case | None:
 
 def row_update_apply(row: ImportRow, batch: ImportBatch, actor) -> None:
     """A Kobo submission amended since it was merged: only the fields that changed, at the case's current version."""
-    from django.core.exceptions import ValidationError
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.http import Http404
 
     from cases.registration import member_as_input, member_update
     from cases.services import StaleVersion, case_update
@@ -80,12 +81,21 @@ def row_update_apply(row: ImportRow, batch: ImportBatch, actor) -> None:
     except RegistrationInvalid as exc:
         _quarantine(row, exc.errors)
         return
+    except (Http404, PermissionDenied):
+        _quarantine(row, {"household_id": [_uploader_cannot_change_message()]})
+        return
     except (ValidationError, StaleVersion) as exc:
         _quarantine(row, getattr(exc, "message_dict", {"household_id": [str(exc)]}))
         return
     row.status, row.merged_at, row.data = RowStatus.MERGED, timezone.now(), {}
     row.save(update_fields=["status", "merged_at", "data"])
     return
+
+
+def _uploader_cannot_change_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("The person who set up this import can no longer change the case this submission amends.")
 
 
 def _case_gone_message() -> str:

@@ -263,6 +263,12 @@ def test_spanish_sheets_headers_and_labels_are_read_as_well(imported):
     assert row.data["consent"]["type"] == "explicit" and row.data["members"][0]["sex"] == "female"
 
 
+def test_sheets_of_other_names_are_read_by_their_position(imported):
+    batch = imported(workbook_bytes([household_row(1)], [member_row(1)], sheets=("Hoja1", "Hoja2")))
+
+    assert batch.status == BatchStatus.VALIDATED and batch.rows == 1
+
+
 def test_100000_empty_rows_cost_no_minute(imported):
     import time
 
