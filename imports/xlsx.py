@@ -150,7 +150,7 @@ def example_household(programme) -> tuple[list, list[list]]:
 
 def instructions_sheet(book, programme) -> None:
     """What each column means, and one household of three written out as it goes in the two sheets."""
-    sheet = book.create_sheet(_("Instructions"), 0)
+    sheet = book.create_sheet(_("Instructions"))
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["C"].width = 12
@@ -194,8 +194,9 @@ def template_xlsx(*, programme, language: str) -> bytes:
         lists = CodeLists(book)
         data_sheet(book, HOUSEHOLDS_SHEET, HOUSEHOLD_COLUMNS, HOUSEHOLD_ROWS, lists, programme)
         data_sheet(book, MEMBERS_SHEET, MEMBER_COLUMNS, MEMBER_ROWS, lists, programme)
-        book.move_sheet(lists.sheet, offset=len(book.worksheets))
         instructions_sheet(book, programme)
+        # The data sheets first: a reader that finds no sheet by its name takes them by position.
+        book.move_sheet(lists.sheet, offset=len(book.worksheets) - 1)
         book.active = book.worksheets.index(book[str(HOUSEHOLDS_SHEET)])
         return workbook_bytes(book)
 

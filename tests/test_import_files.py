@@ -216,3 +216,8 @@ def test_a_programme_without_countries_of_return_offers_every_country(caravan):
     book = opened(template_xlsx(programme=caravan, language="en"))
 
     assert "Mexico" in list_values(book, validations(book["Households"])["B"])
+
+
+def test_the_data_sheets_come_first_and_the_lists_last(caravan):
+    assert opened(template_xlsx(programme=caravan, language="en")).sheetnames == [
+        "Households", "Members", "Instructions", "Lists"]
