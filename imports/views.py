@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.choices import Role
+from accounts.choices import Country, Role
 from accounts.models import Office, Programme
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -133,6 +133,8 @@ def duplicate_pairs(row: ImportRow) -> list[dict]:
             index = next((i for i, p in enumerate(people)
                           if f"{p.get('given_names')} {p.get('family_names')}" == candidate.get("name")), None)
         person = people[index] if isinstance(index, int) and index < len(people) else None
+        if person and person.get("nationality") in Country.values:
+            person = {**person, "nationality": Country(person["nationality"]).label}
         pairs.append({"person": person, "candidate": {
             **candidate, "reason_labels": [MATCH_REASONS.get(r, r) for r in candidate.get("reasons", [])]}})
     return pairs

@@ -163,7 +163,8 @@ def test_a_likely_duplicate_is_shown_side_by_side_and_decided_on_the_page(post_u
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     client.post(f"/imports/{batch.pk}/rows/{row.pk}/decide/", {"decision": "skip"})
 
-    assert 'data-testid="imported-person"' in page and "Earlier in this file (row 2)" in page
+    assert "data-testid=\"imported-person\"" in page and "Earlier in this file (row 2)" in page
+    assert "<dd class=\"col-7\">Honduras</dd>" in page  # the nationality by its name
     assert f'action="/imports/{batch.pk}/rows/{row.pk}/decide/"' in page
     row.refresh_from_db()
     assert row.status == "skipped"
