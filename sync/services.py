@@ -149,7 +149,7 @@ def device_key_for(*, user, device: Device) -> bytes:
     if device.status != DeviceStatus.ACTIVE:
         raise DeviceRevoked()
     if not may_register_at(user, device.office):
-        raise PermissionDenied
+        raise Http404  # the key is only ever a caseworker's of that booth: for anyone else there is none
     return user_key(secret=device.secret, user_id=user.pk)
 
 

@@ -478,7 +478,9 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
     adult = family(actor=caseworker, programme=caravan, office=girl.registering_office).members.order_by("id")[0]
     declaration = declare(adult, caseworker)
     assistance = Assistance.objects.filter(member=member).first()
-    return {"cases": girl.pk, "case_id": girl.pk, "members": member.pk, "member_id": member.pk,
+    tablet, conflict = tablet_with_conflict(caseworker, girl, member)
+    return {"devices": tablet.pk, "conflicts": conflict.pk,
+            "cases": girl.pk, "case_id": girl.pk, "members": member.pk, "member_id": member.pk,
             "movements": bus.pk, "declarations": declaration.pk, "declaration_id": declaration.pk,
             "consents": Consent.objects.filter(case=girl).first().pk,
             "consent_id": Consent.objects.filter(case=girl).first().pk,
@@ -489,6 +491,20 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
             "break-glass": 1,
             "build_id": ManifestBuild.objects.create(movement=bus, requested_by=supervisor,
                                                      passengers_version="hostile-input").pk}
+
+
+def tablet_with_conflict(caseworker, case, member):
+    """A booth tablet of the case's office and a conflict its upload left on the case."""
+    import uuid
+
+    from sync.models import SyncConflict, SyncOperation
+    from sync.services import device_enrol
+
+    tablet = device_enrol(actor=caseworker, label="Tableta", office=case.registering_office)
+    operation = SyncOperation.objects.create(id=uuid.uuid4(), device=tablet, user=caseworker, sequence=1,
+                                             kind="member_edit", payload_digest="x", status="conflict", case=case)
+    return tablet, SyncConflict.objects.create(operation=operation, case=case, member=member, field="phone",
+                                               base_value="", server_value="1", device_value="2")
 
 
 def test_options_answers_without_a_server_error_on_every_api_route_for_two_roles(ids, caseworker, reception):
