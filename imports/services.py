@@ -166,10 +166,9 @@ def batch_fail(batch: ImportBatch, message: str) -> None:
 
 def batches_visible_to(user):
     """The batches the user may see: their own booths' (caseworkers), those of the programmes and countries they
-    supervise, all for admins."""
+    supervise. Nobody else (admins included: the rows hold households not yet registered, and only a supervisor
+    over the office may decide on them)."""
     assignments = user_assignments(user)
-    if any(a.role == Role.ADMIN for a in assignments):
-        return ImportBatch.objects.all()
     scope = Q(pk__in=[])
     for a in assignments:
         if a.role == Role.CASEWORKER and a.office_id:

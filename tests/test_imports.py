@@ -356,6 +356,9 @@ def test_an_orphaned_batch_is_queued_again(imported, settings):
 
     assert services.batches_orphaned_requeue() == [batch.pk]
     assert OutboxMessage.objects.filter(key=f"import-parse:{batch.pk}").exists()
+    assert services.batches_orphaned_requeue() == []  # its message is open now: nothing twice
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "imports.tasks.batches_orphaned_requeue_task" in beat
 
 
 def kobo_body(notes: str = "", phone: str = "") -> dict:
