@@ -101,3 +101,25 @@ def test_upload_fix_upload_again_and_another_person_approves(page, settings, tmp
     people = Member.objects.filter(family_names="Quintanilla Ybarra").select_related("case")
     assert sorted((m.given_names, m.sex) for m in people) == [("Eusebio", "male"), ("Zoraida", "female")]
     assert {m.case.import_row.batch_id for m in people} == {fixed.pk}
+
+
+@pytest.mark.browser
+def test_the_batch_page_follows_the_reading_by_itself(page, settings, tmp_path, monkeypatch):
+    from imports import services
+    from tests.import_steps import households_file
+
+    # given a worker that has not picked the file up yet
+    settings.MEDIA_ROOT = tmp_path
+    queued = []
+    monkeypatch.setattr(services, "batch_parse_enqueue", queued.append)
+
+    # when the caseworker uploads a file
+    sign_in(page, "caseworker_tij")
+    upload(page, "lista.xlsx", households_file(2, start=900))
+
+    # then the page shows it waiting, and brings in the counts by itself once the file is read
+    batch = page.get_by_test_id("import-batch")
+    expect(batch).to_have_attribute("data-status", "queued")
+    services.batch_parse(queued[0])
+    expect(batch).to_have_attribute("data-status", "validated")
+    expect(batch.locator("[data-count=valid] .fs-4")).to_have_text("2")
