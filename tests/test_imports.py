@@ -1,5 +1,8 @@
 """Bulk import: a file is read, checked, deduplicated and staged, approved by a second person, then merged once."""
 
+import os
+from datetime import date
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
@@ -140,7 +143,7 @@ def test_a_batch_matching_existing_cases_stops_to_ask_whether_it_is_a_re_upload(
                                                                                caseworker, settings):
     first = approve(imported(households_file(4)))
     assert first.status == BatchStatus.MERGED
-    again = households_file(4)[:-1]  # not byte for byte the same file: a re-export of the same people
+    # Not byte for byte the same file: a re-export of the same people, with notes added.
     again = workbook_bytes([household_row(n, notes="otra vez") for n in range(1, 5)],
                            [member_row(n) for n in range(1, 5)])
 
@@ -160,13 +163,12 @@ def test_duplicates_within_the_batch_and_against_existing_cases_wait_for_a_decis
 
     existing = household(actor=caseworker, programme=caravan, office=tij, people=[MemberInput(
         given_names="Rosa", family_names="Pérez Gómez", sex="female", nationality="HN",
-        date_of_birth=__import__("datetime").date(1985, 1, 1), document_type="passport", document_number="PX12345",
+        date_of_birth=date(1985, 1, 1), document_type="passport", document_number="PX12345",
         place_of_origin="Choloma")])
     content = workbook_bytes(
         [household_row(n) for n in range(1, 6)],
         [member_row(1), member_row(2), member_row(3, doc="P0000001", given="Otra"), member_row(4),
-         member_row(5, doc="PX12345", given="Rosa", family="Pérez Gómez", born=existing.intake_date.replace(
-             year=1985, month=1, day=1))])
+         member_row(5, doc="PX12345", given="Rosa", family="Pérez Gómez", born=date(1985, 1, 1))])
 
     batch = imported(content)
 
@@ -197,7 +199,7 @@ def test_a_refused_batch_loses_its_file_and_its_rows_data(imported, supervisor):
 
     batch.refresh_from_db()
     assert batch.status == BatchStatus.REFUSED and not batch.file
-    assert not __import__("os").path.exists(path)
+    assert not os.path.exists(path)
     assert ImportRow.objects.count() == 2
     assert all(row.data == {} and row.candidates == [] for row in ImportRow.objects.all())
     assert AuditEvent.objects.filter(reason="import_refuse", object_id=str(batch.pk)).exists()
@@ -245,13 +247,17 @@ def test_a_missing_required_column_fails_the_batch_naming_it(imported):
 
 
 def test_spanish_sheets_headers_and_labels_are_read_as_well(imported):
-    from imports.columns import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+    from imports.columns import (
+        HOUSEHOLD_COLUMNS,
+        HOUSEHOLDS_SHEET,
+        MEMBER_COLUMNS,
+        MEMBERS_SHEET,
+    )
 
     with translation.override("es"):
         household_headers = [str(c.label) for c in HOUSEHOLD_COLUMNS]
         member_headers = [str(c.label) for c in MEMBER_COLUMNS]
-        sheets = (str(__import__("imports.columns").columns.HOUSEHOLDS_SHEET),
-                  str(__import__("imports.columns").columns.MEMBERS_SHEET))
+        sheets = (str(HOUSEHOLDS_SHEET), str(MEMBERS_SHEET))
     content = workbook_bytes([household_row(1, how="Difusión en un módulo", consent="Explícito")],
                              [member_row(1, sex="Mujer", relationship="Principal")], sheets=sheets,
                              household_headers=household_headers, member_headers=member_headers)
@@ -280,8 +286,6 @@ def test_100000_empty_rows_cost_no_minute(imported):
 
 
 def test_formulas_are_refused_never_run_and_nul_bytes_too(imported, approve):
-    from openpyxl import load_workbook  # noqa: F401 - the file below holds a real formula cell
-
     content = workbook_bytes(
         [household_row(1), household_row(2, notes="=HYPERLINK(\"http://x\",\"y\")"), household_row(3)],
         [member_row(1), member_row(2), member_row(3, given="Ana_x0000_Lucía")])  # a NUL, as the file writes one
