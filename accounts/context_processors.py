@@ -7,9 +7,11 @@ from reports.services import report_programmes
 
 NAV_BY_ROLE = {
     Role.CASEWORKER: [("case_list", _("Cases")), ("case_register", _("Register a household")),
+                      ("import_list", _("Imports")),
                       ("booth", _("Booth (offline)")), ("sync_conflicts", _("Tablet conflicts")),
                       ("sync_devices", _("Booth tablets"))],
     Role.SUPERVISOR: [("case_list", _("Cases")), ("approval_queue", _("Approvals")),
+                      ("import_list", _("Imports")),
                       ("sync_conflicts", _("Tablet conflicts")), ("sync_devices", _("Booth tablets")),
                       ("report_list", _("Donor reports")), ("retention_review", _("Retention review")),
                       ("break_glass_request", _("Emergency access"))],

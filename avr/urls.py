@@ -8,8 +8,8 @@ from accounts import views as account_views
 from avr import errors
 from avr.docs import ApiDocs
 from avr.health import health
-from rights import urls as rights_urls
 from breakglass.api import BreakGlassCreate
+from rights import urls as rights_urls
 from screening import urls_pdf as declaration_pdf_urls
 from travel import urls as travel_page_urls
 from travel import urls_manifest
@@ -27,6 +27,7 @@ api_v1 = [
     path("", include(rights_urls.api_patterns)),
     path("", include("retention.api")),
     path("", include("sync.urls")),
+    path("", include("imports.file_urls")),  # before the core's imports/ paths, so template.xlsx resolves
     path("", include("imports.urls")),
     path("cases/<int:pk>/break-glass/", BreakGlassCreate.as_view(), name="api-case-break-glass"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -62,6 +63,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("booth/", include("sync.booth_urls")),
     path("sync/", include("sync.page_urls")),
+    path("imports/", include("imports.page_urls")),
     path("health/", health, name="health"),
 ]
 

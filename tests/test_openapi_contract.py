@@ -75,6 +75,7 @@ STAGES = {
                 "GET /api/v1/imports/{id}/rows/", "POST /api/v1/imports/{id}/rows/{row_id}/decision/",
                 "POST /api/v1/imports/{id}/approve/", "POST /api/v1/imports/{id}/continue/",
                 "POST /api/v1/imports/{id}/refuse/"],
+    "import_files": ["GET /api/v1/imports/template.xlsx", "GET /api/v1/imports/{id}/errors.xlsx"],
 }
 
 
@@ -481,3 +482,18 @@ def test_bulk_import_answers_as_documented(contract, caseworker, supervisor, tij
              body={"reason": "Es la misma lista de ayer."})
 
     assert contract.answered == set(STAGES["imports"])
+
+
+def test_the_import_files_answer_as_documented(contract, caseworker, tij, caravan, settings, tmp_path,
+                                               django_capture_on_commit_callbacks):
+    from tests.import_steps import household_row, member_row, workbook_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    contract(caseworker, "GET /api/v1/imports/template.xlsx", query={"programme": caravan.code, "language": "en"})
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = contract(caseworker, "POST /api/v1/imports/", media_type="multipart/form-data", status=202, body={
+            "file": workbook_bytes([household_row(1), household_row(2)], [member_row(1), member_row(2, sex="robot")]),
+            "programme": caravan.code, "office": tij.code})
+    contract(caseworker, "GET /api/v1/imports/{id}/errors.xlsx", path={"id": batch["id"]})
+
+    assert contract.answered - {"POST /api/v1/imports/"} == set(STAGES["import_files"])
