@@ -210,7 +210,7 @@ AVR_HOUSEHOLD_MAX_MEMBERS = env_int("AVR_HOUSEHOLD_MAX_MEMBERS", 30)
 # re-upload?"; the most households one file may hold; its largest size; households merged per chunk.
 IMPORT_REUPLOAD_SHARE = float(env_str("IMPORT_REUPLOAD_SHARE", "0.5") or "0.5")
 IMPORT_MAX_HOUSEHOLDS = env_int("IMPORT_MAX_HOUSEHOLDS", 20000)
-IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", AVR_UPLOAD_MAX_MB * 1024 * 1024)
 IMPORT_MERGE_CHUNK = env_int("IMPORT_MERGE_CHUNK", 200)
 # Offline booths (sync/): operations per upload, numbers per reserved block of provisional references, and how
 # long an operation may wait on a tablet before its supervisors are alerted.
