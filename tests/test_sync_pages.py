@@ -211,8 +211,8 @@ def test_the_conflicts_are_paged_by_25(client, caseworker, conflict):
 # The sync monitor
 
 
-def waiting(caseworker, device, *, hours: int, pending: int = 3):
-    oldest = (timezone.now() - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def waiting(caseworker, device, *, hours: int, pending: int = 3, now=None):
+    oldest = ((now or timezone.now()) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
     response = sync(caseworker, device, pending=pending, oldest_pending_at=oldest,
                     storage={"usage": 2 * 1024 * 1024, "quota": 100 * 1024 * 1024, "persisted": False})
     assert response.status_code == 200, response.json()
@@ -325,11 +325,12 @@ def test_the_alert_tells_the_offices_supervisors_once_per_tablet_and_names_nobod
 
 
 def test_the_alert_goes_out_again_only_when_another_operation_has_waited_too_long(caseworker, supervisor, tablet):
-    waiting(caseworker, tablet, hours=30)
+    now = timezone.now()  # once: the second report must name the very same oldest operation
+    waiting(caseworker, tablet, hours=30, now=now)
     devices_waiting_alert()
-    waiting(caseworker, tablet, hours=30)  # the same oldest operation, reported again: no new alert
+    waiting(caseworker, tablet, hours=30, now=now)  # the same oldest operation, reported again: no new alert
     same = devices_waiting_alert()
-    waiting(caseworker, tablet, hours=25)  # the oldest was sent; the next one has waited too long too
+    waiting(caseworker, tablet, hours=25, now=now)  # the oldest was sent; the next one has waited too long too
     again = devices_waiting_alert()
 
     assert same == []
