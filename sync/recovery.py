@@ -16,13 +16,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.permissions import user_assignments
 from sync.keys import b64url_decode, user_key
 from sync.models import Device
-from sync.services import FORM_VERSION, BatchInvalid, devices_visible_to
+from sync.services import (
+    FORM_VERSION,
+    BatchInvalid,
+    devices_visible_to,
+    is_supervisor_of,
+)
 
 EXPORT_FORMAT = "avr-booth-export-1"
 EXPORT_MAX_BYTES = 20 * 1024 * 1024
@@ -60,9 +63,7 @@ def export_owner(export: dict, importer) -> tuple[Device, object]:
         owner = get_user_model().objects.get(pk=int(export.get("user")))
     except (Device.DoesNotExist, get_user_model().DoesNotExist, ValueError, TypeError):
         raise export_refused() from None
-    supervises = devices_visible_to(importer).filter(pk=device.pk).exists() and any(
-        a.role == Role.SUPERVISOR for a in user_assignments(importer))
-    if importer.pk != owner.pk and not supervises:
+    if importer.pk != owner.pk and not is_supervisor_of(importer, device):
         if not devices_visible_to(importer).filter(pk=device.pk).exists():
             raise Http404
         raise PermissionDenied
