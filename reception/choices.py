@@ -54,6 +54,7 @@ class ChildAuthority(models.TextChoices):
     ISNA = "isna", _("ISNA (El Salvador)")
     SBS = "sbs", _("SBS (Guatemala)")
     PGN = "pgn", _("PGN (Guatemala)")
+    MIFAN = "mifan", _("MIFAN (Nicaragua)")
     OTHER = "other", _("Other authority")
 
 
