@@ -39,3 +39,39 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period_start}–{self.period_end} ({self.format})"
+
+
+class ReturnFact(models.Model):
+    """One person who left on a movement, as the donor report counts them: categories only, frozen when the movement
+    departed.
+
+    Written in the departure's transaction (reports.facts); no name, no birth date, no member. Anonymisation, an
+    erasure, a later correction of the person or a transfer of the case to another office leave it as it was, so
+    the report of a past period gives the same numbers when it is run again.
+    """
+
+    # Only to write each fact once; anonymising or erasing the person cuts it (retention.services).
+    booking = models.OneToOneField("travel.Booking", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("booking"))
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("programme"))
+    movement = models.ForeignKey("travel.Movement", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("movement"))
+    departed_at = models.DateTimeField(_("departed"))
+    sex = models.CharField(_("sex"), max_length=8)
+    age_band = models.CharField(_("age band"), max_length=8)
+    nationality = models.CharField(_("nationality"), max_length=2)
+    child_status = models.CharField(_("child or adult"), max_length=20)
+    office = models.ForeignKey("accounts.Office", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("registering office"))
+    country_of_return = models.CharField(_("country of return"), max_length=2)
+    transport_mode = models.CharField(_("transport mode"), max_length=8)
+    days_from_registration = models.IntegerField(_("days from registration to departure"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("return fact")
+        verbose_name_plural = _("return facts")
+        indexes = [models.Index(fields=["departed_at", "programme"], name="returnfact_period")]
+
+    def __str__(self) -> str:
+        return f"{self.movement_id} {self.departed_at:%Y-%m-%d}"

@@ -216,6 +216,11 @@ def movement_transition(*, actor, movement_id: int, to: str, boarded: list[int] 
         movement.departed_at = timezone.now()
         fields.append("departed_at")
     movement.save(update_fields=fields)
+    if to == MovementStatus.DEPARTED:
+        # The report counts who left from these rows, written with the departure (reports sit above travel).
+        from reports.facts import return_facts_record
+
+        return_facts_record(movement_id=movement.pk)
     if to == MovementStatus.CONFIRMED:
         for case in Case.objects.filter(bookings__movement=movement, bookings__status=BookingStatus.BOOKED).distinct():
             reception_centre_share(case, movement)
