@@ -27,6 +27,18 @@ class Table:
     rows: list[dict] = field(default_factory=list)
     # Tables whose rows split one population add up to a total, which suppression must protect from subtraction.
     has_total: bool = True
+    # A one-dimension table that is a cross-tab's margin: (the cross-tab's name, "rows" or "columns"). It publishes
+    # the same numbers, so it is suppressed with that margin (reports.suppression.suppress_tables).
+    margin_of: tuple[str, str] | None = None
+
+
+@dataclass
+class CrossTab(Table):
+    """Two dimensions crossed: a cell (a row in `rows`) for every row value and column value, zeros too; the row
+    totals, column totals and grand total are added by suppression, which protects them with the cells."""
+
+    row_values: list = field(default_factory=list)
+    column_values: list = field(default_factory=list)
 
 
 @dataclass
@@ -47,6 +59,11 @@ class Period:
 
 PROGRAMME = "(%(programme)s::bigint IS NULL OR c.programme_id = %(programme)s::bigint)"
 
+# Who returned, counted from the facts written when their movement left (reports.facts): by the time it actually
+# left, with the age, office and country of that day, so a past period's numbers never move.
+FACT_PERIOD = ("f.departed_at >= %(start_at)s AND f.departed_at < %(end_at)s "
+               "AND (%(programme)s::bigint IS NULL OR f.programme_id = %(programme)s::bigint)")
+
 STAGE_SQL = {
     "registered": f"""
         SELECT count(*) FROM cases_member m JOIN cases_case c ON c.id = m.case_id
@@ -60,11 +77,7 @@ STAGE_SQL = {
         WHERE {PROGRAMME} AND EXISTS (SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id
                                       AND e.to_status = 'approved' AND e.from_status = 'pending_approval'
                                       AND e.at >= %(start_at)s AND e.at < %(end_at)s)""",
-    "returned": f"""
-        SELECT count(*) FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id
-        JOIN cases_case c ON c.id = b.case_id
-        WHERE b.status = 'boarded' AND COALESCE(mv.departed_at, mv.departure_at) >= %(start_at)s AND COALESCE(mv.departed_at, mv.departure_at) < %(end_at)s
-          AND {PROGRAMME}""",
+    "returned": "SELECT count(*) FROM reports_returnfact f WHERE " + FACT_PERIOD,
     "received": f"""
         SELECT count(*) FROM reception_checkin ci JOIN cases_member m ON m.id = ci.member_id
         JOIN cases_case c ON c.id = m.case_id
@@ -73,25 +86,21 @@ STAGE_SQL = {
 
 RETURNED_DIMENSIONS = ["sex", "age_band", "nationality", "country_of_return", "office", "transport_mode",
                        "child_status"]
-# The age on the day of travel; an anonymised member's birth date keeps only its year, so the age was kept then.
-RETURN_AGE = ("COALESCE(m.age_at_return, date_part('year', age("
-              "(COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date, m.date_of_birth)))")
-RETURNED_SQL = f"""
-    WITH returned AS (
-        SELECT m.sex, m.nationality, c.destination_country AS country_of_return, o.code AS office,
-               mv.mode AS transport_mode,
-               {AGE_BAND_SQL.format(age=RETURN_AGE)} AS age_band,
-               CASE WHEN {RETURN_AGE} >= 18 THEN 'adult'
-                    WHEN m.is_unaccompanied_child THEN 'unaccompanied_child'
-                    ELSE 'accompanied_child' END AS child_status
-        FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id
-        JOIN cases_member m ON m.id = b.member_id JOIN cases_case c ON c.id = b.case_id
-        JOIN accounts_office o ON o.id = c.registering_office_id
-        WHERE b.status = 'boarded' AND COALESCE(mv.departed_at, mv.departure_at) >= %(start_at)s AND COALESCE(mv.departed_at, mv.departure_at) < %(end_at)s
-          AND {PROGRAMME})
-    SELECT {", ".join(RETURNED_DIMENSIONS)}, {", ".join(f"GROUPING({d})" for d in RETURNED_DIMENSIONS)}, count(*)
-    FROM returned
-    GROUP BY GROUPING SETS ({", ".join(f"({d})" for d in RETURNED_DIMENSIONS)})
+# The cross-tabulations donors ask for (rows, columns); each one-dimension table above is the margin of one of them.
+CROSS_TABS = [("sex", "age_band"), ("child_status", "transport_mode"), ("nationality", "sex"),
+              ("office", "country_of_return")]
+MARGIN_OF = {"sex": (0, "rows"), "age_band": (0, "columns"), "child_status": (1, "rows"),
+             "transport_mode": (1, "columns"), "nationality": (2, "rows"), "office": (3, "rows"),
+             "country_of_return": (3, "columns")}
+FACT_COLUMNS = {"sex": "f.sex", "age_band": "f.age_band", "child_status": "f.child_status",
+                "transport_mode": "f.transport_mode", "nationality": "f.nationality", "office": "o.code",
+                "country_of_return": "f.country_of_return"}
+CROSS_DIMENSIONS = list(FACT_COLUMNS)
+CROSS_SQL = f"""
+    SELECT {", ".join(FACT_COLUMNS.values())}, {", ".join(f"GROUPING({c})" for c in FACT_COLUMNS.values())}, count(*)
+    FROM reports_returnfact f JOIN accounts_office o ON o.id = f.office_id
+    WHERE {FACT_PERIOD}
+    GROUP BY GROUPING SETS ({", ".join(f"({FACT_COLUMNS[a]}, {FACT_COLUMNS[b]})" for a, b in CROSS_TABS)})
 """
 
 VULNERABILITY_SQL = f"""
@@ -127,20 +136,18 @@ EXITS_SQL = f"""
 """
 
 WEEKLY_SQL = f"""
-    SELECT date_trunc('week', COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date AS week, count(*)
-    FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id JOIN cases_case c ON c.id = b.case_id
-    WHERE b.status = 'boarded' AND COALESCE(mv.departed_at, mv.departure_at) >= %(start_at)s AND COALESCE(mv.departed_at, mv.departure_at) < %(end_at)s AND {PROGRAMME}
+    SELECT date_trunc('week', f.departed_at AT TIME ZONE %(tz)s)::date AS week, count(*)
+    FROM reports_returnfact f WHERE {FACT_PERIOD}
     GROUP BY 1 ORDER BY 1
 """
 
 MEDIAN_SQL = f"""
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (COALESCE(mv.departed_at, mv.departure_at) AT TIME ZONE %(tz)s)::date - c.intake_date), count(*)
-    FROM travel_booking b JOIN travel_movement mv ON mv.id = b.movement_id JOIN cases_case c ON c.id = b.case_id
-    WHERE b.status = 'boarded' AND COALESCE(mv.departed_at, mv.departure_at) >= %(start_at)s AND COALESCE(mv.departed_at, mv.departure_at) < %(end_at)s AND {PROGRAMME}
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f.days_from_registration), count(*)
+    FROM reports_returnfact f WHERE {FACT_PERIOD}
 """
 
 # Every query the report runs, in order: the benchmark times these bare next to the whole report.
-ALL_SQL = [*STAGE_SQL.values(), RETURNED_SQL, VULNERABILITY_SQL, ASSISTANCE_SQL, REFERRAL_SQL, EXITS_SQL,
+ALL_SQL = [*STAGE_SQL.values(), CROSS_SQL, VULNERABILITY_SQL, ASSISTANCE_SQL, REFERRAL_SQL, EXITS_SQL,
            WEEKLY_SQL, MEDIAN_SQL]
 
 
@@ -156,19 +163,59 @@ def pipeline_table(period: Period) -> Table:
     return Table("pipeline", ["stage"], rows, has_total=False)
 
 
-def returned_tables(period: Period) -> list[Table]:
-    """Every breakdown of the people who returned, from one scan with GROUPING SETS."""
-    tables = {d: Table(f"returned_by_{d}", [d]) for d in RETURNED_DIMENSIONS}
-    width = len(RETURNED_DIMENSIONS)
-    for row in fetch(RETURNED_SQL, period):
+def cross_tab_name(rows: str, columns: str) -> str:
+    return f"returned_by_{rows}_and_{columns}"
+
+
+def cross_tabs(period: Period) -> list[CrossTab]:
+    """The cross-tabulations of who returned, from one scan of the facts with GROUPING SETS; every cell of the grid,
+    zeros too, the values ordered as in the one-dimension tables."""
+    found: dict[frozenset, dict] = {frozenset(pair): {} for pair in CROSS_TABS}
+    width = len(CROSS_DIMENSIONS)
+    for row in fetch(CROSS_SQL, period):
         values, grouping, count = row[:width], row[width:2 * width], row[-1]
-        dimension = next(d for d, g in zip(RETURNED_DIMENSIONS, grouping) if g == 0)
-        tables[dimension].rows.append({dimension: values[RETURNED_DIMENSIONS.index(dimension)], "count": count})
-    for table in tables.values():
-        table.rows.sort(key=lambda r: (-r["count"], str(r[table.dimensions[0]])))
-    bands = [band for band, _low, _high in AGE_BANDS] + ["unknown"]
-    tables["age_band"].rows.sort(key=lambda r: bands.index(r["age_band"]))
-    return list(tables.values())
+        grouped = {d: v for d, v, g in zip(CROSS_DIMENSIONS, values, grouping) if g == 0}
+        found[frozenset(grouped)][tuple(sorted(grouped.items()))] = count
+    tables = []
+    for rows, columns in CROSS_TABS:
+        counts = {(dict(key)[rows], dict(key)[columns]): n for key, n in found[frozenset((rows, columns))].items()}
+        row_values = values_in_order(rows, counts, 0)
+        column_values = values_in_order(columns, counts, 1)
+        cells = [{rows: r, columns: c, "count": counts.get((r, c), 0)} for r in row_values for c in column_values]
+        tables.append(CrossTab(cross_tab_name(rows, columns), [rows, columns], cells, row_values=row_values,
+                               column_values=column_values))
+    return tables
+
+
+def values_in_order(dimension: str, counts: dict, axis: int) -> list:
+    """Most people first (then by code); age bands young to old."""
+    totals: dict = {}
+    for key, n in counts.items():
+        totals[key[axis]] = totals.get(key[axis], 0) + n
+    if dimension == "age_band":
+        bands = [band for band, _low, _high in AGE_BANDS] + ["unknown"]
+        return sorted(totals, key=lambda v: bands.index(v) if v in bands else len(bands))
+    return sorted(totals, key=lambda v: (-totals[v], str(v)))
+
+
+def margin_tables(tables: list[CrossTab]) -> list[Table]:
+    """Each breakdown of the people who returned by one dimension: a margin of one of the cross-tabs."""
+    margins = []
+    for dimension in RETURNED_DIMENSIONS:
+        index, axis = MARGIN_OF[dimension]
+        cross = tables[index]
+        own = 0 if axis == "rows" else 1
+        values = cross.row_values if axis == "rows" else cross.column_values
+        rows = [{dimension: value, "count": sum(cell["count"] for cell in cross.rows
+                                               if cell[cross.dimensions[own]] == value)} for value in values]
+        margins.append(Table(f"returned_by_{dimension}", [dimension], rows, margin_of=(cross.name, axis)))
+    return margins
+
+
+def returned_tables(period: Period) -> list[Table]:
+    """Every breakdown of the people who returned: by one dimension (the margins), then crossed."""
+    crossed = cross_tabs(period)
+    return [*margin_tables(crossed), *crossed]
 
 
 def vulnerability_table(period: Period) -> Table:

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from django.conf import settings
 
 from avr.replica import on_reporting_db
-from reports.aggregates import Period, Table, donor_tables, median_days
-from reports.suppression import suppress, with_percentages
+from reports.aggregates import CrossTab, Period, Table, donor_tables, median_days
+from reports.suppression import suppress_tables, with_percentages
 
 
 @dataclass
@@ -42,7 +42,7 @@ def donor_report_data(*, programme, period_start: date, period_end: date, genera
         return donor_tables(period, progress), median_days(period)
 
     found, (median, count) = on_reporting_db(numbers)
-    tables = [with_percentages(suppress(table, threshold)) for table in found]
+    tables = [with_percentages(table) for table in suppress_tables(found, threshold)]
     return ReportData(programme_code=programme.code if programme else None,
                       programme_name=programme.name if programme else None, period_start=period_start,
                       period_end=period_end, generated_at=generated_at, threshold=threshold, tables=tables,
@@ -50,7 +50,8 @@ def donor_report_data(*, programme, period_start: date, period_end: date, genera
 
 
 def report_json(data: ReportData) -> dict:
-    """The JSON format: each table a list of rows with the dimension values, `count` and `percent`."""
+    """The JSON format: each table a list of rows with the dimension values, `count` and `percent`; each cross-tab
+    its cells (every row value with every column value), row totals, column totals and total."""
     from reports.suppression import shown_count, shown_people
 
     def row_json(row: dict) -> dict:
@@ -64,10 +65,20 @@ def report_json(data: ReportData) -> dict:
             shown["week"] = shown["week"].isoformat()
         return shown
 
+    def cross_json(table) -> dict:
+        rows, columns = table.dimensions
+        return {"rows": rows, "columns": columns, "cells": [row_json(cell) for cell in table.rows],
+                "row_totals": [row_json(row) for row in table.row_totals],
+                "column_totals": [row_json(row) for row in table.column_totals],
+                "total": shown_count({"count": table.total, "suppressed": table.total_suppressed}, data.threshold)}
+
+    crossed = [table for table in data.tables if isinstance(table, CrossTab)]
     return {
         "programme": data.programme_code, "period_start": data.period_start.isoformat(),
         "period_end": data.period_end.isoformat(), "generated_at": data.generated_at.isoformat(),
         "suppression_threshold": data.threshold,
         "median_days_registration_to_departure": None if data.median_days_suppressed else data.median_days,
-        "tables": {table.name: [row_json(row) for row in table.rows] for table in data.tables},
+        "tables": {table.name: [row_json(row) for row in table.rows] for table in data.tables
+                   if not isinstance(table, CrossTab)},
+        "cross_tabs": {table.name: cross_json(table) for table in crossed},
     }
