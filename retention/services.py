@@ -130,6 +130,7 @@ def _overwrite(case_ids: list[int] | None = None, *, member_id: int | None = Non
     _decisions(case_ids=case_ids, member_id=member_id).delete()
     _sync_conflicts(case_ids=case_ids, member_id=member_id).delete()
     manifest_builds_forget(case_ids=case_ids, member_id=member_id)
+    return_facts_unlink(case_ids=case_ids, member_id=member_id)
     # Another household's member marked as this person no longer points at them.
     if member_id is not None:
         Member.objects.filter(same_person_as_id=member_id).update(same_person_as=None)
@@ -144,6 +145,14 @@ def manifest_builds_forget(*, case_ids: list[int] | None = None, member_id: int 
     on_board = {"movement__bookings__member_id": member_id} if member_id is not None else {
         "movement__bookings__case_id__in": case_ids}
     ManifestBuild.objects.filter(pk__in=ManifestBuild.objects.filter(**on_board).values("pk")).delete()
+
+
+def return_facts_unlink(*, case_ids: list[int] | None = None, member_id: int | None = None) -> None:
+    """The donor report keeps its facts of who returned (categories only) but no longer knows whose they were."""
+    from reports.models import ReturnFact
+
+    whose = {"booking__member_id": member_id} if member_id is not None else {"booking__case_id__in": case_ids}
+    ReturnFact.objects.filter(**whose).update(booking=None)
 
 
 def member_removed(*, member: Member) -> dict:

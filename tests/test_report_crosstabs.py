@@ -1,0 +1,342 @@
+"""The donor report's cross-tabs: sex × age band, child status × transport mode, nationality × sex, registration
+site × country of return, with both margins and complementary suppression that leaves no hidden cell recoverable
+from what is published (checked here with exact linear algebra of its own); the seed's figures read directly from
+one report; and a past period's numbers unchanged by what happens after it."""
+
+import random
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from reports.aggregates import CROSS_TABS, CrossTab, Table, cross_tab_name, margin_tables, values_in_order
+from reports.data import donor_report_data, report_json
+from reports.models import ReturnFact
+from reports.suppression import suppress_tables, with_percentages
+from tests.test_erasure_requests import arrived  # noqa: F401  (the report's dataset closed and arrived, a fixture)
+from tests.test_reports import returned  # noqa: F401
+from tests.test_retention_anonymise import personal  # noqa: F401
+
+THRESHOLD = 5
+
+
+# An independent check: is a hidden number determined by the published equations?
+
+
+def rank(rows: list[list[Fraction]]) -> int:
+    rows, found = [list(r) for r in rows], 0
+    width = len(rows[0]) if rows else 0
+    for col in range(width):
+        pivot = next((r for r in range(found, len(rows)) if rows[r][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[found], rows[pivot] = rows[pivot], rows[found]
+        for r in range(found + 1, len(rows)):
+            factor = rows[r][col] / rows[found][col]
+            rows[r] = [a - factor * b for a, b in zip(rows[r], rows[found])]
+        found += 1
+    return found
+
+
+def published_equations(tables: list[Table]) -> tuple[list[dict], set]:
+    """Every additivity the published tables state, over named numbers, and the names of the hidden ones. A margin
+    is the same number in every table that shows it (a cross-tab's margin and a one-dimension table alike)."""
+    equations, hidden = [], set()
+
+    def name(table, row, dims):
+        key = ("total",) if not dims else ("margin", dims[0], row[dims[0]]) if len(dims) == 1 else (
+            "cell", table.name, row[dims[0]], row[dims[1]])
+        if row.get("suppressed"):
+            hidden.add(key)
+        return key
+
+    for table in tables:
+        total = name(table, {"suppressed": table.total_suppressed}, [])
+        if isinstance(table, CrossTab):
+            rows_dim, columns_dim = table.dimensions
+            for margin, dim, other in ((table.row_totals, rows_dim, columns_dim),
+                                       (table.column_totals, columns_dim, rows_dim)):
+                for row in margin:
+                    cells = [cell for cell in table.rows if cell[dim] == row[dim]]
+                    equations.append({**{name(table, c, table.dimensions): 1 for c in cells},
+                                      name(table, row, [dim]): -1})
+                equations.append({**{name(table, row, [dim]): 1 for row in margin}, total: -1})
+        else:
+            equations.append({**{name(table, row, table.dimensions): 1 for row in table.rows}, total: -1})
+    return equations, hidden
+
+
+def determined(tables: list[Table]) -> set:
+    """The hidden numbers whose unit vector lies in the row space of the equations restricted to hidden numbers."""
+    equations, hidden = published_equations(tables)
+    order = sorted(hidden, key=repr)
+    matrix = [[Fraction(eq.get(key, 0)) for key in order] for eq in equations]
+    base = rank(matrix)
+    return {key for index, key in enumerate(order)
+            if rank([*matrix, [Fraction(int(i == index)) for i in range(len(order))]]) == base}
+
+
+# Tables from people
+
+
+def crossed(people: list[dict]) -> list[Table]:
+    """The four cross-tabs and their seven margin tables, as the report builds them, from a list of people."""
+    tables = []
+    for rows, columns in CROSS_TABS:
+        counts: dict = {}
+        for person in people:
+            key = (person[rows], person[columns])
+            counts[key] = counts.get(key, 0) + 1
+        row_values, column_values = values_in_order(rows, counts, 0), values_in_order(columns, counts, 1)
+        cells = [{rows: r, columns: c, "count": counts.get((r, c), 0)} for r in row_values for c in column_values]
+        tables.append(CrossTab(cross_tab_name(rows, columns), [rows, columns], cells, row_values=row_values,
+                               column_values=column_values))
+    return [*margin_tables(tables), *tables]
+
+
+def published(people: list[dict], threshold: int = THRESHOLD) -> list[Table]:
+    return [with_percentages(t) for t in suppress_tables(crossed(people), threshold)]
+
+
+def small_numbers_hidden(tables: list[Table], threshold: int) -> bool:
+    for table in tables:
+        numbers = [*table.rows, {"count": table.total, "suppressed": table.total_suppressed}]
+        if isinstance(table, CrossTab):
+            numbers += [*table.row_totals, *table.column_totals]
+        if any(0 < n["count"] < threshold and not n["suppressed"] for n in numbers):
+            return False
+    return True
+
+
+person = st.fixed_dictionaries({
+    "sex": st.sampled_from(["male", "female"]),
+    "age_band": st.sampled_from(["0-4", "5-11", "12-17", "18-24", "25-59", "60+"]),
+    "child_status": st.sampled_from(["adult", "accompanied_child", "unaccompanied_child"]),
+    "transport_mode": st.sampled_from(["bus", "flight"]),
+    "nationality": st.sampled_from(["HN", "SV", "GT", "NI"]),
+    "office": st.sampled_from(["TUM", "TAP", "MEX", "TIJ"]),
+    "country_of_return": st.sampled_from(["HN", "SV", "GT"]),
+})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(person, min_size=1, max_size=120), st.sampled_from([2, 3, 5]))
+def test_no_hidden_number_of_the_cross_tabs_is_determined_by_what_they_publish(people, threshold):
+    tables = published(people, threshold)
+
+    assert small_numbers_hidden(tables, threshold)
+    assert determined(tables) == set()
+    # the same number is hidden in the cross-tab's margin and in its one-dimension table, or shown in both
+    for table in tables:
+        if table.margin_of:
+            cross = next(t for t in tables if t.name == table.margin_of[0])
+            margin = cross.row_totals if table.margin_of[1] == "rows" else cross.column_totals
+            assert [r["suppressed"] for r in table.rows] == [r["suppressed"] for r in margin]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.data())
+def test_no_hidden_cell_of_a_random_grid_can_be_recovered_from_its_totals(height, width, data):
+    counts = [[data.draw(st.sampled_from([0, 1, 2, 3, 4, 6, 9, 15, 40])) for _ in range(width)]
+              for _ in range(height)]
+    rows, columns = [f"r{i}" for i in range(height)], [f"c{j}" for j in range(width)]
+    cells = [{"nationality": r, "sex": c, "count": counts[i][j]}
+             for i, r in enumerate(rows) for j, c in enumerate(columns)]
+    table = CrossTab("grid", ["nationality", "sex"], cells, row_values=rows, column_values=columns)
+
+    suppress_tables([table], THRESHOLD)
+
+    assert small_numbers_hidden([table], THRESHOLD)
+    assert determined([table]) == set()
+    if table.total >= THRESHOLD:
+        assert not table.total_suppressed  # the pipeline publishes it: never a complementary cell
+
+
+def test_two_cycles_joined_by_one_cell_get_that_cell_protected():
+    """Every row and column with two hidden cells is not enough: a hidden cell joining two cycles of hidden cells is
+    still their difference, so suppression hides more until it is in a cycle itself."""
+    grid = [[1, 1, 9, 9, 30], [1, 1, 1, 9, 30], [9, 9, 1, 1, 30], [9, 9, 1, 1, 30], [30, 30, 30, 30, 30]]
+    rows, columns = [f"r{i}" for i in range(5)], [f"c{j}" for j in range(5)]
+    table = CrossTab("grid", ["nationality", "sex"], [
+        {"nationality": r, "sex": c, "count": grid[i][j]} for i, r in enumerate(rows) for j, c in enumerate(columns)],
+        row_values=rows, column_values=columns)
+
+    suppress_tables([table], THRESHOLD)
+
+    assert determined([table]) == set()
+    assert sum(cell["suppressed"] for cell in table.rows) > sum(0 < n < 5 for row in grid for n in row)
+
+
+def test_a_small_margin_is_hidden_in_the_cross_tab_and_in_its_own_table_alike():
+    people = [{"sex": "female", "age_band": "25-59", "child_status": "adult", "transport_mode": "bus",
+               "nationality": "HN", "office": "TIJ", "country_of_return": "HN"}] * 3 + [
+        {"sex": "male", "age_band": "25-59", "child_status": "adult", "transport_mode": "bus",
+         "nationality": "HN", "office": "TIJ", "country_of_return": "HN"}] * 30
+    tables = {t.name: t for t in published(people)}
+
+    by_sex = {r["sex"]: r["suppressed"] for r in tables["returned_by_sex"].rows}
+    margin = {r["sex"]: r["suppressed"] for r in tables["returned_by_sex_and_age_band"].row_totals}
+    crossed_margin = {r["sex"]: r["suppressed"] for r in tables["returned_by_nationality_and_sex"].column_totals}
+    assert by_sex == margin == crossed_margin == {"male": True, "female": True}
+    assert not tables["returned_by_sex"].total_suppressed  # 33 people: the total stands, both sexes hide
+
+
+# The seed's figures, read from one report
+
+
+def seed_people() -> list[dict]:
+    """453 returns of three weeks of Nov 2018: 84% men; Honduras 57%, El Salvador 38%, Guatemala 5%; 25
+    unaccompanied children by plane, 50 accompanied children, 378 adults."""
+    countries = ["HN"] * 258 + ["SV"] * 172 + ["GT"] * 23
+    people, women = [], 0
+    for i, country in enumerate(countries):
+        if i % 18 == 0 and i < 450:
+            status, mode, band = "unaccompanied_child", "flight", "12-17"
+        elif i % 9 == 3:
+            status, mode, band = "accompanied_child", "flight" if i % 45 == 3 else "bus", ["0-4", "5-11", "12-17"][
+                i % 3]
+        else:
+            status, mode, band = "adult", "flight" if i % 21 == 1 else "bus", "60+" if i % 50 == 7 else [
+                "18-24", "25-59", "25-59"][i % 3]
+        sex = "male"
+        if i % 6 == 5 and women < 72:
+            sex, women = "female", women + 1
+        people.append({"sex": sex, "age_band": band, "child_status": status, "transport_mode": mode,
+                       "nationality": country, "office": ["TUM", "TAP", "MEX", "TIJ"][i % 4],
+                       "country_of_return": country})
+    return people
+
+
+def test_the_seed_table_keeps_its_hidden_cells_hidden():
+    tables = published(seed_people())
+
+    assert small_numbers_hidden(tables, THRESHOLD)
+    assert determined(tables) == set()
+
+
+@pytest.fixture
+def seed_returns(db, caravan, tum, tap, tij, sps, movement_officer):
+    """The seed's 453 returns as report facts, inserted directly (as bench data is), on a bus and a flight."""
+    from tests.factories import OfficeFactory
+    from travel.models import Movement
+
+    offices = {"TUM": tum, "TAP": tap, "TIJ": tij, "MEX": OfficeFactory(code="MEX", name="Ciudad de México")}
+    left = timezone.make_aware(datetime(2018, 11, 20, 8, 0))
+    movements = {mode: Movement.objects.create(
+        reference=f"SEED-{mode}", mode=mode, carrier="Seed", departure_office=tap, departure_at=left,
+        departed_at=left, reception_centre=sps, country="MX", capacity=500, status="departed",
+        created_by=movement_officer) for mode in ("bus", "flight")}
+    people = seed_people()
+    random.Random(453).shuffle(people)
+    ReturnFact.objects.bulk_create([ReturnFact(
+        programme=caravan, movement=movements[p["transport_mode"]], departed_at=left + timedelta(minutes=n),
+        office=offices[p["office"]], days_from_registration=12,
+        **{k: v for k, v in p.items() if k != "office"}) for n, p in enumerate(people)])
+    return people
+
+
+def test_the_seed_figures_read_directly_from_one_reports_cross_tabs(seed_returns, caravan):
+    from datetime import date
+
+    body = report_json(donor_report_data(programme=caravan, period_start=date(2018, 11, 1),
+                                         period_end=date(2018, 11, 21), generated_at=timezone.now()))
+    crossed = body["cross_tabs"]
+
+    sex_by_age = crossed["returned_by_sex_and_age_band"]
+    assert sex_by_age["total"] == 453
+    assert {r["sex"]: (r["count"], r["percent"]) for r in sex_by_age["row_totals"]} == {
+        "male": (381, 84), "female": (72, 16)}
+    site_by_country = crossed["returned_by_office_and_country_of_return"]
+    assert {r["country_of_return"]: r["percent"] for r in site_by_country["column_totals"]} == {
+        "HN": 57, "SV": 38, "GT": 5}
+    child_by_mode = crossed["returned_by_child_status_and_transport_mode"]
+    assert {(c["child_status"], c["transport_mode"]): c["count"] for c in child_by_mode["cells"]}[
+        ("unaccompanied_child", "flight")] == 25
+    assert [r["count"] for r in body["tables"]["pipeline"] if r["stage"] == "returned"] == [453]
+
+
+# Returns counted from facts written at the departure
+
+
+def test_a_departure_writes_one_fact_per_person_on_board_with_the_day_of_travel(returned):
+    from travel.models import Booking
+
+    the_family, girl = returned
+    facts = ReturnFact.objects.all()
+
+    assert facts.count() == Booking.objects.filter(status="boarded").count() == 4
+    girl_fact = facts.get(booking__member__case=girl)
+    assert (girl_fact.child_status, girl_fact.age_band, girl_fact.office.code, girl_fact.transport_mode) == (
+        "unaccompanied_child", "12-17", "TIJ", "bus")
+    assert girl_fact.departed_at == girl_fact.movement.departed_at
+
+
+def test_returns_are_counted_by_when_the_movement_left_not_by_its_plan(returned, caravan):
+    from travel.models import Movement
+
+    Movement.objects.update(departure_at=timezone.now() - timedelta(days=400))
+    today = timezone.localdate()
+
+    data = donor_report_data(programme=caravan, period_start=today, period_end=today,
+                             generated_at=timezone.now(), suppressed=False)
+
+    assert {r["stage"]: r["count"] for r in data.table("pipeline").rows}["returned"] == 4
+    assert sum(r["count"] for r in data.table("returns_per_week").rows) == 4
+
+
+def test_a_past_periods_report_gives_the_same_numbers_after_what_happens_later(
+        arrived, supervisor, caseworker, movement_officer, ready_family, tap, sps, caravan, monkeypatch):
+    """Run the report of the last thirty days; then, later: the girl's case moves to Tapachula, the father's
+    nationality and country of return are corrected, the girl is anonymised and the father erased, and another
+    family leaves three days on. The same report, run again, gives the same numbers, suppressed or not."""
+    from cases.models import Case, Member
+    from retention.services import case_anonymise
+    from tests.reception_steps import departed
+    from tests.travel_steps import convoy, with_child_escort
+
+    the_family, girl, jorge, _ = arrived
+    today = timezone.localdate()
+    period = {"programme": caravan, "period_start": today - timedelta(days=30), "period_end": today}
+
+    def numbers(**kwargs):
+        body = report_json(donor_report_data(generated_at=timezone.now(), **period, **kwargs))
+        body.pop("generated_at")
+        return body
+
+    before, before_exact = numbers(), numbers(suppressed=False)
+
+    Case.objects.filter(pk=girl.pk).update(registering_office=tap)
+    Member.objects.filter(pk=jorge.pk).update(nationality="GT", sex="female")
+    Case.objects.filter(pk=the_family.pk).update(destination_country="SV")
+    case_anonymise(case_id=girl.pk, actor=supervisor)
+    from rights.services import member_erasure_request
+
+    member_erasure_request(actor=supervisor, member_id=jorge.pk, reason="No quiere que guarden sus datos")
+    later = timezone.now() + timedelta(days=3)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    bus = with_child_escort(convoy(movement_officer, ready_family.registering_office, sps, days_ahead=1),
+                            movement_officer)
+    departed(bus, movement_officer, [ready_family])
+
+    assert ReturnFact.objects.count() == 4 + ready_family.members.count()
+    assert numbers() == before
+    assert numbers(suppressed=False) == before_exact
+    assert before_exact["cross_tabs"]["returned_by_office_and_country_of_return"]["cells"] == [
+        {"office": "TIJ", "country_of_return": "HN", "count": 4, "percent": None}]
+
+
+def test_anonymising_or_erasing_cuts_the_facts_link_to_the_person(arrived, supervisor):
+    from rights.services import member_erasure_request
+
+    the_family, girl, jorge, _ = arrived
+    member_erasure_request(actor=supervisor, member_id=jorge.pk, reason="No quiere que guarden sus datos")
+    from retention.services import case_anonymise
+
+    case_anonymise(case_id=girl.pk, actor=supervisor)
+
+    assert ReturnFact.objects.count() == 4
+    assert sorted(ReturnFact.objects.filter(booking__isnull=False).values_list("booking__member__given_names",
+                                                                                flat=True)) == ["Ana Lucía", "Kevin"]
+
