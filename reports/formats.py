@@ -10,6 +10,9 @@ CSV layout, for machines: one file, UTF-8 with a byte-order mark, a header in th
 - `count` is "<5" (the threshold) when suppressed, and then `percent` and `amount` are empty and `people` "<5".
 - `people` (assistance: people given it; "<5" when few) and `amount` (transport money, per currency) are empty in
   the other tables.
+- A cross-tab (`returned_by_sex_and_age_band`, ...) has dimension `sex;age_band` and a row per cell, value
+  `male;25-59`, zeros included; then its row totals (`male;_total`), its column totals (`_total;25-59`) with their
+  percent of the whole, and its grand total (`_total`).
 - The median days from registration to departure is the last row: table `median_days_registration_to_departure`,
   its value in `count` ("<5" when too few people left to show it, empty when nobody did).
 """
@@ -29,7 +32,7 @@ from weasyprint.urls import URLFetcher
 
 from avr.spreadsheets import csv_writer, workbook_bytes
 from reports import labels
-from reports.aggregates import Table
+from reports.aggregates import CrossTab, Table
 from reports.charts import Bar, bar_chart, column_chart
 from reports.data import ReportData
 from reports.suppression import SUPPRESSED, shown_count
@@ -129,12 +132,15 @@ def pdf_context(data: ReportData) -> dict:
             (both(str, labels.TEXTS["median_days"]), "—" if median is None else str(median)),
         ],
         "note": both(labels.suppression_note, data.threshold) if data.threshold else None,
+        "stable_note": both(str, labels.TEXTS["stable"]),
         "sections": [pdf_section(table, data.threshold) for table in data.tables],
         "no_rows": both(str, labels.TEXTS["no_rows"]),
     }
 
 
 def pdf_section(table: Table, threshold: int) -> dict:
+    if isinstance(table, CrossTab):
+        return pdf_grid(table, threshold)
     names = BilingualValues()
     extras = extra_measures(table)
     rows = [{"labels": [names(dimension, row[dimension]) for dimension in table.dimensions],
@@ -153,6 +159,26 @@ def pdf_section(table: Table, threshold: int) -> dict:
     elif table.name in CHARTED:
         section["chart"] = bar_chart(chart_bars(table, rows, threshold))
     return section
+
+
+def pdf_grid(table: CrossTab, threshold: int) -> dict:
+    """A cross-tab as a grid: a line per row value, a column per column value, totals (with their share) last."""
+    names = BilingualValues()
+    rows_dim, columns_dim = table.dimensions
+    counts = {(c[rows_dim], c[columns_dim]): c for c in table.rows}
+    total_label = labels.bilingual(str, labels.TEXTS["total"])
+    corner = (f"{labels.bilingual(labels.dimension_title, rows_dim)} \\ "
+              f"{labels.bilingual(labels.dimension_title, columns_dim)}")
+    lines = [{"label": names(rows_dim, value),
+              "cells": [str(shown_count(counts[(value, c)], threshold)) for c in table.column_values],
+              "total": count_with_percent(margin, threshold)}
+             for value, margin in zip(table.row_values, table.row_totals)]
+    return {"name": table.name, "title": labels.bilingual(labels.table_title, table.name), "chart": None,
+            "empty": not table.rows, "rows": lines,
+            "grid": {"headers": [corner] + [names(columns_dim, v) for v in table.column_values] + [str(total_label)],
+                     "total_label": total_label,
+                     "totals": [count_with_percent(m, threshold) for m in table.column_totals],
+                     "total": str(shown_total(table, threshold))}}
 
 
 def count_with_percent(row: dict, threshold: int) -> str:
@@ -208,7 +234,10 @@ def report_xlsx(data: ReportData) -> bytes:
     taken = {book.active.title.lower()}
     for table in data.tables:
         sheet = book.create_sheet(sheet_name(labels.table_title(table.name), taken))
-        table_sheet(sheet, table, data.threshold)
+        if isinstance(table, CrossTab):
+            cross_sheet(sheet, table, data.threshold)
+        else:
+            table_sheet(sheet, table, data.threshold)
     return workbook_bytes(book)
 
 
@@ -223,6 +252,7 @@ def notes_sheet(sheet, data: ReportData) -> None:
         (_("Suppression threshold"), data.threshold),
         (str(labels.TEXTS["median_days"]), "—" if median is None else median),
     ]
+    rows.append((_("Note"), str(labels.TEXTS["stable"])))
     if data.threshold:
         rows.append((_("Note"), labels.suppression_note(data.threshold)))
     for row in rows:
@@ -232,7 +262,8 @@ def notes_sheet(sheet, data: ReportData) -> None:
         cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 46
     sheet.column_dimensions["B"].width = 60
-    sheet.cell(row=len(rows), column=2).alignment = Alignment(wrap_text=True)
+    for (cell,) in sheet.iter_rows(min_row=7, min_col=2, max_col=2):
+        cell.alignment = Alignment(wrap_text=True)
 
 
 FORBIDDEN_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -270,6 +301,45 @@ def table_sheet(sheet, table: Table, threshold: int) -> None:
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
     table_sheet_formats(sheet, table, extras)
+
+
+def cross_sheet(sheet, table: CrossTab, threshold: int) -> None:
+    """The cross-tab as a grid: a row per row value, a column per column value, the totals last with their share
+    of the whole; the codes in the last row and column, for formulas."""
+    rows_dim, columns_dim = table.dimensions
+    counts = {(c[rows_dim], c[columns_dim]): c for c in table.rows}
+    total_title, percent_title = str(labels.TEXTS["total"]), labels.measure_title(table.name, "percent")
+    code_title = _("%(column)s (code)")
+    sheet.append([f"{labels.dimension_title(rows_dim)} \\ {labels.dimension_title(columns_dim)}"]
+                 + [labels.value_label(columns_dim, v) for v in table.column_values]
+                 + [total_title, percent_title, code_title % {"column": labels.dimension_title(rows_dim)}])
+    for value, margin in zip(table.row_values, table.row_totals):
+        sheet.append([labels.value_label(rows_dim, value)]
+                     + [shown_count(counts[(value, c)], threshold) for c in table.column_values]
+                     + [shown_count(margin, threshold), share(margin), value])
+    sheet.append([total_title] + [shown_count(m, threshold) for m in table.column_totals]
+                 + [shown_total(table, threshold)])
+    sheet.append([percent_title] + [share(m) for m in table.column_totals])
+    sheet.append([code_title % {"column": labels.dimension_title(columns_dim)}] + list(table.column_values))
+    cross_sheet_formats(sheet, table)
+
+
+def share(row: dict):
+    return None if row.get("percent") is None else row["percent"] / 100
+
+
+def cross_sheet_formats(sheet, table: CrossTab) -> None:
+    width, height = len(table.column_values), len(table.row_values)
+    for cell in [*sheet[1], *sheet[height + 2]] + [row[0] for row in sheet.iter_rows(min_row=2)]:
+        cell.font = Font(bold=True)
+    for (cell,) in sheet.iter_rows(min_row=2, max_row=height + 1, min_col=width + 3, max_col=width + 3):
+        cell.number_format = "0%"
+    for cell in sheet[height + 3]:
+        cell.number_format = "0%"
+    sheet.column_dimensions["A"].width = 34
+    for index in range(2, sheet.max_column + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 16
+    sheet.freeze_panes = "B2"
 
 
 def table_sheet_formats(sheet, table: Table, extras: list[str]) -> None:
@@ -311,6 +381,8 @@ def report_csv(data: ReportData) -> bytes:
 
 
 def csv_rows(table: Table, threshold: int) -> list[list]:
+    if isinstance(table, CrossTab):
+        return csv_cross_rows(table, threshold)
     dimension = ";".join(table.dimensions)
     rows = []
     for row in table.rows:
@@ -323,6 +395,21 @@ def csv_rows(table: Table, threshold: int) -> list[list]:
     if total is not None:
         rows.append([table.name, dimension, "_total", total, "", "", ""])
     return rows
+
+
+def csv_cross_rows(table: CrossTab, threshold: int) -> list[list]:
+    rows_dim, columns_dim = table.dimensions
+    dimension = f"{rows_dim};{columns_dim}"
+
+    def line(value: str, row: dict) -> list:
+        percent = "" if row.get("suppressed") or row.get("percent") is None else row["percent"]
+        return [table.name, dimension, value, shown_count(row, threshold), percent, "", ""]
+
+    lines = [line(f"{csv_code(c[rows_dim])};{csv_code(c[columns_dim])}", c) for c in table.rows]
+    lines += [line(f"{csv_code(r[rows_dim])};_total", r) for r in table.row_totals]
+    lines += [line(f"_total;{csv_code(c[columns_dim])}", c) for c in table.column_totals]
+    lines.append([table.name, dimension, "_total", shown_total(table, threshold), "", "", ""])
+    return lines
 
 
 def csv_code(value) -> str:

@@ -28,6 +28,12 @@ TABLE_TITLES = {
     "returned_by_office": gettext_lazy("Returned, by registering office"),
     "returned_by_transport_mode": gettext_lazy("Returned, by transport mode"),
     "returned_by_child_status": gettext_lazy("Returned: unaccompanied children, accompanied children and adults"),
+    "returned_by_sex_and_age_band": gettext_lazy("Returned, by sex and age band"),
+    "returned_by_child_status_and_transport_mode": gettext_lazy(
+        "Returned: children and adults, by transport mode"),
+    "returned_by_nationality_and_sex": gettext_lazy("Returned, by nationality and sex"),
+    "returned_by_office_and_country_of_return": gettext_lazy(
+        "Returned, by registration site and country of return"),
     "vulnerabilities": gettext_lazy("Vulnerabilities"),
     "assistance": gettext_lazy("Assistance given"),
     "transport_money": gettext_lazy("Transport money"),
@@ -85,6 +91,12 @@ TEXTS = {
     "median_days": gettext_lazy("Median days from registration to departure"),
     "total": gettext_lazy("Total"),
     "no_rows": gettext_lazy("Nobody in this period."),
+    "stable": gettext_lazy(
+        "Returns are counted by when the movement actually left, with each person's sex, age, nationality, "
+        "registering office and country of return as they were that day: they do not change when the report is "
+        "run again. Registrations, counselling, approvals, arrivals, assistance, referrals and exits are counted "
+        "from the records as they stand: a record entered later with a date in the period, or a person added "
+        "later to a household registered in it, is counted when the report is run again."),
 }
 NOT_RECORDED = gettext_lazy("Not recorded")
 AGE_UNKNOWN = gettext_lazy("Age unknown")

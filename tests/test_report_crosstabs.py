@@ -340,3 +340,90 @@ def test_anonymising_or_erasing_cuts_the_facts_link_to_the_person(arrived, super
     assert sorted(ReturnFact.objects.filter(booking__isnull=False).values_list("booking__member__given_names",
                                                                                 flat=True)) == ["Ana Lucía", "Kevin"]
 
+
+
+# Every format prints the cross-tabs
+
+
+def small_report(caravan):
+    """The report's family and girl at threshold 2: by sex and age band, each adult and each child is alone in a
+    cell, so all four are hidden; the totals by sex (2 and 2) and of adults (2) stand."""
+    caravan.suppression_threshold = 2
+    caravan.save()
+    return donor_report_data(programme=caravan, generated_at=timezone.now(), period_start=timezone.localdate()
+                             - timedelta(days=30), period_end=timezone.localdate())
+
+
+SEX_BY_AGE = {  # (sex, age band) -> as printed; sex totals last, age band totals in the last row
+    ("female", "5-11"): "0", ("female", "12-17"): "<2", ("female", "25-59"): "<2", ("female", "_total"): "2",
+    ("male", "5-11"): "<2", ("male", "12-17"): "0", ("male", "25-59"): "<2", ("male", "_total"): "2",
+    ("_total", "5-11"): "<2", ("_total", "12-17"): "<2", ("_total", "25-59"): "2", ("_total", "_total"): "4",
+}
+
+
+def test_the_json_has_each_cross_tab_with_its_cells_margins_and_total(returned, caravan):
+    body = report_json(small_report(caravan))
+
+    grid = body["cross_tabs"]["returned_by_sex_and_age_band"]
+    shown = {(c["sex"], c["age_band"]): str(c["count"]) for c in grid["cells"]}
+    shown |= {(r["sex"], "_total"): str(r["count"]) for r in grid["row_totals"]}
+    shown |= {("_total", c["age_band"]): str(c["count"]) for c in grid["column_totals"]}
+    shown[("_total", "_total")] = str(grid["total"])
+    assert (grid["rows"], grid["columns"]) == ("sex", "age_band")
+    assert shown == SEX_BY_AGE
+    assert [r["percent"] for r in grid["row_totals"]] == [50, 50]
+    assert set(body["cross_tabs"]) == {cross_tab_name(*pair) for pair in CROSS_TABS}
+    assert not set(body["cross_tabs"]) & set(body["tables"])
+
+
+def test_the_csv_has_a_row_per_cell_then_the_margins_and_the_total(returned, caravan):
+    import csv
+    import io
+
+    from django.utils import translation
+
+    from reports.formats import render
+
+    with translation.override("en"):
+        content, _ = render(small_report(caravan), "csv")
+
+    rows = [r for r in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
+            if r["Table"] == "returned_by_sex_and_age_band"]
+    assert {r["Dimension"] for r in rows} == {"sex;age_band"}
+    assert {tuple(r["Value"].split(";")) if ";" in r["Value"] else ("_total", "_total"): r["Count"]
+            for r in rows} == SEX_BY_AGE
+
+
+def test_the_spreadsheet_has_a_sheet_per_cross_tab_as_a_grid_with_totals(returned, caravan):
+    import io
+
+    from django.utils import translation
+    from openpyxl import load_workbook
+
+    from reports.formats import render
+
+    with translation.override("en"):
+        content, _ = render(small_report(caravan), "xlsx")
+
+    sheet = load_workbook(io.BytesIO(content))["Returned, by sex and age band"]
+    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert grid[0] == ["Sex \\ Age band", "5–11", "12–17", "25–59", "Total", "Percent", "Sex (code)"]
+    assert grid[1] == ["Female", 0, "<2", "<2", 2, 0.5, "female"]
+    assert grid[2] == ["Male", "<2", 0, "<2", 2, 0.5, "male"]
+    assert grid[3][:5] == ["Total", "<2", "<2", 2, 4]
+    assert grid[5][:4] == ["Age band (code)", "5-11", "12-17", "25-59"]
+
+
+def test_the_pdf_prints_each_cross_tab_as_a_grid_in_both_languages(returned, caravan):
+    import re
+
+    from reports.formats import render
+    from tests.test_report_formats import pdf_text
+
+    text = pdf_text(render(small_report(caravan), "pdf")[0])
+
+    assert "Retornados, por sexo y grupo de edad / Returned, by sex and age band" in text
+    assert re.search(r"Mujer / Female\s+0\s+<2\s+<2\s+2 \(50%\)", text)
+    assert re.search(r"Hombre / Male\s+<2\s+0\s+<2\s+2 \(50%\)", text)
+    assert re.search(r"Total\s+<2\s+<2\s+2 \(50%\)\s+4", text)
+    assert "Los retornos se cuentan según la hora en que el movimiento salió de verdad" in re.sub(r"\s+", " ", text)
