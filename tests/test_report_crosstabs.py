@@ -427,3 +427,25 @@ def test_the_pdf_prints_each_cross_tab_as_a_grid_in_both_languages(returned, car
     assert re.search(r"Hombre / Male\s+<2\s+0\s+<2\s+2 \(50%\)", text)
     assert re.search(r"Total\s+<2\s+<2\s+2 \(50%\)\s+4", text)
     assert "Los retornos se cuentan según la hora en que el movimiento salió de verdad" in re.sub(r"\s+", " ", text)
+
+
+def test_the_json_report_with_its_cross_tabs_answers_as_its_schema_documents(
+        seed_returns, supervisor, caravan, django_capture_on_commit_callbacks, settings, tmp_path):
+    from tests.test_openapi_contract import Contract, connection_kept_across_requests  # noqa: F401
+
+    import schemathesis
+
+    from avr.wsgi import application
+
+    settings.MEDIA_ROOT = tmp_path
+    with connection_kept_across_requests():
+        contract = Contract(schemathesis.openapi.from_wsgi(
+            "/api/v1/schema/", application, headers={"Accept": "application/vnd.oai.openapi+json"}))
+        with django_capture_on_commit_callbacks(execute=True):
+            report = contract(supervisor, "POST /api/v1/reports/", status=202, body={
+                "kind": "donor", "programme": caravan.code, "period_start": "2018-11-01",
+                "period_end": "2018-11-30", "format": "json"})
+        body = contract(supervisor, "GET /api/v1/reports/{id}/download/", path={"id": report["id"]})
+
+    cells = body["cross_tabs"]["returned_by_child_status_and_transport_mode"]["cells"]
+    assert {"child_status": "unaccompanied_child", "transport_mode": "flight", "count": 25, "percent": None} in cells

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from avr.api import ErrorSerializer
 from reports import services
-from reports.api.serializers import ReportRequestSerializer, ReportSerializer
+from reports.api.serializers import DonorReportSerializer, ReportRequestSerializer, ReportSerializer
 from reports.choices import ReportFormat
 
 CONTENT_TYPES = {
@@ -51,7 +51,8 @@ class ReportDownload(generics.GenericAPIView):
     @extend_schema(responses={
         **{(200, media_type.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description="the report in its format")
            for media_type in CONTENT_TYPES.values() if media_type != "application/json"},
-        (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="a JSON report: its tables"),
+        (200, "application/json"): OpenApiResponse(DonorReportSerializer, description="a JSON report: its tables "
+                                                                                    "and cross-tabs"),
         404: OpenApiResponse(ErrorSerializer, description="not yours, or not ready yet")})
     def get(self, request, pk: int):
         report = services.report_reader_download(user=request.user, report_id=pk, request=request._request)
