@@ -85,6 +85,10 @@ NON_PERSONAL_MODELS = frozenset({
     # Booth tablets and what they uploaded: staff devices, ids, digests and results (no payload is kept).
     "sync.Device", "sync.ReferenceBlock", "sync.SyncOperation",
     "imports.ImportSource",  # a form's address and a sealed token
+    "reports.Report",  # a requested donor report: its parameters and the file of aggregates
+    # One row per person who left, for the donor report's aggregates only: categories of the day of travel, no name,
+    # no birth date, no member; the link to the booking is cut when the person is anonymised or erased.
+    "reports.ReturnFact",
 })
 # Staff who work the movement, named on it and on the manifest: their own work details, not a migrant's data.
 STAFF_FIELDS = frozenset({"travel.Escort.name", "travel.Escort.phone", "travel.Escort.kind"})
