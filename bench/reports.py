@@ -79,7 +79,8 @@ def facts_ensure() -> None:
     from reports.facts import return_facts_record
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM reports_returnfact)")
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM reports_returnfact f JOIN travel_movement mv "
+                       "ON mv.id = f.movement_id WHERE mv.reference LIKE %s)", [MOVEMENT_PREFIX + "%"])
         if cursor.fetchone()[0]:
             return
     log("  writing the report's facts of the bench's returns (once)...")

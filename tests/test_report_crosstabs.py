@@ -9,9 +9,17 @@ from fractions import Fraction
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from reports.aggregates import CROSS_TABS, CrossTab, Table, cross_tab_name, margin_tables, values_in_order
+from reports.aggregates import (
+    CROSS_TABS,
+    CrossTab,
+    Table,
+    cross_tab_name,
+    margin_tables,
+    values_in_order,
+)
 from reports.data import donor_report_data, report_json
 from reports.models import ReturnFact
 from reports.suppression import suppress_tables, with_percentages
@@ -260,10 +268,10 @@ def test_the_seed_figures_read_directly_from_one_reports_cross_tabs(seed_returns
 # Returns counted from facts written at the departure
 
 
-def test_a_departure_writes_one_fact_per_person_on_board_with_the_day_of_travel(returned):
+def test_a_departure_writes_one_fact_per_person_on_board_with_the_day_of_travel(returned):  # noqa: F811
     from travel.models import Booking
 
-    the_family, girl = returned
+    _the_family, girl = returned
     facts = ReturnFact.objects.all()
 
     assert facts.count() == Booking.objects.filter(status="boarded").count() == 4
@@ -273,7 +281,7 @@ def test_a_departure_writes_one_fact_per_person_on_board_with_the_day_of_travel(
     assert girl_fact.departed_at == girl_fact.movement.departed_at
 
 
-def test_returns_are_counted_by_when_the_movement_left_not_by_its_plan(returned, caravan):
+def test_returns_are_counted_by_when_the_movement_left_not_by_its_plan(returned, caravan):  # noqa: F811
     from travel.models import Movement
 
     Movement.objects.update(departure_at=timezone.now() - timedelta(days=400))
@@ -287,7 +295,7 @@ def test_returns_are_counted_by_when_the_movement_left_not_by_its_plan(returned,
 
 
 def test_a_past_periods_report_gives_the_same_numbers_after_what_happens_later(
-        arrived, supervisor, caseworker, movement_officer, ready_family, tap, sps, caravan, monkeypatch):
+        arrived, supervisor, movement_officer, ready_family, tap, sps, caravan, monkeypatch):  # noqa: F811
     """Run the report of the last thirty days; then, later: the girl's case moves to Tapachula, the father's
     nationality and country of return are corrected, the girl is anonymised and the father erased, and another
     family leaves three days on. The same report, run again, gives the same numbers, suppressed or not."""
@@ -327,10 +335,10 @@ def test_a_past_periods_report_gives_the_same_numbers_after_what_happens_later(
         {"office": "TIJ", "country_of_return": "HN", "count": 4, "percent": None}]
 
 
-def test_anonymising_or_erasing_cuts_the_facts_link_to_the_person(arrived, supervisor):
+def test_anonymising_or_erasing_cuts_the_facts_link_to_the_person(arrived, supervisor):  # noqa: F811
     from rights.services import member_erasure_request
 
-    the_family, girl, jorge, _ = arrived
+    _the_family, girl, jorge, _ = arrived
     member_erasure_request(actor=supervisor, member_id=jorge.pk, reason="No quiere que guarden sus datos")
     from retention.services import case_anonymise
 
@@ -361,7 +369,7 @@ SEX_BY_AGE = {  # (sex, age band) -> as printed; sex totals last, age band total
 }
 
 
-def test_the_json_has_each_cross_tab_with_its_cells_margins_and_total(returned, caravan):
+def test_the_json_has_each_cross_tab_with_its_cells_margins_and_total(returned, caravan):  # noqa: F811
     body = report_json(small_report(caravan))
 
     grid = body["cross_tabs"]["returned_by_sex_and_age_band"]
@@ -376,7 +384,7 @@ def test_the_json_has_each_cross_tab_with_its_cells_margins_and_total(returned, 
     assert not set(body["cross_tabs"]) & set(body["tables"])
 
 
-def test_the_csv_has_a_row_per_cell_then_the_margins_and_the_total(returned, caravan):
+def test_the_csv_has_a_row_per_cell_then_the_margins_and_the_total(returned, caravan):  # noqa: F811
     import csv
     import io
 
@@ -394,7 +402,7 @@ def test_the_csv_has_a_row_per_cell_then_the_margins_and_the_total(returned, car
             for r in rows} == SEX_BY_AGE
 
 
-def test_the_spreadsheet_has_a_sheet_per_cross_tab_as_a_grid_with_totals(returned, caravan):
+def test_the_spreadsheet_has_a_sheet_per_cross_tab_as_a_grid_with_totals(returned, caravan):  # noqa: F811
     import io
 
     from django.utils import translation
@@ -414,7 +422,7 @@ def test_the_spreadsheet_has_a_sheet_per_cross_tab_as_a_grid_with_totals(returne
     assert grid[5][:4] == ["Age band (code)", "5-11", "12-17", "25-59"]
 
 
-def test_the_pdf_prints_each_cross_tab_as_a_grid_in_both_languages(returned, caravan):
+def test_the_pdf_prints_each_cross_tab_as_a_grid_in_both_languages(returned, caravan):  # noqa: F811
     import re
 
     from reports.formats import render
@@ -431,11 +439,10 @@ def test_the_pdf_prints_each_cross_tab_as_a_grid_in_both_languages(returned, car
 
 def test_the_json_report_with_its_cross_tabs_answers_as_its_schema_documents(
         seed_returns, supervisor, caravan, django_capture_on_commit_callbacks, settings, tmp_path):
-    from tests.test_openapi_contract import Contract, connection_kept_across_requests  # noqa: F401
-
     import schemathesis
 
     from avr.wsgi import application
+    from tests.test_openapi_contract import Contract, connection_kept_across_requests
 
     settings.MEDIA_ROOT = tmp_path
     with connection_kept_across_requests():
