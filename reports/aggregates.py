@@ -1,8 +1,10 @@
 """The donor report's numbers, each table one SQL aggregation in the database (never a loop over people).
 
 Every query counts people (members), filtered by programme (or all) and by the period the stage happened in:
-registered (intake date), counselled (a session held), approved (the approval event), returned (boarded a movement
-that left), received (checked in as arrived).
+registered (intake date), counselled (a session held), approved (the approval event), returned (on board when the
+movement actually left: the report's facts, reports.facts), received (checked in as arrived). Who returned is also
+crossed two dimensions at a time (CROSS_TABS); the one-dimension tables of who returned are those cross-tabs'
+margins, so that suppression can treat the same number alike wherever it is published.
 """
 
 from dataclasses import dataclass, field

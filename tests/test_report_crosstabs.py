@@ -456,3 +456,20 @@ def test_the_json_report_with_its_cross_tabs_answers_as_its_schema_documents(
 
     cells = body["cross_tabs"]["returned_by_child_status_and_transport_mode"]["cells"]
     assert {"child_status": "unaccompanied_child", "transport_mode": "flight", "count": 25, "percent": None} in cells
+
+
+def test_the_backfill_gives_the_facts_the_departure_wrote(returned):  # noqa: F811
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    backfill = importlib.import_module("reports.migrations.0003_return_facts_backfill").backfill
+    fields = [f.attname for f in ReturnFact._meta.concrete_fields if f.name != "id"]
+    written = list(ReturnFact.objects.order_by("booking_id").values(*fields))
+    ReturnFact.objects.all().delete()
+
+    backfill(None, SimpleNamespace(connection=connection))
+
+    assert list(ReturnFact.objects.order_by("booking_id").values(*fields)) == written
+    assert len(written) == 4
