@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "breakglass",
     "sync",
     "imports",
+    "documents",
 ]
 
 MIDDLEWARE = [
