@@ -168,7 +168,8 @@ def case_transfer_view(request, pk: int):
         else:
             case_reassign(caseworker_id=request.POST.get("caseworker"), **common)
     except StaleVersion:
-        messages.error(request, STALE_REFUSAL)
+        messages.error(request, _("Someone else saved this case after you opened it. Nothing was changed: look at "
+                                  "the case as it is now, then try again."))
     except ValidationError as exc:
         messages.error(request, " ".join(m for errors in exc.message_dict.values() for m in errors))
     except PermissionDenied:
