@@ -377,3 +377,21 @@ def test_offices_offered_are_the_programmes_active_booths_and_field_offices(case
     OfficeFactory(code="SV-BOOTH", country="SV")
 
     assert {o.code for o in transfer_offices(case)} == {tap.code, tum.code, field.code}
+
+
+def test_an_edit_the_old_booths_tablet_still_held_is_refused_after_the_transfer(caseworker, supervisor, tap):
+    from tests.test_registration_api import family as offline_family
+    from tests.test_sync_api import op, sync
+
+    tablet = api_as(caseworker).post("/api/v1/devices/", {"label": "Tableta 1"}, format="json").json()
+    applied = sync(caseworker, tablet, op(1, "register", offline_family())).json()["results"][0]["case"]
+    case = Case.objects.get(pk=applied["id"])
+    api_as(supervisor).post(api_url(case), transfer_body(case, tap), format="json")
+    member = case.members.first()
+
+    result = sync(caseworker, tablet, op(2, "member_edit", {
+        "member": member.pk, "base_version": applied["version"], "base": {"phone": member.phone},
+        "changes": {"phone": "+52 664 000 0000"}})).json()["results"][0]
+
+    assert (result["status"], result["code"]) == ("rejected", "not_found")
+    assert Case.objects.get(pk=case.pk).members.get(pk=member.pk).phone == member.phone
