@@ -47,7 +47,8 @@ def upload_errors(case: Case, access: CaseAccess, *, kind: str, member_id, file,
         errors["kind"] = [_("Choose the kind of document.")]
     elif not document_readable(access, kind):
         errors["kind"] = [_("You may not attach this kind of document to this case.")]
-    if member_id not in (None, "") and not case.members.filter(pk=member_id, erased_at__isnull=True).exists():
+    if member_id is not None and not (str(member_id).isdigit() and case.members.filter(
+            pk=int(member_id), erased_at__isnull=True).exists()):
         errors["member"] = [_("Choose a member of this household.")]
     if len(note or "") > NOTE_MAX:
         errors["note"] = [_("Keep the note under %(max)s characters.") % {"max": NOTE_MAX}]
@@ -62,7 +63,7 @@ def upload_errors(case: Case, access: CaseAccess, *, kind: str, member_id, file,
 def document_upload(*, actor, case_id, kind: str, file, member_id=None, note: str = "") -> Document:
     """Attach a PDF, JPEG or PNG to the case or one of its members; the same file twice on one case is refused."""
     case, access = case_for_documents(case_id=case_id, actor=actor)
-    member_id = int(member_id) if str(member_id or "").isdigit() else (member_id or None)
+    member_id = None if member_id in (None, "") else member_id
     errors = upload_errors(case, access, kind=kind, member_id=member_id, file=file, note=note)
     if errors:
         raise ValidationError(errors)
@@ -74,7 +75,7 @@ def document_upload(*, actor, case_id, kind: str, file, member_id=None, note: st
     stored, name, content_type = scan_stored(file, f"document-{uuid.uuid4().hex}")
     try:
         with transaction.atomic():
-            return Document.objects.create(case=case, member_id=member_id, kind=kind, file=stored,
+            return Document.objects.create(case=case, member_id=member_id and int(member_id), kind=kind, file=stored,
                                            original_name=name, content_type=content_type, size=size, sha256=digest,
                                            uploaded_by=actor, note=(note or "").strip())
     except IntegrityError:  # the case's lock makes this unreachable but for a writer that skipped it

@@ -363,3 +363,13 @@ def document_refused_on_anonymised(caseworker, case) -> bool:
     with pytest.raises(ValidationError) as refused:
         attached(caseworker, case, content=JPEG, name="nuevo.jpg")
     return "__all__" in refused.value.message_dict
+
+
+def test_a_member_that_is_not_a_number_is_a_field_message_on_the_page(client, caseworker, case):
+    client.force_login(caseworker)
+
+    response = client.post(reverse("document_upload", args=[case.pk]), {"kind": "identity_document",
+                                                                        "member": "uno", "file": pdf()}, follow=True)
+
+    assert "Elija un miembro de este grupo familiar." in response.content.decode()
+    assert not Document.objects.exists()
