@@ -373,3 +373,15 @@ def test_a_member_that_is_not_a_number_is_a_field_message_on_the_page(client, ca
 
     assert "Elija un miembro de este grupo familiar." in response.content.decode()
     assert not Document.objects.exists()
+
+
+def test_an_emergency_grant_reads_no_document(case, caseworker):
+    from django.utils import timezone
+
+    from cases.permissions import CaseAccess
+    from documents.selectors import documents_readable
+
+    attached(caseworker, case)
+    emergency = CaseAccess(roles=frozenset(), shared=False, emergency_until=timezone.now())
+
+    assert documents_readable(case=case, access=emergency) == []
