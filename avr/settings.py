@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "breakglass",
     "sync",
     "imports",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -382,6 +383,7 @@ SPECTACULAR_SETTINGS = {
         "BestInterestsOutcomeEnum": "screening.choices.BestInterestsOutcome",
         "DeviceStatusEnum": "sync.models.DeviceStatus", "ConflictStatusEnum": "sync.models.ConflictStatus",
         "OperationResultStatusEnum": ["applied", "replayed", "conflict", "rejected", "retry"],
+        "CaseTransferKindEnum": "cases.choices.CaseTransferKind", "DocumentKindEnum": "documents.choices.DocumentKind",
     },
 }
 

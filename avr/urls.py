@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("sync.urls")),
     path("", include("imports.file_urls")),  # before the core's imports/ paths, so template.xlsx resolves
     path("", include("imports.urls")),
+    path("", include("documents.api_urls")),
     path("cases/<int:pk>/break-glass/", BreakGlassCreate.as_view(), name="api-case-break-glass"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", ApiDocs.as_view(url_name="api-schema"), name="api-docs"),
@@ -53,6 +54,7 @@ urlpatterns = [
     path("", include(urls_manifest.page_patterns)),
     path("", include(rights_urls.page_patterns)),
     path("cases/", include("cases.urls")),
+    path("cases/", include("documents.urls")),
     path("cases/", include(travel_page_urls.case_patterns)),
     path("movements/", include("travel.urls")),
     path("reception/", include("reception.urls")),

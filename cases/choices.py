@@ -69,3 +69,8 @@ class ConsentScope(models.TextChoices):
 class DuplicateDecisionKind(models.TextChoices):
     SAME = "same", _("Same person")
     DIFFERENT = "different", _("Different person")
+
+
+class CaseTransferKind(models.TextChoices):
+    REASSIGN = "reassign", _("Reassigned to another caseworker")
+    TRANSFER = "transfer", _("Transferred to another office")

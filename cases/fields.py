@@ -70,6 +70,11 @@ FIELD_GROUPS: dict[str, str] = {
     # A tablet's edit that diverged from the server: copies of the person's values, read through the policy of
     # the field they belong to (sync.conflicts.values_readable); identity is the narrowest group they may be of.
     **_tag("sync.SyncConflict", G.IDENTITY, "base_value", "server_value", "device_value", "note"),
+    # Documents attached to a case or member: each row is read under the group of its kind as well
+    # (DOCUMENT_KIND_GROUPS, `document_readable`); identity is the widest group any of them is read under.
+    **_tag("documents.Document", G.IDENTITY, "file", "original_name", "content_type", "sha256", "note"),
+    # The supervisor's reason for giving the case to someone else, for the case team like any reason of a move.
+    **_tag("cases.CaseTransfer", G.CASE_NOTES, "reason"),
     # A staged import: the uploaded file and each household as read, until merged (then the case holds it).
     **_tag("imports.ImportBatch", G.IDENTITY, "file"),
     **_tag("imports.ImportRow", G.IDENTITY, "data", "errors", "candidates"),
@@ -100,6 +105,9 @@ NON_PERSONAL: frozenset[str] = frozenset({
                                   "closure_reason", "intake_date", "split_from", "created_by", "created_at",
                                   "updated_at", "version", "anonymised_at", "provisional_reference")),
     "cases.Member.id", "cases.Member.case", "cases.Member.erased_at",
+    *(f"cases.CaseTransfer.{f}" for f in ("id", "case", "kind", "from_office", "to_office", "from_caseworker",
+                                          "to_caseworker", "by", "at")),
+    *(f"documents.Document.{f}" for f in ("id", "case", "member", "kind", "size", "uploaded_by", "uploaded_at")),
     *(f"cases.CaseEvent.{f}" for f in ("id", "case", "actor", "at", "from_status", "to_status")),
     *(f"cases.Consent.{f}" for f in ("id", "case", "member", "scope", "service", "type", "given_on", "recorded_by",
                                      "recorded_at", "withdrawn_on")),
@@ -135,6 +143,11 @@ NON_PERSONAL: frozenset[str] = frozenset({
 })
 
 
+# The group a document is read under, by its kind (documents.choices.DocumentKind): a medical certificate is medical
+# detail, for the medically cleared case team only; any other attachment is for the case team.
+DOCUMENT_KIND_GROUPS = {"identity_document": G.IDENTITY, "medical_certificate": G.MEDICAL, "other": G.CASE_NOTES}
+
+
 def field_key(model, name: str) -> str:
     return f"{model._meta.label}.{name}"
 
@@ -158,6 +171,13 @@ def readable(access: CaseAccess | None, key: str) -> bool:
         return False
     group = field_group(key)
     return group is None or group in access.field_groups
+
+
+def document_readable(access: CaseAccess | None, kind: str) -> bool:
+    """May a reader with this access to a case read its documents of this kind (list, download, delete)?"""
+    group = DOCUMENT_KIND_GROUPS.get(kind)
+    return (group is not None and readable(access, "documents.Document.file")
+            and group in access.field_groups)
 
 
 def personal_fields(model) -> list[str]:

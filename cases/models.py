@@ -10,6 +10,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from accounts.choices import Country
 from cases.choices import (
     CaseStatus,
+    CaseTransferKind,
     ConsentScope,
     ConsentType,
     DocumentType,
@@ -261,6 +262,29 @@ class CaseEvent(models.Model):
         ordering = ["case", "at", "id"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
+
+
+class CaseTransfer(models.Model):
+    """A supervisor gave the case to another caseworker, or moved it to another office: who, when, from, to, why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=10, choices=CaseTransferKind.choices)
+    from_office = models.ForeignKey("accounts.Office", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("from office"))
+    to_office = models.ForeignKey("accounts.Office", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("to office"))
+    from_caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("from caseworker"))
+    to_caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("to caseworker"))
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "at", "id"]
+        verbose_name = _("case transfer")
+        verbose_name_plural = _("case transfers")
 
 
 class Consent(models.Model):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/travel/", views.case_travel, name="case_travel"),
     path("<int:pk>/reception/", views.case_reception, name="case_reception"),
     path("<int:pk>/transition/", views.case_transition_view, name="case_transition"),
+    path("<int:pk>/transfer/", views.case_transfer_view, name="case_transfer"),
     path("<int:pk>/principal/", views.principal_change, name="principal_change"),
     path("<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("<int:pk>/members/<int:member_id>/split/", views.member_split_view, name="member_split"),

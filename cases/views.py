@@ -15,12 +15,13 @@ from rest_framework.exceptions import ValidationError as FilterError
 from accounts.choices import Country
 from avr.confirm import CASE_QUESTIONS, confirmation_step
 from avr.conflicts import conflict_form
-from cases.choices import CaseStatus
+from accounts.choices import Role
+from cases.choices import OPEN_STATUSES, CaseStatus
 from cases.forms import CaseEditForm, MemberForm, PrincipalChangeForm, principal_change_initial
 from cases.list_params import case_filters_from, keyset_from, keyset_token
 from cases.models import Case
 from cases.fields import field_context, field_group, readable
-from cases.permissions import CASE_TEAM_ROLES, case_access_batch, marked_branches
+from cases.permissions import CASE_TEAM_ROLES, case_access_batch, cases_visible_to, marked_branches
 from cases.registration import RegistrationInvalid, member_as_input, member_update
 from cases.selectors import (
     case_filtered,
@@ -42,6 +43,7 @@ from cases.services import (
     case_transition,
     case_update,
 )
+from cases.transfers import assignable_caseworkers, case_reassign, case_transfer, transfer_offices
 from cases.transitions import transition_refusal
 
 PAGE_SIZE = 25
@@ -130,13 +132,53 @@ def fixed_options(name: str, selected: str | None, language: str) -> str:
 def case_detail(request, pk: int):
     """One case, showing only the field groups the user may read (an emergency grant included, read-only)."""
     case, access = case_get_for_user(user=request.user, case_id=pk, request=request, emergency=True)
+    from documents.views import case_documents_context  # documents sit above cases
+
     context = {
         "case": case, "members": case.members.all(), **field_context(access),
         "next_steps": case_next_steps_for_user(case=case, access=access, user=request.user),
         "can_edit": may_edit_case(access), "events": case_timeline(case), "tab": "household",
         "can_export": bool(access.roles & CASE_TEAM_ROLES),
+        **case_transfer_context(case, access), **case_documents_context(request, case, access),
     }
     return render(request, "cases/case_detail.html", context)
+
+
+def case_transfer_context(case, access) -> dict:
+    """The supervisor's form to reassign or transfer the case: the caseworkers and offices it may go to."""
+    if Role.SUPERVISOR not in access.roles or access.emergency_until or case.status not in OPEN_STATUSES:
+        return {"can_transfer": False}
+    offices = list(transfer_offices(case))
+    return {"can_transfer": True, "transfer_offices": offices,
+            "transfer_caseworkers": list(assignable_caseworkers()),
+            "transfers": case.transfers.select_related("from_office", "to_office", "to_caseworker", "by")}
+
+
+@login_required
+@require_POST
+def case_transfer_view(request, pk: int):
+    """The supervisor's reassign / transfer form on the case page; afterwards, back to the case if still theirs."""
+    version = request.POST.get("version", "")
+    common = {"actor": request.user, "case_id": pk, "reason": request.POST.get("reason", ""),
+              "expected_version": int(version) if version.isdigit() else -1}
+    try:
+        if request.POST.get("action") == "transfer":
+            case_transfer(office_id=request.POST.get("office"), caseworker_id=request.POST.get("caseworker") or None,
+                          **common)
+        else:
+            case_reassign(caseworker_id=request.POST.get("caseworker"), **common)
+    except StaleVersion:
+        messages.error(request, _("Someone else saved this case after you opened it. Nothing was changed: look at "
+                                  "the case as it is now, then try again."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for errors in exc.message_dict.values() for m in errors))
+    except PermissionDenied:
+        messages.error(request, ROLE_REFUSAL)
+    else:
+        messages.success(request, _("The case was given to its new office or caseworker."))
+        if not cases_visible_to(request.user).filter(pk=pk).exists():
+            return redirect("case_list")
+    return redirect(reverse("case_detail", args=[pk]) + "#transfer")
 
 
 @login_required

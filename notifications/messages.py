@@ -57,6 +57,8 @@ def notification_text(notification: Notification) -> str:
                  "queue.") % params
     if kind == NotificationKind.SYNC_WAITING:
         return _sync_waiting_text(params)
+    if kind == NotificationKind.CASE_ASSIGNED:
+        return _("Case %(reference)s was assigned to you.") % params
     if kind == NotificationKind.REPORT_READY:
         return _("Your donor report is ready.")
     if kind == NotificationKind.MONTHLY_REPORT_READY:

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     MONTHLY_REPORT_READY = "monthly_report_ready", _("A monthly donor report is ready")
     BREAK_GLASS = "break_glass", _("Emergency access to a case")
     SYNC_WAITING = "sync_waiting", _("A booth tablet has had work waiting too long")
+    CASE_ASSIGNED = "case_assigned", _("A case was assigned to you")
 
 
 class Notification(models.Model):

@@ -305,6 +305,19 @@ def break_glass_notifications_create(*, grant_id: int) -> list[int]:
     )
 
 
+def case_assigned_notifications_create(*, transfer_id: int) -> list[int]:
+    """Tell the caseworker a case was given to that it is theirs: the reference only, never who or why."""
+    from cases.models import CaseTransfer
+
+    transfer = CaseTransfer.objects.select_related("case").filter(pk=transfer_id).first()
+    if transfer is None or transfer.to_caseworker_id in (None, transfer.by_id):
+        return []
+    return _notifications_create(
+        kind=NotificationKind.CASE_ASSIGNED, case=transfer.case, params={"reference": transfer.case.reference},
+        keys={transfer.to_caseworker_id: f"case-assigned:{transfer.pk}:{transfer.to_caseworker_id}"},
+    )
+
+
 def sync_waiting_notifications_create(*, device_id: str, office_code: str, count: int, since: datetime,
                                       user_ids: set[int]) -> list[int]:
     """Tell an office's supervisors that a booth tablet has had work waiting too long: the tablet, its office, how

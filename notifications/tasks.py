@@ -4,6 +4,7 @@ from celery import shared_task
 
 from notifications.services import (
     break_glass_notifications_create,
+    case_assigned_notifications_create,
     case_event_notifications_create,
     movement_event_notifications_create,
     notification_emails_send,
@@ -39,3 +40,9 @@ def movement_event_notify(movement_id: int, status: str, actor_id: int | None = 
 def break_glass_notify(grant_id: int) -> None:
     """Tell a case's supervisors and data-protection focal point of an emergency access; sent through the outbox."""
     notification_emails_send(notification_ids=break_glass_notifications_create(grant_id=grant_id))
+
+
+@shared_task(acks_late=True, ignore_result=True, **RETRY)
+def case_assigned_notify(transfer_id: int) -> None:
+    """Tell a caseworker that a supervisor gave them a case; sent through the outbox."""
+    notification_emails_send(notification_ids=case_assigned_notifications_create(transfer_id=transfer_id))

@@ -9,7 +9,7 @@ from cases.fields import FIELD_GROUPS, FieldReader, field_group, is_bookkeeping,
 from cases.permissions import ALL_GROUPS, CaseAccess, FieldGroup
 from accounts.choices import Role
 
-POLICY_APPS = ("cases", "screening", "travel", "reception", "sync", "imports", "reports")
+POLICY_APPS = ("cases", "screening", "travel", "reception", "sync", "imports", "reports", "documents")
 
 
 def model_field_keys():

@@ -465,9 +465,16 @@ def concrete(route: str, ids: dict) -> str:
 
 
 @pytest.fixture
-def ids(arrived_girl, caseworker, supervisor, caravan):
+def ids(arrived_girl, caseworker, supervisor, caravan, settings, tmp_path):
     """Real objects for every parameter: the girl's case, her declaration-less member, the bus, a report."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.services import document_upload
+
     bus, girl, member = arrived_girl
+    settings.MEDIA_ROOT = tmp_path / "media"
+    document = document_upload(actor=caseworker, case_id=girl.pk, kind="identity_document", member_id=member.pk,
+                               file=SimpleUploadedFile("pasaporte.pdf", b"%PDF-1.4\n%%EOF\n"))
     api_as(supervisor).post("/api/v1/reports/", {"kind": "donor", "programme": "CARAVAN-2018",
                                                  "period_start": "2018-01-01", "period_end": "2018-12-31",
                                                  "format": "csv"}, format="json")
@@ -489,7 +496,7 @@ def ids(arrived_girl, caseworker, supervisor, caravan):
             "programmes": "CARAVAN-2018", "assistance": assistance.pk if assistance else 1,
             "notifications": (Notification.objects.first() or Notification(pk=1)).pk,
             "public_id": api_token_create(user=caseworker, request=None)[0].public_id,
-            "break-glass": 1,
+            "break-glass": 1, "document_id": document.pk,
             "build_id": ManifestBuild.objects.create(movement=bus, requested_by=supervisor,
                                                      passengers_version="hostile-input").pk}
 

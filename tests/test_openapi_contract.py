@@ -66,6 +66,10 @@ STAGES = {
     "rights": ["GET /api/v1/members/{id}/export/", "POST /api/v1/members/{id}/erasure-requests/",
                "GET /api/v1/members/{id}/erasure-requests/"],
     "retention": ["POST /api/v1/cases/{id}/anonymise/"],
+    "casework": ["GET /api/v1/cases/{id}/transfers/", "POST /api/v1/cases/{id}/transfers/",
+                 "GET /api/v1/cases/{id}/documents/", "POST /api/v1/cases/{id}/documents/",
+                 "GET /api/v1/cases/{id}/documents/{document_id}/",
+                 "POST /api/v1/cases/{id}/documents/{document_id}/delete/"],
     "break_glass": ["POST /api/v1/cases/{id}/break-glass/"],
     "sync": ["GET /api/v1/sync/definitions/", "POST /api/v1/devices/", "GET /api/v1/devices/",
              "GET /api/v1/devices/{id}/key/", "POST /api/v1/devices/{id}/references/", "POST /api/v1/sync/",
@@ -263,6 +267,29 @@ def test_screening_and_approval_answer_as_documented(contract, caseworker, super
              body={"reason": "Cambió de opinión."})
 
     assert contract.answered == set(STAGES["screening"])
+
+
+def test_transfers_and_documents_answer_as_documented(contract, caseworker, outsider, supervisor, tij, tap, caravan,
+                                                     settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    case = family(actor=caseworker, programme=caravan, office=tij)
+    ana = case.members.order_by("id").first()
+
+    document = contract(caseworker, "POST /api/v1/cases/{id}/documents/", path={"id": case.pk}, status=201,
+                        media_type="multipart/form-data",
+                        body={"kind": "identity_document", "member": ana.pk, "file": PDF, "note": "pasaporte"})
+    contract(caseworker, "GET /api/v1/cases/{id}/documents/", path={"id": case.pk})
+    contract(caseworker, "GET /api/v1/cases/{id}/documents/{document_id}/",
+             path={"id": case.pk, "document_id": document["id"]})
+    contract(caseworker, "POST /api/v1/cases/{id}/documents/{document_id}/delete/", status=204,
+             path={"id": case.pk, "document_id": document["id"]}, body={"reason": "era de otra persona"})
+    case.refresh_from_db()
+    moved = contract(supervisor, "POST /api/v1/cases/{id}/transfers/", path={"id": case.pk}, status=201, body={
+        "kind": "transfer", "office": tap.pk, "caseworker": outsider.pk, "reason": "se mudó", "version": case.version})
+    listed = contract(supervisor, "GET /api/v1/cases/{id}/transfers/", path={"id": case.pk})
+
+    assert moved["to_office"] == "TAP" and [row["id"] for row in listed] == [moved["id"]]
+    assert contract.answered == set(STAGES["casework"])
 
 
 def test_the_member_export_answers_as_documented_as_json_and_as_pdf(contract, caseworker, tij, caravan):

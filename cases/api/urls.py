@@ -1,11 +1,12 @@
 from django.urls import path
 
-from cases.api import registration, views
+from cases.api import registration, transfers, views
 
 urlpatterns = [
     path("cases/", views.CaseList.as_view(), name="api-case-list"),
     path("cases/<int:pk>/", views.CaseDetail.as_view(), name="api-case-detail"),
     path("cases/<int:pk>/transitions/", views.CaseTransitionCreate.as_view(), name="api-case-transitions"),
+    path("cases/<int:pk>/transfers/", transfers.CaseTransferList.as_view(), name="api-case-transfers"),
     path("cases/<int:pk>/events/", views.CaseEventList.as_view(), name="api-case-events"),
     path("cases/<int:pk>/members/", registration.MemberCreate.as_view(), name="api-case-members"),
     path("cases/<int:pk>/principal/", views.PrincipalChange.as_view(), name="api-case-principal"),
