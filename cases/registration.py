@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.choices import Country, OfficeKind, Role
@@ -172,13 +173,31 @@ def _consent_errors(consent: ConsentInput | None, errors: dict) -> None:
         _add(errors, "consent_reason", _("Say why the consent is not explicit."))
 
 
+REGISTERING_KINDS = (OfficeKind.REGISTRATION_BOOTH, OfficeKind.FIELD_OFFICE)
+
+
 def _place_errors(data: RegistrationInput, actor, errors: dict) -> None:
     if data.programme is None:
         _add(errors, "programme", _("Choose a programme."))
     if data.office is None:
         _add(errors, "office", _("Choose the registering office."))
-    elif data.office.kind == OfficeKind.RECEPTION_CENTRE or not may_register_at(actor, data.office):
+    elif data.office.kind not in REGISTERING_KINDS or not may_register_at(actor, data.office):
         _add(errors, "office", _("You cannot register cases at this office."))
+    if data.programme is not None and data.office is not None:
+        programme_place_errors(data.programme, data.office, data.intake_date or date.today(), errors)
+
+
+def programme_place_errors(programme: Programme, office: Office, intake: date, errors: dict) -> None:
+    """A programme registers only at offices in its countries of registration, and only while it runs."""
+    if office.country not in programme.registration_countries:
+        _add(errors, "office", _("The programme %(programme)s does not register people in %(country)s.") % {
+            "programme": programme.code, "country": Country(office.country).label})
+    if intake < programme.start_date:
+        _add(errors, "intake_date", _("The programme %(programme)s starts on %(date)s.") % {
+            "programme": programme.code, "date": date_format(programme.start_date)})
+    elif programme.end_date and intake > programme.end_date:
+        _add(errors, "intake_date", _("The programme %(programme)s ended on %(date)s.") % {
+            "programme": programme.code, "date": date_format(programme.end_date)})
 
 
 def case_field_errors(*, programme: Programme | None, fields: dict, how_heard_required: bool = False) -> dict:
