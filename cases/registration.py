@@ -189,15 +189,21 @@ def _place_errors(data: RegistrationInput, actor, errors: dict) -> None:
 
 def programme_place_errors(programme: Programme, office: Office, intake: date, errors: dict) -> None:
     """A programme registers only at offices in its countries of registration, and only while it runs."""
-    if office.country not in programme.registration_countries:
-        _add(errors, "office", _("The programme %(programme)s does not register people in %(country)s.") % {
-            "programme": programme.code, "country": Country(office.country).label})
+    if (message := programme_office_error(programme, office)) is not None:
+        _add(errors, "office", message)
     if intake < programme.start_date:
         _add(errors, "intake_date", _("The programme %(programme)s starts on %(date)s.") % {
             "programme": programme.code, "date": date_format(programme.start_date)})
     elif programme.end_date and intake > programme.end_date:
         _add(errors, "intake_date", _("The programme %(programme)s ended on %(date)s.") % {
             "programme": programme.code, "date": date_format(programme.end_date)})
+
+
+def programme_office_error(programme: Programme, office: Office) -> str | None:
+    if office.country in programme.registration_countries:
+        return None
+    return _("The programme %(programme)s does not register people in %(country)s.") % {
+        "programme": programme.code, "country": Country(office.country).label}
 
 
 def case_field_errors(*, programme: Programme | None, fields: dict, how_heard_required: bool = False) -> dict:
