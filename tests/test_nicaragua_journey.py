@@ -167,7 +167,7 @@ def test_a_nicaraguan_household_and_a_girl_alone_go_from_san_jose_to_managua_and
         assert transition(supervisor, case, "closed", closure_reason="completed").status_code == 200
     assert set(Case.objects.filter(pk__in=[family.pk, girl.pk]).values_list("status", flat=True)) == {"closed"}
     assert list(CaseEvent.objects.filter(case=girl).values_list("to_status", flat=True)) == [
-        "registered", "pending_approval", "approved", "booked", "in_transit", "arrived", "closed"]
+        "registered", "screening", "pending_approval", "approved", "booked", "in_transit", "arrived", "closed"]
 
     # the donor report of NIC-2019 counts the three returns, and the caravan's counts none of them
     period = {"period_start": TODAY - timedelta(days=30), "period_end": TODAY + timedelta(days=30),
