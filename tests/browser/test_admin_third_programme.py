@@ -10,10 +10,11 @@ money, refers him with his consent; the supervisor closes the case.
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from accounts.models import Assignment, Office, Programme, User
+from cases.choices import CaseStatus
 from cases.models import Case
 from reception.models import Assistance, Institution, KitDelivery, KitStock, Referral
 from tests.browser.conftest import DEMO_PASSWORD, sign_in, sign_out
@@ -48,7 +49,7 @@ def admin_save(page, form):
 
 def autocomplete(page, field_id: str, text: str):
     """Pick `text` in one of the admin's search-as-you-type selects."""
-    page.locator(f"#select2-{field_id}-container").click()
+    page.locator(f"#{field_id} + .select2 .select2-selection").click()
     page.locator(".select2-container--open .select2-search__field").fill(text)
     page.locator(".select2-results__option", has_text=text).first.click()
 
@@ -118,6 +119,7 @@ def the_admin_sets_up_the_programme(page):
         user_add(page, *staff)
     institution_add(page)
     kits_add(page)
+    page.goto("/")
     sign_out(page)
 
 
@@ -207,6 +209,7 @@ def the_movement_officer_sends_him(page, case: Case) -> Movement:
     main.locator("button[data-to=confirmed]").click()
     expect(main.get_by_test_id("movement-status")).to_have_attribute("data-status", "confirmed")
     main.locator("button[data-to=departed]").click()
+    page.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()
     expect(main.get_by_test_id("movement-status")).to_have_attribute("data-status", "departed")
     sign_out(page)
     return movement
@@ -253,7 +256,9 @@ def the_supervisor_closes(page, case: Case):
     close.locator("select[name=reason]").select_option("completed")
     close.get_by_test_id("close-case-button").click()
     page.get_by_test_id("confirm-dialog").get_by_test_id("confirm-yes").click()
-    expect(page.locator("main").get_by_test_id("case-status")).to_have_attribute("data-status", "closed")
+    with translation.override("es"):
+        closed = str(CaseStatus.CLOSED.label)
+    expect(page.locator("main").get_by_test_id("case-status")).to_have_text(closed)
 
 
 def test_an_admin_sets_up_a_third_programme_in_the_admin_and_its_staff_carry_a_case_to_closure(page):
