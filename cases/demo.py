@@ -48,6 +48,9 @@ DEMO_HOUSEHOLDS = [
     ("SJO", "NI", None, CaseStatus.APPROVED, [
         ("Róger Antonio", "Espinoza Lacayo", "male", date(1979, 6, 12), "NI", "principal", "NI0129876"),
     ]),
+    ("SJO", "NI", "NI-MGA", CaseStatus.BOOKED, [
+        ("Jessica María", "Guevara Centeno", "female", date(1991, 1, 28), "NI", "principal", "NI0217733"),
+    ]),
 ]
 
 DEMO_PLACES = {"HN": "San Pedro Sula", "SV": "San Miguel", "GT": "Cobán", "NI": "León"}

@@ -213,5 +213,7 @@ def test_the_demo_can_carry_a_nicaraguan_case_from_san_jose_to_managua():
     assert {"health", "employment", "protection"} <= services
     assert KitStock.objects.filter(centre=managua).exists() and KitDelivery.objects.filter(centre=managua).exists()
     demo_cases = Case.objects.filter(programme=nic, registering_office=sjo)
-    assert set(demo_cases.values_list("status", flat=True)) == {"registered", "pending_approval", "approved"}
+    assert set(demo_cases.values_list("status", flat=True)) == {"registered", "pending_approval", "approved", "booked"}
     assert set(demo_cases.values_list("destination_country", flat=True)) == {"NI"}
+    assert demo_cases.get(status="booked").reception_centre == managua
+    assert not demo_cases.filter(status__in=["approved", "booked"], members__travel_documents__isnull=True).exists()
