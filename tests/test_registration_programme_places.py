@@ -112,7 +112,8 @@ def test_the_page_refuses_an_intake_before_the_programme_began(client, caseworke
 
     response = client.post(REGISTER, body)
 
-    assert feedback(response.content.decode(), "id_intake_date") == ["El programa NIC-2019 empieza el 1 de mayo de 2019."]
+    assert feedback(response.content.decode(), "id_intake_date") == [
+        "El programa NIC-2019 empieza el 1 de mayo de 2019."]
     nothing_registered()
 
 
@@ -185,3 +186,18 @@ def test_imported_rows_outside_the_programmes_dates_are_quarantined_and_never_me
     assert rows["HH-2"].status == RowStatus.INVALID
     assert rows["HH-2"].errors["households"]["intake_date"] == ["The programme NIC-2019 starts on May 1, 2019."]
     nothing_registered()
+
+
+def test_an_edit_moving_the_intake_outside_the_programmes_dates_is_refused_and_changes_nothing(caseworker_sjo, nic,
+                                                                                                sjo):
+    client = api_as(caseworker_sjo)
+    case = client.post("/api/v1/cases/", nicaraguan_family(), format="json").json()
+
+    refused = client.patch(f"/api/v1/cases/{case['id']}/", {"version": case["version"], "intake_date": "2019-04-30"},
+                           format="json", HTTP_ACCEPT_LANGUAGE="en")
+    moved = client.patch(f"/api/v1/cases/{case['id']}/", {"version": case["version"], "intake_date": "2019-05-02"},
+                         format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["fields"]["intake_date"] == ["The programme NIC-2019 starts on May 1, 2019."]
+    assert moved.status_code == 200 and Case.objects.get().intake_date == date(2019, 5, 2)
