@@ -201,3 +201,16 @@ def test_an_edit_moving_the_intake_outside_the_programmes_dates_is_refused_and_c
     assert refused.status_code == 400
     assert refused.json()["fields"]["intake_date"] == ["The programme NIC-2019 starts on May 1, 2019."]
     assert moved.status_code == 200 and Case.objects.get().intake_date == date(2019, 5, 2)
+
+
+def test_an_import_for_headquarters_is_refused_at_upload_like_a_registration(nic, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    hq = OfficeFactory(code="HQ-CR", kind=OfficeKind.HEADQUARTERS, country="CR")
+    caseworker = staff("cw_hq", Role.CASEWORKER, office=hq)
+    content = workbook_bytes([household_row(1, country="NI")], [member_row(1, nationality="NI")])
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        import_services.batch_upload(actor=caseworker, programme=nic, office=hq, file=upload(content))
+
+    assert refused.value.message_dict == {"office": ["You cannot register cases at this office."]}
+    assert not ImportBatch.objects.exists()
