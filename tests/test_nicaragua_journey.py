@@ -5,6 +5,7 @@ transport money in córdobas given, the mother referred to the employment servic
 of NIC-2019 counts them. And the demo has what it takes."""
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -107,7 +108,7 @@ def give(reception, member, key, **body):
 
 
 def test_a_nicaraguan_household_and_a_girl_alone_go_from_san_jose_to_managua_and_the_donor_report_counts_them(
-        team, sjo, managua, nic, institutions):
+        client, team, sjo, managua, nic, institutions):
     caseworker, supervisor, officer, reception = (team[k] for k in ("caseworker", "supervisor", "officer",
                                                                      "reception"))
     # registered at the San José booth
@@ -143,6 +144,9 @@ def test_a_nicaraguan_household_and_a_girl_alone_go_from_san_jose_to_managua_and
     for member in (karla, josue, heydi):
         assert check_in(reception, bus, member).status_code == 201
     assert Case.objects.get(pk=girl.pk).status == "in_transit"
+    client.force_login(reception)
+    form = client.get(f"/reception/members/{heydi.pk}/handover/").content.decode()
+    assert re.search(r'<option value="mifan" selected>', form)
     handover = api_as(reception).post(f"/api/v1/members/{heydi.pk}/handover/", {
         "authority": "mifan", "official_name": "Lic. Rosa Argüello", "official_position": "Delegada de MIFAN",
         "handed_over_at": timezone.now().isoformat(), "goes_to": "family", "goes_to_name": "Tía materna"},
