@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.choices import Country
 from accounts.models import Assignment, MfaReset, Office, Programme, User
 from accounts.services import (
     mfa_reset_approve,
@@ -24,8 +25,21 @@ class OfficeAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class ProgrammeForm(forms.ModelForm):
+    # Ticked boxes, not a comma-separated text: a typo would make a programme register nowhere.
+    registration_countries = forms.MultipleChoiceField(
+        label=_("countries of registration"), choices=Country.choices, widget=forms.CheckboxSelectMultiple)
+    return_countries = forms.MultipleChoiceField(
+        label=_("countries of return"), choices=Country.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Programme
+        fields = "__all__"
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
+    form = ProgrammeForm
     list_display = ["code", "name", "donor", "start_date", "end_date", "retention_months", "retention_automatic"]
     search_fields = ["code", "name", "donor"]
 

@@ -1,6 +1,6 @@
 """Fictional households for the demo, spread over the pipeline so every role's home page has something."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 
@@ -38,33 +38,51 @@ DEMO_HOUSEHOLDS = [
     ("TAP", "HN", None, CaseStatus.REGISTERED, [
         ("Carlos Eduardo", "Zelaya Amador", "male", date(2001, 10, 10), "HN", "principal", ""),
     ]),
+    ("SJO", "NI", None, CaseStatus.REGISTERED, [
+        ("Francisco Javier", "Sandino Téllez", "male", date(1987, 2, 17), "NI", "principal", "NI0301187"),
+    ]),
+    ("SJO", "NI", None, CaseStatus.PENDING_APPROVAL, [
+        ("Karla Vanessa", "Ortiz Mairena", "female", date(1994, 9, 3), "NI", "principal", "NI0440912"),
+        ("Josué David", "Ortiz", "male", date(2015, 5, 21), "NI", "child", ""),
+    ]),
+    ("SJO", "NI", None, CaseStatus.APPROVED, [
+        ("Róger Antonio", "Espinoza Lacayo", "male", date(1979, 6, 12), "NI", "principal", "NI0129876"),
+    ]),
+    ("SJO", "NI", "NI-MGA", CaseStatus.BOOKED, [
+        ("Jessica María", "Guevara Centeno", "female", date(1991, 1, 28), "NI", "principal", "NI0217733"),
+    ]),
 ]
 
-
-DEMO_PLACES = {"HN": "San Pedro Sula", "SV": "San Miguel", "GT": "Cobán"}
+DEMO_PLACES = {"HN": "San Pedro Sula", "SV": "San Miguel", "GT": "Cobán", "NI": "León"}
+# Where each demo booth registers: programme, caseworker, supervisor, intake date (within the programme's dates).
+DEMO_BOOTHS = {
+    "TIJ": ("CARAVAN-2018", "caseworker_tij", "supervisor_mx", date(2018, 11, 20)),
+    "TAP": ("CARAVAN-2018", "caseworker_tap", "supervisor_mx", date(2018, 11, 20)),
+    "SJO": ("NIC-2019", "caseworker_sjo", "supervisor_nic", date(2019, 6, 10)),
+}
 
 
 @transaction.atomic
 def demo_cases_ensure(*, offices, programmes) -> int:
     """Create the demo households that do not exist yet; returns how many were created."""
     created = 0
-    caseworkers = {"TIJ": User.objects.get(username="caseworker_tij"), "TAP": User.objects.get(username="caseworker_tap")}
-    supervisor = User.objects.get(username="supervisor_mx")
     for office_code, destination, centre, status, people in DEMO_HOUSEHOLDS:
         principal = people[0]
         if Member.objects.filter(case__registering_office__code=office_code, given_names=principal[0],
                                  family_names=principal[1], date_of_birth=principal[3]).exists():
             continue
+        programme, caseworker, supervisor, intake = DEMO_BOOTHS[office_code]
+        caseworker, supervisor = User.objects.get(username=caseworker), User.objects.get(username=supervisor)
         members = [MemberInput(given_names=g, family_names=f, sex=s, date_of_birth=b, nationality=n, relationship=r,
                                document_type="passport" if doc else "", document_number=doc,
                                place_of_origin=DEMO_PLACES[n])
                    for g, f, s, b, n, r, doc in people]
-        data = RegistrationInput(programme=programmes["CARAVAN-2018"], office=offices[office_code],
+        data = RegistrationInput(programme=programmes[programme], office=offices[office_code],
                                  destination_country=destination, members=members, how_heard="booth_outreach",
-                                 consent=ConsentInput(type="explicit"), intake_date=date(2018, 11, 20))
-        case = case_register(actor=caseworkers[office_code], data=data, confirm_duplicates=True).case
+                                 consent=ConsentInput(type="explicit"), intake_date=intake)
+        case = case_register(actor=caseworker, data=data, confirm_duplicates=True).case
         if status not in (CaseStatus.REGISTERED, CaseStatus.SCREENING):
-            demo_screening_complete(case=case, actor=caseworkers[office_code])
+            demo_screening_complete(case=case, actor=caseworker)
         demo_status_set(case=case, status=status, centre=offices.get(centre), actor=supervisor)
         created += 1
     return created
@@ -89,15 +107,16 @@ def demo_screening_complete(*, case: Case, actor) -> None:
     from screening.choices import CounsellingTopic
     from cases.people import is_adult
 
+    day_after, two_days_after = case.intake_date + timedelta(days=1), case.intake_date + timedelta(days=2)
     services.counselling_session_record(actor=actor, case_id=case.pk, data={
-        "held_on": date(2018, 11, 21), "language": "español", "topics": list(CounsellingTopic.values),
+        "held_on": day_after, "language": "español", "topics": list(CounsellingTopic.values),
         "outcome": "wishes_to_return", "questions": "", "notes": ""})
     for member in case.members.all():
         services.member_screening_save(actor=actor, member_id=member.pk, expected_version=None,
-                                       protection={"fear_of_return": False, "screened_on": date(2018, 11, 21)},
+                                       protection={"fear_of_return": False, "screened_on": day_after},
                                        vulnerabilities=[], fitness=None)
         if is_adult(member):
-            services.declaration_record(actor=actor, member_id=member.pk, signed_on=date(2018, 11, 22),
+            services.declaration_record(actor=actor, member_id=member.pk, signed_on=two_days_after,
                                         witness="Personal de la OIM")
     case_transition(case_id=case.pk, to=CaseStatus.PENDING_APPROVAL, actor=actor)
     case.refresh_from_db()

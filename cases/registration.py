@@ -7,6 +7,7 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.choices import Country, OfficeKind, Role
@@ -142,7 +143,7 @@ def registration_errors(data: RegistrationInput, *, actor) -> dict:
     """Every problem with a registration at once, so the form can show them all next to their fields."""
     intake = data.intake_date or date.today()
     errors = case_field_errors(programme=data.programme, how_heard_required=not data.quick, fields={
-        "intake_date": data.intake_date, "destination_country": data.destination_country,
+        "intake_date": intake, "destination_country": data.destination_country,
         "how_heard": data.how_heard})
     _consent_errors(data.consent, errors)
     _place_errors(data, actor, errors)
@@ -172,13 +173,27 @@ def _consent_errors(consent: ConsentInput | None, errors: dict) -> None:
         _add(errors, "consent_reason", _("Say why the consent is not explicit."))
 
 
+REGISTERING_KINDS = (OfficeKind.REGISTRATION_BOOTH, OfficeKind.FIELD_OFFICE)
+
+
 def _place_errors(data: RegistrationInput, actor, errors: dict) -> None:
     if data.programme is None:
         _add(errors, "programme", _("Choose a programme."))
     if data.office is None:
         _add(errors, "office", _("Choose the registering office."))
-    elif data.office.kind == OfficeKind.RECEPTION_CENTRE or not may_register_at(actor, data.office):
+    elif data.office.kind not in REGISTERING_KINDS or not may_register_at(actor, data.office):
         _add(errors, "office", _("You cannot register cases at this office."))
+    if data.programme is not None and data.office is not None \
+            and (message := programme_office_error(data.programme, data.office)) is not None:
+        _add(errors, "office", message)
+
+
+def programme_office_error(programme: Programme, office: Office) -> str | None:
+    """A programme registers only at offices in its countries of registration."""
+    if office.country in programme.registration_countries:
+        return None
+    return _("The programme %(programme)s does not register people in %(country)s.") % {
+        "programme": programme.code, "country": Country(office.country).label}
 
 
 def case_field_errors(*, programme: Programme | None, fields: dict, how_heard_required: bool = False) -> dict:
@@ -187,6 +202,8 @@ def case_field_errors(*, programme: Programme | None, fields: dict, how_heard_re
     intake = fields.get("intake_date")
     if intake and intake > date.today():
         _add(errors, "intake_date", _("The intake date cannot be in the future."))
+    elif intake and programme:
+        _programme_dates_errors(programme, intake, errors)
     if "destination_country" in fields:
         destination = fields["destination_country"]
         if destination not in Country.values:
@@ -197,6 +214,16 @@ def case_field_errors(*, programme: Programme | None, fields: dict, how_heard_re
     if "how_heard" in fields and (how_heard or how_heard_required) and how_heard not in HowHeard.values:
         _add(errors, "how_heard", _("Choose how they heard of the programme."))
     return errors
+
+
+def _programme_dates_errors(programme: Programme, intake: date, errors: dict) -> None:
+    """A household is taken in only while its programme runs."""
+    if intake < programme.start_date:
+        _add(errors, "intake_date", _("The programme %(programme)s starts on %(date)s.") % {
+            "programme": programme.code, "date": date_format(programme.start_date)})
+    elif programme.end_date and intake > programme.end_date:
+        _add(errors, "intake_date", _("The programme %(programme)s ended on %(date)s.") % {
+            "programme": programme.code, "date": date_format(programme.end_date)})
 
 
 def may_register_at(actor, office: Office) -> bool:

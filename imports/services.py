@@ -14,11 +14,11 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.choices import OfficeKind, Role
+from accounts.choices import Role
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.permissions import user_assignments
-from cases.registration import may_register_at
+from cases.registration import REGISTERING_KINDS, may_register_at, programme_office_error
 from imports.models import BatchStatus, ImportBatch, ImportRow, RowStatus
 from outbox.services import outbox_enqueue
 from screening.uploads import OversizedUpload, scan_file_name, upload_limit_bytes
@@ -77,8 +77,10 @@ def upload_errors(*, actor, programme, office, file) -> dict:
         errors["programme"] = [_("Choose a programme.")]
     if office is None:
         errors["office"] = [_("Choose the registering office.")]
-    elif office.kind == OfficeKind.RECEPTION_CENTRE or not may_register_at(actor, office):
+    elif office.kind not in REGISTERING_KINDS or not may_register_at(actor, office):
         errors["office"] = [_("You cannot register cases at this office.")]
+    elif programme is not None and (wrong_country := programme_office_error(programme, office)) is not None:
+        errors["office"] = [wrong_country]
     if not file:
         errors["file"] = [_("Choose the file to import.")]
     elif isinstance(file, OversizedUpload) or file.size > settings.IMPORT_MAX_BYTES:

@@ -2,12 +2,14 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Role
+from accounts.choices import OfficeKind, Role
+from accounts.models import Office
 from cases.permissions import user_roles
 from reception.choices import Service
-from reception.models import Institution, KitStock
+from reception.models import Institution, KitDelivery, KitStock
 from reception.services import kit_stock_level
 
 
@@ -85,3 +87,44 @@ class KitStockAdmin(AdminsOnly):
     @admin.display(description=_("remaining"))
     def remaining(self, obj):
         return kit_stock_level(obj.centre).remaining
+
+
+class KitDeliveryForm(forms.ModelForm):
+    """The rules of the centre's own delivery form (reception.services.kit_delivery_record)."""
+
+    class Meta:
+        model = KitDelivery
+        fields = ["centre", "quantity", "received_on", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["centre"].queryset = Office.objects.filter(kind=OfficeKind.RECEPTION_CENTRE)
+
+    def clean_quantity(self):
+        quantity = self.cleaned_data["quantity"]
+        if quantity < 1:
+            raise forms.ValidationError(_("At least one kit."))
+        return quantity
+
+    def clean_received_on(self):
+        received_on = self.cleaned_data["received_on"]
+        if received_on > timezone.localdate():
+            raise forms.ValidationError(_("This date is in the future."))
+        return received_on
+
+
+@admin.register(KitDelivery)
+class KitDeliveryAdmin(AdminsOnly):
+    """Kits sent to a centre, recorded by headquarters too (a new centre starts with a delivery); a delivery counts
+    towards the stock, so it is never changed: a wrong one is balanced by another."""
+
+    form = KitDeliveryForm
+    list_display = ["centre", "quantity", "received_on", "recorded_by", "note"]
+    list_filter = ["centre"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

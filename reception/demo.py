@@ -1,4 +1,5 @@
-"""A directory of institutions per country of return and a hygiene-kit stock at each demo reception centre."""
+"""A directory of institutions per country of return (Nicaragua too) and a hygiene-kit stock at each demo reception
+centre."""
 
 from datetime import timedelta
 
@@ -25,6 +26,12 @@ INSTITUTIONS = [
     ("Centro de Salud de la zona 1, Guatemala", "GT", "Guatemala", ["health"], "+502 2251-0000"),
     ("Secretaría de Bienestar Social (SBS)", "GT", "Guatemala", ["protection", "shelter"], "+502 2414-0000"),
     ("Ministerio Público — Fiscalía de la Mujer", "GT", "Guatemala", ["protection", "legal_aid"], "+502 2411-0000"),
+    ("MINSA — Centro de Salud Francisco Buitrago", "NI", "Managua", ["health"], "+505 2249-0000"),
+    ("MITRAB — Servicio Público de Empleo", "NI", "Managua", ["employment", "education"], "+505 2222-0000"),
+    ("Ministerio de la Mujer — Comisaría de la Mujer y la Niñez", "NI", "Managua", ["protection", "legal_aid"],
+     "+505 2228-0000"),
+    ("MIFAN — Ministerio de la Familia, Adolescencia y Niñez", "NI", "Managua",
+     ["protection", "shelter", "psychosocial"], "+505 2278-0000"),
 ]
 DEMO_DELIVERY_NOTE = "demo"
 

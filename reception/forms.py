@@ -19,7 +19,8 @@ from reception.models import Institution
 from screening.forms import YES_NO, control, date_field
 
 # What staff usually pick in each country of return (they can change it).
-AUTHORITY_BY_COUNTRY = {"HN": ChildAuthority.DINAF, "SV": ChildAuthority.CONNA, "GT": ChildAuthority.SBS}
+AUTHORITY_BY_COUNTRY = {"HN": ChildAuthority.DINAF, "SV": ChildAuthority.CONNA, "GT": ChildAuthority.SBS,
+                        "NI": ChildAuthority.MIFAN}
 CURRENCY_BY_COUNTRY = {"HN": Currency.HNL, "SV": Currency.USD, "GT": Currency.GTQ, "NI": Currency.NIO}
 UNKNOWN_YES_NO = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
 

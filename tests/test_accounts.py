@@ -166,7 +166,11 @@ def test_seed_demo_creates_the_reference_data_and_changes_nothing_the_second_tim
     assert {m: m.objects.count() for m in (Office, Programme, User, Assignment, AuditEvent)} == counts
     assert dict(User.objects.values_list("username", "password")) == hashes
     assert set(Office.objects.values_list("code", flat=True)) >= {
-        "TUM", "TAP", "CDMX", "TIJ", "HN-SPS", "HN-OMO", "SV-SS", "GT-GUA"}
+        "TUM", "TAP", "CDMX", "TIJ", "SJO", "HN-SPS", "HN-OMO", "SV-SS", "GT-GUA", "NI-MGA"}
+    assert Office.objects.filter(code="SJO", country="CR", kind="registration_booth").exists()
+    assert Office.objects.filter(code="NI-MGA", country="NI", kind="reception_centre").exists()
+    nicaragua = Programme.objects.get(code="NIC-2019")
+    assert "CR" in nicaragua.registration_countries and nicaragua.return_countries == ["NI"]
     assert set(Programme.objects.values_list("code", flat=True)) == {"CARAVAN-2018", "NIC-2019"}
     assert Programme.objects.get(code="CARAVAN-2018").donor == "PRM"
     assert set(Programme.objects.values_list("data_protection_focal_point__username", flat=True)) == {"admin"}
@@ -177,7 +181,8 @@ def test_every_demo_user_can_sign_in_with_the_demo_password(client, monkeypatch)
     call_command("seed_demo")
 
     for username in ["admin", "caseworker_tij", "caseworker_tap", "supervisor_mx", "movement_mx",
-                     "reception_hn", "reception_sv", "reception_gt"]:
+                     "reception_hn", "reception_sv", "reception_gt", "caseworker_sjo", "supervisor_nic",
+                     "movement_cr", "reception_ni"]:
         response = login(client, username, "demo-pass-for-test")
         assert response.status_code == 302, username
         client.post("/accounts/logout/")

@@ -564,12 +564,15 @@ def test_the_demo_has_institutions_in_each_country_and_kits_at_each_centre_once(
     for _run in range(2):
         call_command("seed_demo", stdout=io.StringIO())
 
-    assert {c: Institution.objects.filter(country=c).count() for c in ("HN", "SV", "GT")} == {"HN": 4, "SV": 4,
-                                                                                            "GT": 4}
+    assert {c: Institution.objects.filter(country=c).count() for c in ("HN", "SV", "GT", "NI")} == {
+        "HN": 4, "SV": 4, "GT": 4, "NI": 4}
+    assert {s for services in Institution.objects.filter(country="NI").values_list("services", flat=True)
+            for s in services} >= {"health", "employment", "protection"}
     assert Institution.objects.filter(name="Servicio Nacional de Empleo de Honduras",
                                       services__contains=["employment"]).exists()
     centres = Office.objects.filter(kind="reception_centre")
-    assert KitStock.objects.count() == centres.count() == KitDelivery.objects.count() == 4
+    assert KitStock.objects.count() == centres.count() == KitDelivery.objects.count() == 5
+    assert KitStock.objects.filter(centre__code="NI-MGA").exists()
 
 
 def test_admins_keep_the_directory_of_institutions_and_others_cannot(client, admin_user, reception, employment):

@@ -14,20 +14,23 @@ from travel.choices import BookingStatus, TravelDocumentStatus
 from travel.models import Booking, Movement, TravelDocument
 
 DEMO_CARRIER = "Transportes del Pacífico (demo)"
+DEMO_OFFICERS = {"MX": "movement_mx", "CR": "movement_cr"}  # the movement officer of each registration country
 READY_STATUSES = [CaseStatus.APPROVED, CaseStatus.BOOKED, CaseStatus.IN_TRANSIT]
 
 
 @transaction.atomic
 def demo_travel_ensure(*, offices) -> None:
-    """Ready documents for the demo's approved and booked households; one planned convoy Tijuana -> San Pedro Sula."""
-    officer = User.objects.get(username="movement_mx")
+    """Ready documents for the demo's approved and booked households (Mexico, Costa Rica); one planned convoy
+    Tijuana -> San Pedro Sula."""
+    officers = {country: User.objects.get(username=name) for country, name in DEMO_OFFICERS.items()}
+    officer = officers["MX"]
     demo = demo_case_ids()
-    cases = Case.objects.filter(pk__in=demo, status__in=READY_STATUSES, registration_country="MX").prefetch_related(
-        "members")
+    cases = Case.objects.filter(pk__in=demo, status__in=READY_STATUSES,
+                                registration_country__in=officers).prefetch_related("members")
     for case in cases:
         for member in case.members.all():
             if not TravelDocument.objects.filter(member=member, status=TravelDocumentStatus.READY).exists():
-                services.travel_document_record(actor=officer, member_id=member.pk, data={
+                services.travel_document_record(actor=officers[case.registration_country], member_id=member.pk, data={
                     "type": "consular_document", "number": f"CE-{member.pk:06d}", "status": "ready",
                     "issuing_consulate": "Consulado (demo)", "issued_on": date.today() - timedelta(days=2),
                     "expires_on": date.today() + timedelta(days=365)})

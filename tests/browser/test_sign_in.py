@@ -37,6 +37,10 @@ DEMO_HOMES = [
     ("reception_hn", "home-reception", "es", "Santos Reyes Maldonado"),
     ("reception_sv", "home-reception", "es", "Ana Gabriela Flores Portillo"),
     ("reception_gt", "home-reception", "es", "Rosa Amalia Tzul Chen"),
+    ("caseworker_sjo", "home-caseworker", "es", "Francisco Javier Sandino Téllez"),
+    ("supervisor_nic", "home-supervisor", "es", "Karla Vanessa Ortiz Mairena"),
+    ("movement_cr", "home-movement", "es", "Róger Antonio Espinoza Lacayo"),
+    ("reception_ni", "home-reception", "es", "Jessica María Guevara Centeno"),
 ]
 HOME_SECTIONS = sorted(SECTION_HEADINGS)
 

@@ -21,10 +21,12 @@ OFFICES = [
     ("TAP", "Tapachula", OfficeKind.REGISTRATION_BOOTH, "MX"),
     ("CDMX", "Ciudad de México", OfficeKind.REGISTRATION_BOOTH, "MX"),
     ("TIJ", "Tijuana", OfficeKind.REGISTRATION_BOOTH, "MX"),
+    ("SJO", "San José", OfficeKind.REGISTRATION_BOOTH, "CR"),
     ("HN-SPS", "CAMR San Pedro Sula", OfficeKind.RECEPTION_CENTRE, "HN"),
     ("HN-OMO", "CAMR Omoa", OfficeKind.RECEPTION_CENTRE, "HN"),
     ("SV-SS", "DGME La Chacra, San Salvador", OfficeKind.RECEPTION_CENTRE, "SV"),
     ("GT-GUA", "IGM Ciudad de Guatemala", OfficeKind.RECEPTION_CENTRE, "GT"),
+    ("NI-MGA", "Centro de recepción de Managua", OfficeKind.RECEPTION_CENTRE, "NI"),
     ("HQ", "Headquarters", OfficeKind.HEADQUARTERS, "XX"),
 ]
 PROGRAMMES = [
@@ -41,6 +43,10 @@ USERS = [
     ("reception_hn", "Sofía", "Banegas", [(Role.RECEPTION_STAFF, "HN-SPS", None, "")]),
     ("reception_sv", "Mario", "Alvarado", [(Role.RECEPTION_STAFF, "SV-SS", None, "")]),
     ("reception_gt", "Elena", "Cifuentes", [(Role.RECEPTION_STAFF, "GT-GUA", None, "")]),
+    ("caseworker_sjo", "Andrea", "Solís", [(Role.CASEWORKER, "SJO", None, "")]),
+    ("supervisor_nic", "Rodrigo", "Chamorro", [(Role.SUPERVISOR, None, "NIC-2019", "")]),
+    ("movement_cr", "Silvia", "Vargas", [(Role.MOVEMENT_OFFICER, None, None, "CR")]),
+    ("reception_ni", "Martha", "Obando", [(Role.RECEPTION_STAFF, "NI-MGA", None, "")]),
 ]
 
 
@@ -81,6 +87,13 @@ class Command(BaseCommand):
         programme, _ = Programme.objects.get_or_create(code=code, defaults={
             "name": name, "donor": donor, "registration_countries": reg, "return_countries": ret,
             "start_date": start, "end_date": end})
+        # A database seeded before a country joined the demo gains it; countries added in the admin stay.
+        missing_reg = [c for c in reg if c not in programme.registration_countries]
+        missing_ret = [c for c in ret if c not in programme.return_countries]
+        if missing_reg or missing_ret:
+            programme.registration_countries += missing_reg
+            programme.return_countries += missing_ret
+            programme.save(update_fields=["registration_countries", "return_countries"])
         return programme
 
     def user(self, username, first, last, password, roles, offices, programmes):
