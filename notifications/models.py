@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     MONTHLY_REPORT_READY = "monthly_report_ready", _("A monthly donor report is ready")
     BREAK_GLASS = "break_glass", _("Emergency access to a case")
     SYNC_WAITING = "sync_waiting", _("A booth tablet has had work waiting too long")
+    SAFEGUARDING_TASK = "safeguarding_task", _("A safeguarding flag needs action")
 
 
 class Notification(models.Model):

@@ -35,7 +35,7 @@ def with_percentages(table: Table) -> Table:
     tables whose rows overlap (vulnerabilities, assistance, exits) get no percentages at all, since a share of a
     sum that includes a hidden cell would reveal it.
     """
-    if table.name == "pipeline":
+    if table.name == "pipeline" or getattr(table, "share_of_first", False):
         first = table.rows[0] if table.rows else None
         base = 0 if first is None or first.get("suppressed") else first["count"]
     else:

@@ -344,8 +344,8 @@ def test_no_file_holds_a_name_a_document_number_or_a_date_of_birth(returned, car
 
 
 @pytest.mark.parametrize("language, header", [
-    ("en", ["Table", "Dimension", "Value", "Count", "Percent", "People", "Amount"]),
-    ("es", ["Tabla", "Dimensión", "Valor", "Conteo", "Porcentaje", "Personas", "Monto"])])
+    ("en", ["Table", "Dimension", "Value", "Count", "Percent", "People", "Amount", "Mean score"]),
+    ("es", ["Tabla", "Dimensión", "Valor", "Conteo", "Porcentaje", "Personas", "Monto", "Puntuación media"])])
 def test_the_csv_header_is_in_the_language_the_report_was_asked_in(language, header):
     data = one_table_report(sex_table(5, {"male": 40, "female": 30}), 5)
 
