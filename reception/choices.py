@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AssistanceKind(models.TextChoices):
@@ -72,13 +73,13 @@ class ClosureReason(models.TextChoices):
 
 
 class FollowUpStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    DUE = "due", _("Due")
-    OVERDUE = "overdue", _("Overdue")
-    COMPLETED = "completed", _("Completed")
-    UNREACHABLE = "unreachable", _("Unreachable")
-    REFUSED = "refused", _("Refused")
-    CANCELLED = "cancelled", _("Cancelled")
+    SCHEDULED = "scheduled", pgettext_lazy("follow-up status", "Scheduled")
+    DUE = "due", pgettext_lazy("follow-up status", "Due")
+    OVERDUE = "overdue", pgettext_lazy("follow-up status", "Overdue")
+    COMPLETED = "completed", pgettext_lazy("follow-up status", "Completed")
+    UNREACHABLE = "unreachable", pgettext_lazy("follow-up status", "Unreachable")
+    REFUSED = "refused", pgettext_lazy("follow-up status", "Refused")
+    CANCELLED = "cancelled", pgettext_lazy("follow-up status", "Cancelled")
 
 
 # A follow-up still to be made; the others are settled and leave the work queue.
@@ -96,8 +97,8 @@ class AttemptOutcome(models.TextChoices):
     NO_ANSWER = "no_answer", _("No answer")
     WRONG_NUMBER = "wrong_number", _("Wrong number")
     CALL_BACK = "call_back", _("Call back")
-    COMPLETED = "completed", _("Completed")
-    REFUSED = "refused", _("Refused")
+    COMPLETED = "completed", pgettext_lazy("attempt outcome", "Completed")
+    REFUSED = "refused", pgettext_lazy("attempt outcome", "Refused")
 
 
 # Attempts that count towards "unreachable" (a call back or a refusal reached the person).
