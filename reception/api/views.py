@@ -185,6 +185,7 @@ class FollowUpQueue(generics.GenericAPIView):
     """The follow-ups of the user's reception centres: `due` (default), `overdue`, or `call_back` (today)."""
 
     serializer_class = FollowUpQueueSerializer
+    pagination_class = None  # capped at QUEUE_LIMIT, soonest window closing first
 
     @extend_schema(parameters=[OpenApiParameter("tab", str, enum=list(FOLLOW_UP_TABS))],
                    responses={200: FollowUpQueueSerializer(many=True)})
