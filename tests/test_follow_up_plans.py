@@ -47,18 +47,18 @@ def instrument(db):
         instrument=Instrument.objects.create(code="monitoring", name_es="Monitoreo", name_en="Monitoring"),
         number=1, published_at=timezone.now())
     items = [
-        dict(code="working", text_es="¿Trabaja?", text_en="Are you working?", answer_type="yes_no",
-             dimension="economic", weight=2),
-        dict(code="income", text_es="¿Le alcanzan sus ingresos?", text_en="Does your income cover your needs?",
-             answer_type="scale", dimension="economic", weight=1),
-        dict(code="debt", text_es="¿Cuánto debe?", text_en="How much do you owe?", answer_type="number",
-             min_value=0, max_value=1000, reverse_scored=True, dimension="economic", weight=1),
-        dict(code="feels_safe", text_es="¿Se siente seguro?", text_en="Do you feel safe?", answer_type="yes_no",
-             dimension="psychosocial", flag="not_safe", flag_when=["no"]),
-        dict(code="migrate", text_es="¿Piensa migrar de forma irregular?", text_en="Migrate again irregularly?",
-             answer_type="yes_no", flag="migrate_irregularly", flag_when=["yes"]),
-        dict(code="needs", text_es="¿Qué necesita?", text_en="What do you need?", answer_type="text",
-             required=False),
+        {"code": "working", "text_es": "¿Trabaja?", "text_en": "Are you working?", "answer_type": "yes_no",
+         "dimension": "economic", "weight": 2},
+        {"code": "income", "text_es": "¿Le alcanzan sus ingresos?", "text_en": "Does your income cover your needs?",
+         "answer_type": "scale", "dimension": "economic", "weight": 1},
+        {"code": "debt", "text_es": "¿Cuánto debe?", "text_en": "How much do you owe?", "answer_type": "number",
+         "min_value": 0, "max_value": 1000, "reverse_scored": True, "dimension": "economic", "weight": 1},
+        {"code": "feels_safe", "text_es": "¿Se siente seguro?", "text_en": "Do you feel safe?", "answer_type": "yes_no",
+         "dimension": "psychosocial", "flag": "not_safe", "flag_when": ["no"]},
+        {"code": "migrate", "text_es": "¿Piensa migrar de forma irregular?", "text_en": "Migrate again irregularly?",
+         "answer_type": "yes_no", "flag": "migrate_irregularly", "flag_when": ["yes"]},
+        {"code": "needs", "text_es": "¿Qué necesita?", "text_en": "What do you need?", "answer_type": "text",
+         "required": False},
     ]
     for order, item in enumerate(items):
         InstrumentItem.objects.create(version=version, order=order, **item)
@@ -137,7 +137,7 @@ def test_arrival_creates_one_follow_up_per_step_for_adults_who_consented_and_aga
 
 
 def test_the_sweep_opens_and_closes_windows_and_a_second_run_changes_nothing(arrived):
-    _family, ana = arrived
+    _family, _ana = arrived
     today = timezone.localdate()
 
     opened = followups.follow_ups_sweep(today=today + timedelta(days=30))
@@ -306,7 +306,6 @@ def test_the_admin_page_refuses_to_change_a_question_of_a_version_in_use(client,
     url = reverse("admin:reception_instrumentversion_change", args=[instrument.pk])
     page = client.get(url)
     assert page.status_code == 200
-    form = page.context["adminform"].form
     data = {"instrument": instrument.instrument_id, "number": 1, "published_at_0": "", "published_at_1": ""}
     formset = page.context["inline_admin_formsets"][0].formset
     data.update({f"{formset.prefix}-TOTAL_FORMS": str(len(formset.forms)),
@@ -321,7 +320,6 @@ def test_the_admin_page_refuses_to_change_a_question_of_a_version_in_use(client,
     for key in [k for k, v in data.items() if v is False]:
         data.pop(key)
     data[f"{formset.prefix}-0-text_en"] = "Changed"
-    assert form is not None
 
     refused = client.post(url, data)
 
