@@ -141,7 +141,7 @@ def follow_up_attempt_record(*, actor, follow_up_id: int, channel: str, outcome:
         raise ValidationError(errors)
     pairs = answers_clean(follow_up.instrument_version, answers) if outcome == AttemptOutcome.COMPLETED else []
     attempt = FollowUpAttempt.objects.create(
-        follow_up=follow_up, at=timezone.now(), channel=channel, outcome=outcome, by=actor, note=note.strip()[:300],
+        follow_up=follow_up, member_id=follow_up.member_id, at=timezone.now(), channel=channel, outcome=outcome, by=actor, note=note.strip()[:300],
         call_back_on=call_back_on if outcome == AttemptOutcome.CALL_BACK else None, request_key=request_key)
     follow_up_outcome_apply(follow_up, outcome, call_back_on, actor)
     if outcome == AttemptOutcome.COMPLETED:
@@ -171,7 +171,8 @@ def follow_up_outcome_apply(follow_up: FollowUp, outcome: str, call_back_on, act
 
 def follow_up_answers_store(follow_up: FollowUp, pairs: list) -> None:
     """The raw answers, their scores, and the safeguarding flags they raise."""
-    FollowUpAnswer.objects.bulk_create([FollowUpAnswer(follow_up=follow_up, item=item, value=value)
+    FollowUpAnswer.objects.bulk_create([FollowUpAnswer(follow_up=follow_up, member_id=follow_up.member_id, item=item,
+                                                       value=value)
                                         for item, value in pairs])
     follow_up_scores_store(follow_up, pairs)
     follow_up_flags_raise(follow_up, flags_raised(pairs))
@@ -210,7 +211,7 @@ def follow_up_flags_raise(follow_up: FollowUp, kinds: set[str]) -> None:
                                                    raised_at=timezone.now())
         except IntegrityError:
             continue  # raised already by an earlier answer of this follow-up
-        task = SafeguardingTask.objects.create(flag=flag, assignee_id=assignee_id,
+        task = SafeguardingTask.objects.create(flag=flag, member_id=follow_up.member_id, assignee_id=assignee_id,
                                                due_on=timezone.localdate() + timedelta(days=due_days))
         if assignee_id:
             outbox_enqueue("reception.tasks.safeguarding_task_notify", task.pk)

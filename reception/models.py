@@ -323,6 +323,8 @@ class FollowUpAttempt(models.Model):
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="attempts",
                                   verbose_name=_("follow-up"))
+    # The follow-up's member again, so that anonymising the case (retention.plan, by member) empties the note.
+    member = models.ForeignKey("cases.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
     at = models.DateTimeField(_("at"))
     channel = models.CharField(_("channel"), max_length=10, choices=ContactChannel.choices)
     outcome = models.CharField(_("outcome"), max_length=14, choices=AttemptOutcome.choices)
@@ -345,6 +347,8 @@ class FollowUpAnswer(models.Model):
 
     follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="answers",
                                   verbose_name=_("follow-up"))
+    # As on attempts: anonymising the case empties the answers (the scores, numbers, stay for the donor reports).
+    member = models.ForeignKey("cases.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
     item = models.ForeignKey(InstrumentItem, on_delete=models.PROTECT, related_name="answers",
                              verbose_name=_("question"))
     value = models.CharField(_("answer"), max_length=1000)
@@ -390,6 +394,8 @@ class SafeguardingTask(models.Model):
 
     flag = models.OneToOneField(FollowUpFlag, on_delete=models.PROTECT, related_name="task",
                                 verbose_name=_("safeguarding flag"))
+    # As on attempts: anonymising the case empties the focal point's note.
+    member = models.ForeignKey("cases.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="safeguarding_tasks", verbose_name=_("protection focal point"))
     due_on = models.DateField(_("due on"))

@@ -486,3 +486,27 @@ def test_the_demo_plan_is_made_once(caravan, admin_user):
     assert version.items.count() == 9
     assert set(version.items.exclude(flag="").values_list("flag", flat=True)) == {
         "not_safe", "migrate_irregularly", "health_distress"}
+
+
+def test_two_staff_on_one_follow_up_the_second_meets_a_conflict_on_the_page_and_nothing_is_overwritten(
+        arrived, reception, sps, client):
+    from django.test import Client
+
+    _family, ana = arrived
+    follow_up = due_now(month_1(ana))
+    colleague = staff("rec_sps_2", "reception_staff", office=sps)
+    url = reverse("follow_up_detail", args=[follow_up.pk])
+    client.force_login(reception)
+    other = Client()
+    other.force_login(colleague)
+    mine = client.get(url).context["form"].initial
+    theirs = other.get(url).context["form"].initial
+
+    client.post(url, {"version": mine["version"], "request_key": mine["request_key"], "channel": "phone",
+                      "outcome": "refused"})
+    late = other.post(url, {"version": theirs["version"], "request_key": theirs["request_key"],
+                            "channel": "visit", "outcome": "no_answer"}, follow=True)
+
+    assert "Otra persona registró un intento en este seguimiento" in late.content.decode()
+    assert list(FollowUpAttempt.objects.values_list("outcome", flat=True)) == ["refused"]
+    assert month_1(ana).status == "refused"

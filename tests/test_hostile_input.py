@@ -501,7 +501,7 @@ def follow_up_with_task(member):
 
     follow_up = FollowUp.objects.create(member=member, due_on=timezone.localdate(), status="due")
     flag = FollowUpFlag.objects.create(follow_up=follow_up, member=member, kind="not_safe", raised_at=timezone.now())
-    return follow_up, SafeguardingTask.objects.create(flag=flag, due_on=timezone.localdate())
+    return follow_up, SafeguardingTask.objects.create(flag=flag, member=member, due_on=timezone.localdate())
 
 
 def import_batch_with_row(caseworker, programme, office):
