@@ -510,3 +510,14 @@ def test_two_staff_on_one_follow_up_the_second_meets_a_conflict_on_the_page_and_
     assert "Otra persona registró un intento en este seguimiento" in late.content.decode()
     assert list(FollowUpAttempt.objects.values_list("outcome", flat=True)) == ["refused"]
     assert month_1(ana).status == "refused"
+
+
+def test_anonymising_a_case_empties_the_answers_and_notes_and_keeps_the_scores():
+    from retention.plan import anonymisation_plan
+
+    plans = {plan.label: plan for plan in anonymisation_plan()}
+
+    assert set(plans["reception.FollowUpAnswer"].values) == {"value"}
+    assert set(plans["reception.FollowUpAttempt"].values) == {"note"}
+    assert set(plans["reception.SafeguardingTask"].values) == {"note"}
+    assert "reception.FollowUpScore" not in plans and "reception.FollowUpFlag" not in plans
