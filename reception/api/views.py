@@ -188,7 +188,10 @@ class FollowUpQueue(generics.GenericAPIView):
     pagination_class = None  # capped at QUEUE_LIMIT, soonest window closing first
 
     @extend_schema(parameters=[OpenApiParameter("tab", str, enum=list(FOLLOW_UP_TABS))],
-                   responses={200: FollowUpQueueSerializer(many=True)})
+                   responses={200: FollowUpQueueSerializer(many=True),
+                              400: OpenApiResponse(ErrorSerializer, description="an unknown `tab`"),
+                              404: OpenApiResponse(ErrorSerializer, description="the user is the reception staff "
+                                                                                "of no centre")})
     def get(self, request):
         from cases.selectors import cases_listed_audit
         from reception.views import centres_of
