@@ -320,7 +320,8 @@ CELERY_BEAT_SCHEDULE = {
     "api-tokens-purge": {"task": "accounts.tasks.api_tokens_purge", "schedule": crontab(hour=3, minute=40)},
     "supervisor-digest": {"task": "notifications.tasks.supervisor_digest",
                           "schedule": crontab(hour=env_int("SUPERVISOR_DIGEST_HOUR", 7), minute=0)},
-    "follow-ups-due": {"task": "reception.tasks.follow_ups_due_notify", "schedule": crontab(hour=7, minute=15)},
+    # Opens and closes the follow-up windows (rows in the database, never countdowns), then counts the calls due.
+    "follow-ups-sweep": {"task": "reception.tasks.follow_ups_sweep_task", "schedule": crontab(hour=7, minute=15)},
     # Each programme's donor report of the month before, in PDF, e-mailed as a link to its admins and supervisors.
     "monthly-donor-reports": {"task": "reports.tasks.monthly_reports_request",
                               "schedule": crontab(day_of_month=1, hour=6, minute=0)},

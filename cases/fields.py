@@ -66,7 +66,14 @@ FIELD_GROUPS: dict[str, str] = {
     **_tag("reception.Referral", G.RECEPTION, "institution", "service", "consent", "status", "sent_on", "due_on",
            "answered_on", "completed_on", "note"),
     **_tag("reception.FollowUp", G.RECEPTION, "due_on", "done_on", "cancelled_on", "reached", "safe", "working",
-           "needs", "intends_to_migrate_again"),
+           "needs", "intends_to_migrate_again", "opens_on", "closes_on", "call_back_on"),
+    **_tag("reception.FollowUpAttempt", G.RECEPTION, "at", "channel", "outcome", "call_back_on", "note"),
+    # The answers and flags are the centre's, who call: a "health distress" flag is a flag like "needs medical
+    # attention", never medical detail (the questionnaire asks no diagnosis), so it needs no stricter group.
+    **_tag("reception.FollowUpAnswer", G.RECEPTION, "value"),
+    **_tag("reception.FollowUpScore", G.RECEPTION, "dimension", "score"),
+    **_tag("reception.FollowUpFlag", G.RECEPTION, "kind", "raised_at"),
+    **_tag("reception.SafeguardingTask", G.RECEPTION, "due_on", "closed_at", "note"),
     # A tablet's edit that diverged from the server: copies of the person's values, read through the policy of
     # the field they belong to (sync.conflicts.values_readable); identity is the narrowest group they may be of.
     **_tag("sync.SyncConflict", G.IDENTITY, "base_value", "server_value", "device_value", "note"),
@@ -87,6 +94,9 @@ NON_PERSONAL_MODELS = frozenset({
     "cases.NameWord",  # words without who has them; a word nobody has any more leaves (cases.models.NameWord)
     "travel.Movement", "travel.MovementLeg", "travel.BorderSupport",
     "reception.KitStock", "reception.KitDelivery", "reception.Institution",
+    # The follow-up's plans and questionnaires: programme settings and questions, nobody's answers.
+    "reception.FollowUpPlan", "reception.FollowUpStep", "reception.Instrument", "reception.InstrumentVersion",
+    "reception.InstrumentItem",
     # Booth tablets and what they uploaded: staff devices, ids, digests and results (no payload is kept).
     "sync.Device", "sync.ReferenceBlock", "sync.SyncOperation",
     "imports.ImportSource",  # a form's address and a sealed token
@@ -128,7 +138,13 @@ NON_PERSONAL: frozenset[str] = frozenset({
     *(f"reception.Handover.{f}" for f in ("id", "member", "recorded_by", "recorded_at")),
     *(f"reception.Assistance.{f}" for f in ("id", "member", "centre", "given_by", "request_key")),
     *(f"reception.Referral.{f}" for f in ("id", "member", "created_by", "version")),
-    *(f"reception.FollowUp.{f}" for f in ("id", "member", "recorded_by")),
+    *(f"reception.FollowUp.{f}" for f in ("id", "member", "recorded_by", "step", "instrument_version", "status",
+                                          "version")),
+    *(f"reception.FollowUpAttempt.{f}" for f in ("id", "follow_up", "member", "by", "request_key")),
+    *(f"reception.FollowUpAnswer.{f}" for f in ("id", "follow_up", "member", "item")),
+    "reception.FollowUpScore.id", "reception.FollowUpScore.follow_up",
+    *(f"reception.FollowUpFlag.{f}" for f in ("id", "follow_up", "member")),
+    *(f"reception.SafeguardingTask.{f}" for f in ("id", "flag", "member", "assignee", "closed_by")),
     *(f"sync.SyncConflict.{f}" for f in ("id", "operation", "case", "member", "field", "created_at", "status",
                                          "resolution", "resolved_by", "resolved_at")),
     *(f"imports.ImportBatch.{f}" for f in ("id", "kind", "programme", "office", "source", "uploaded_by",

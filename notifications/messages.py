@@ -52,6 +52,8 @@ def notification_text(notification: Notification) -> str:
     if kind == NotificationKind.FOLLOW_UPS_DUE:
         return ngettext("%(count)d follow-up call is due", "%(count)d follow-up calls are due",
                         params["count"]) % {"count": params["count"]}
+    if kind == NotificationKind.SAFEGUARDING_TASK:
+        return _("A follow-up call raised a safeguarding flag: a task waits for your action.")
     if kind == NotificationKind.BREAK_GLASS:
         return _("Someone was given emergency access to case %(reference)s. Review it in the emergency access "
                  "queue.") % params
@@ -128,6 +130,7 @@ def notification_subject(notification: Notification) -> str:
         NotificationKind.MONTHLY_REPORT_READY: _("A monthly donor report is ready"),
         NotificationKind.BREAK_GLASS: _("Emergency access to a case, to review"),
         NotificationKind.SYNC_WAITING: _("A booth tablet has work waiting to sync"),
+        NotificationKind.SAFEGUARDING_TASK: _("A safeguarding task waits for your action"),
     }
     return f"[AVR] {subjects.get(notification.kind, _('New notification'))}"
 
@@ -138,9 +141,11 @@ def notification_path(notification: Notification) -> str:
     if notification.kind == NotificationKind.APPROVAL_DIGEST:
         return _approval_queue_path()
     if notification.kind == NotificationKind.FOLLOW_UPS_DUE:
-        return _named_path("follow_up_list")
+        return _named_path("follow_up_queue")
     if notification.kind == NotificationKind.BREAK_GLASS:
         return _named_path("break_glass_review")
+    if notification.kind == NotificationKind.SAFEGUARDING_TASK:
+        return _named_path("safeguarding_task_list")
     if notification.kind == NotificationKind.SYNC_WAITING:
         return _named_path("sync_devices")
     if notification.kind in (NotificationKind.REPORT_READY, NotificationKind.MONTHLY_REPORT_READY):

@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     BREAK_GLASS = "break_glass", _("Emergency access to a case")
     SYNC_WAITING = "sync_waiting", _("A booth tablet has had work waiting too long")
     CASE_ASSIGNED = "case_assigned", _("A case was assigned to you")
+    SAFEGUARDING_TASK = "safeguarding_task", _("A safeguarding flag needs action")
 
 
 class Notification(models.Model):

@@ -170,6 +170,12 @@ def follow_ups_due_notifications_create(*, today: date | None = None) -> list[in
     return created
 
 
+def safeguarding_task_notifications_create(*, task_id: int, recipient_id: int) -> list[int]:
+    """Tell the protection focal point a safeguarding task is theirs: a link to their tasks, once per task."""
+    return _notifications_create(kind=NotificationKind.SAFEGUARDING_TASK, params={},
+                                 keys={recipient_id: f"safeguarding:{task_id}:{recipient_id}"})
+
+
 def report_reader_ids(report: Report) -> set[int]:
     """Who hears that a report is ready: its requester; for a monthly report (requested by nobody), the active admins
     and the supervisors of its programme (the people reports.services lets read it)."""

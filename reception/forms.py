@@ -7,14 +7,18 @@ from cases.choices import ConsentType
 from cases.forms import BootstrapBoundField
 from reception.choices import (
     REFERRAL_MOVES,
+    AnswerType,
     AssistanceKind,
+    AttemptOutcome,
     ChildAuthority,
     ClosureReason,
+    ContactChannel,
     Currency,
     HandoverTo,
     ReferralStatus,
     Service,
 )
+from reception.instruments import answer_field, item_text, option_text
 from reception.models import Institution
 from screening.forms import YES_NO, control, date_field
 
@@ -177,3 +181,54 @@ class CaseCloseForm(ReceptionForm):
     reason = forms.ChoiceField(label=_("Why is the case closed?"), choices=ClosureReason.choices,
                                widget=control(forms.Select))
     note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=control())
+
+
+class FollowUpAttemptForm(ReceptionForm):
+    """One attempt to reach the person and, when completed, the questionnaire's answers (checked by the service)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    channel = forms.ChoiceField(label=_("How"), choices=ContactChannel.choices, widget=control(forms.Select))
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=AttemptOutcome.choices, widget=control(forms.Select))
+    call_back_on = date_field(_("Call back on"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300, widget=control())
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            self.fields[answer_field(item)] = answer_form_field(item)
+
+    def answers(self) -> dict:
+        return {item.code: self.cleaned_data.get(answer_field(item), "") for item in self.items}
+
+    def question_fields(self) -> list:
+        return [self[answer_field(item)] for item in self.items]
+
+    def attempt_fields(self) -> list:
+        return [self[name] for name in ("channel", "outcome", "call_back_on", "note")]
+
+
+SCALE_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
+
+
+def answer_form_field(item) -> forms.Field:
+    """The question as a field in the reader's language; the range and the required answer are the service's."""
+    label = item_text(item)
+    if item.answer_type == AnswerType.YES_NO:
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *YES_NO],
+                                 widget=control(forms.Select))
+    if item.answer_type == AnswerType.SCALE:
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *SCALE_CHOICES],
+                                 widget=control(forms.Select))
+    if item.answer_type == AnswerType.CHOICE:
+        options = [(o.get("code"), option_text(o)) for o in item.options]
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *options],
+                                 widget=control(forms.Select))
+    if item.answer_type == AnswerType.NUMBER:
+        return forms.CharField(label=label, required=False, max_length=30, widget=control(inputmode="decimal"))
+    return forms.CharField(label=label, required=False, max_length=1000, widget=control(forms.Textarea, rows=2))
+
+
+class SafeguardingCloseForm(ReceptionForm):
+    note = forms.CharField(label=_("What was done"), max_length=2000, widget=control(forms.Textarea, rows=2))

@@ -9,11 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Country
 from reception.choices import (
     ONCE_PER_RETURN,
+    AnswerType,
     AssistanceKind,
+    AttemptOutcome,
     ChildAuthority,
+    ContactChannel,
     Currency,
+    FlagKind,
+    FollowUpStatus,
     HandoverTo,
     ReferralStatus,
+    ScoreDimension,
     Service,
 )
 
@@ -182,9 +188,223 @@ class FollowUp(models.Model):
     intends_to_migrate_again = models.BooleanField(_("intends to migrate again"), null=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("recorded by"))
+    # Empty for a follow-up made before plans existed (the programme's `follow_up_months`).
+    step = models.ForeignKey("reception.FollowUpStep", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="follow_ups", verbose_name=_("step"))
+    instrument_version = models.ForeignKey("reception.InstrumentVersion", on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="follow_ups", verbose_name=_("questionnaire"))
+    opens_on = models.DateField(_("window opens on"), null=True, blank=True)
+    closes_on = models.DateField(_("window closes on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=FollowUpStatus.choices,
+                              default=FollowUpStatus.SCHEDULED)
+    call_back_on = models.DateField(_("call back on"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         ordering = ["due_on", "id"]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
-        indexes = [models.Index(fields=["done_on", "due_on"], name="follow_up_due")]
+        indexes = [models.Index(fields=["done_on", "due_on"], name="follow_up_due"),
+                   models.Index(fields=["status", "opens_on"], name="follow_up_status")]
+        constraints = [models.UniqueConstraint(fields=["member", "step"], condition=Q(step__isnull=False),
+                                               name="follow_up_once_per_step")]
+
+
+class Instrument(models.Model):
+    """A questionnaire of the follow-up (e.g. reintegration monitoring), kept as numbered versions."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_es = models.CharField(_("name in Spanish"), max_length=160)
+    name_en = models.CharField(_("name in English"), max_length=160)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class InstrumentVersion(models.Model):
+    """One version of a questionnaire; frozen once in use (answers recorded, or follow-ups made from a step)."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions",
+                                   verbose_name=_("questionnaire"))
+    number = models.PositiveSmallIntegerField(_("version number"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["instrument", "number"]
+        verbose_name = _("questionnaire version")
+        verbose_name_plural = _("questionnaire versions")
+        constraints = [models.UniqueConstraint(fields=["instrument", "number"], name="instrument_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.code} v{self.number}"
+
+
+class InstrumentItem(models.Model):
+    """One question: its wording in both languages, the answers it takes, what it scores and what it flags.
+
+    `options` (choice): [{"code": "...", "es": "...", "en": "...", "score": 0..1}]. `flag_when`: the raw answers
+    ("yes", "2", an option's code) that raise `flag`. `weight` is the one part of a frozen question that may change:
+    it changes the scores, never the meaning of an answer.
+    """
+
+    version = models.ForeignKey(InstrumentVersion, on_delete=models.CASCADE, related_name="items",
+                                verbose_name=_("questionnaire version"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    code = models.SlugField(_("code"), max_length=40)
+    text_es = models.CharField(_("question in Spanish"), max_length=300)
+    text_en = models.CharField(_("question in English"), max_length=300)
+    answer_type = models.CharField(_("answer type"), max_length=8, choices=AnswerType.choices)
+    options = models.JSONField(_("options"), default=list, blank=True)
+    min_value = models.DecimalField(_("smallest number"), max_digits=10, decimal_places=2, null=True, blank=True)
+    max_value = models.DecimalField(_("largest number"), max_digits=10, decimal_places=2, null=True, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    dimension = models.CharField(_("dimension"), max_length=12, choices=ScoreDimension.choices, blank=True)
+    reverse_scored = models.BooleanField(_("a higher answer scores lower"), default=False)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    flag = models.CharField(_("safeguarding flag"), max_length=20, choices=FlagKind.choices, blank=True)
+    flag_when = models.JSONField(_("answers that raise the flag"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["version", "order", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="instrument_item_code_once")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class FollowUpPlan(models.Model):
+    """A programme's follow-up: its steps, how many failed calls make someone unreachable, who gets the flags."""
+
+    programme = models.OneToOneField("accounts.Programme", on_delete=models.PROTECT, related_name="follow_up_plan",
+                                     verbose_name=_("programme"))
+    max_failed_attempts = models.PositiveSmallIntegerField(_("failed attempts before unreachable"), default=3)
+    protection_focal_point = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                               blank=True, related_name="+",
+                                               verbose_name=_("protection focal point"))
+    referral_due_days = models.PositiveSmallIntegerField(_("days to act on a safeguarding flag"), default=3)
+
+    class Meta:
+        verbose_name = _("follow-up plan")
+        verbose_name_plural = _("follow-up plans")
+
+    def __str__(self) -> str:
+        return str(self.programme)
+
+
+class FollowUpStep(models.Model):
+    """One survey of the plan: opens `offset_days` after arrival, stays open `window_days`."""
+
+    plan = models.ForeignKey(FollowUpPlan, on_delete=models.CASCADE, related_name="steps", verbose_name=_("plan"))
+    name = models.CharField(_("name"), max_length=80)
+    offset_days = models.PositiveSmallIntegerField(_("days after arrival"))
+    window_days = models.PositiveSmallIntegerField(_("days the window stays open"), default=14)
+    # Empty: a call with the short questions of before plans existed.
+    instrument_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                           related_name="steps", verbose_name=_("questionnaire version"))
+
+    class Meta:
+        ordering = ["plan", "offset_days", "id"]
+        verbose_name = _("follow-up step")
+        verbose_name_plural = _("follow-up steps")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FollowUpAttempt(models.Model):
+    """One try to reach the person: when, how, what came of it."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="attempts",
+                                  verbose_name=_("follow-up"))
+    # The follow-up's member again, so that anonymising the case (retention.plan, by member) empties the note.
+    member = models.ForeignKey("cases.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
+    at = models.DateTimeField(_("at"))
+    channel = models.CharField(_("channel"), max_length=10, choices=ContactChannel.choices)
+    outcome = models.CharField(_("outcome"), max_length=14, choices=AttemptOutcome.choices)
+    call_back_on = models.DateField(_("call back on"), null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                           verbose_name=_("by"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # The SHA-256 of the form's one-time key or the Idempotency-Key: a double submit finds the first attempt.
+    request_key = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["follow_up", "at", "id"]
+        verbose_name = _("follow-up attempt")
+        verbose_name_plural = _("follow-up attempts")
+        constraints = [models.UniqueConstraint(fields=["follow_up", "request_key"], name="follow_up_attempt_once")]
+
+
+class FollowUpAnswer(models.Model):
+    """The raw answer to one question, kept with the question (hence its version) it answered."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="answers",
+                                  verbose_name=_("follow-up"))
+    # As on attempts: anonymising the case empties the answers (the scores, numbers, stay for the donor reports).
+    member = models.ForeignKey("cases.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
+    item = models.ForeignKey(InstrumentItem, on_delete=models.PROTECT, related_name="answers",
+                             verbose_name=_("question"))
+    value = models.CharField(_("answer"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("follow-up answer")
+        verbose_name_plural = _("follow-up answers")
+        constraints = [models.UniqueConstraint(fields=["follow_up", "item"], name="follow_up_answer_once")]
+
+
+class FollowUpScore(models.Model):
+    """A dimension's score of one completed follow-up, 0 to 1, computed from the answers and the current weights."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="scores",
+                                  verbose_name=_("follow-up"))
+    dimension = models.CharField(_("dimension"), max_length=12, choices=ScoreDimension.choices)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("follow-up score")
+        verbose_name_plural = _("follow-up scores")
+        constraints = [models.UniqueConstraint(fields=["follow_up", "dimension"], name="follow_up_score_once")]
+
+
+class FollowUpFlag(models.Model):
+    """A safeguarding answer (not safe, migrating again irregularly, health distress) on one follow-up."""
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.PROTECT, related_name="flags",
+                                  verbose_name=_("follow-up"))
+    member = models.ForeignKey("cases.Member", on_delete=models.PROTECT, related_name="follow_up_flags",
+                               verbose_name=_("member"))
+    kind = models.CharField(_("kind"), max_length=20, choices=FlagKind.choices)
+    raised_at = models.DateTimeField(_("raised at"))
+
+    class Meta:
+        verbose_name = _("safeguarding flag")
+        verbose_name_plural = _("safeguarding flags")
+        constraints = [models.UniqueConstraint(fields=["follow_up", "kind"], name="follow_up_flag_once")]
+
+
+class SafeguardingTask(models.Model):
+    """What the protection focal point must do about a flag, by when; closed with a note."""
+
+    flag = models.OneToOneField(FollowUpFlag, on_delete=models.PROTECT, related_name="task",
+                                verbose_name=_("safeguarding flag"))
+    # As on attempts: anonymising the case empties the focal point's note.
+    member = models.ForeignKey("cases.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="safeguarding_tasks", verbose_name=_("protection focal point"))
+    due_on = models.DateField(_("due on"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("closed by"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("safeguarding task")
+        verbose_name_plural = _("safeguarding tasks")

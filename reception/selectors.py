@@ -63,3 +63,39 @@ def arrival_counts(movement_ids: list[int]) -> dict[int, dict]:
         # A probe of the check-in's unique index per booking: a join made the planner hash every check-in ever.
         checked_in=Count("id", filter=Q(Exists(CheckIn.objects.filter(booking_id=OuterRef("id")))))))
     return {row.pop("movement_id"): {"checked_in": row.pop("checked_in"), "summary": row} for row in rows}
+
+
+FOLLOW_UP_TABS = ("due", "overdue", "call_back")
+QUEUE_LIMIT = 200
+
+
+def follow_up_queue(*, user, centres, tab: str, today=None):
+    """The open follow-ups of households bound for the user's centres: due, overdue, or to call back today."""
+    from cases.permissions import cases_visible_to
+    from reception.choices import FollowUpStatus
+    from reception.services import follow_ups_open
+
+    today = today or timezone.localdate()
+    visible = cases_visible_to(user).filter(reception_centre__in=centres)
+    queue = follow_ups_open().filter(member__case__in=visible)
+    if tab == "overdue":
+        queue = queue.filter(status=FollowUpStatus.OVERDUE)
+    elif tab == "call_back":
+        queue = queue.filter(call_back_on__lte=today)
+    else:
+        queue = queue.filter(status=FollowUpStatus.DUE)
+    return (queue.select_related("member", "member__case", "step").order_by("closes_on", "due_on", "id"))
+
+
+def follow_up_queue_counts(*, user, centres, today=None) -> dict[str, int]:
+    return {tab: follow_up_queue(user=user, centres=centres, tab=tab, today=today)[:QUEUE_LIMIT + 1].count()
+            for tab in FOLLOW_UP_TABS}
+
+
+def safeguarding_tasks_of(user, *, open_only: bool = True):
+    """The safeguarding tasks assigned to the user, soonest due first."""
+    from reception.models import SafeguardingTask
+
+    tasks = SafeguardingTask.objects.filter(assignee=user).select_related("flag", "flag__member",
+                                                                          "flag__member__case")
+    return tasks.filter(closed_at__isnull=True) if open_only else tasks

@@ -17,7 +17,16 @@ from cases.choices import CaseStatus, ConsentScope, ConsentType
 from cases.models import Case, Consent, Member
 from cases.permissions import case_access
 from cases.services import StaleVersion, TransitionRefused, case_transition
-from reception.choices import ONCE_PER_RETURN, REFERRAL_MOVES, AssistanceKind, ChildAuthority, ReferralStatus, Service
+from reception.choices import (
+    ONCE_PER_RETURN,
+    OPEN_FOLLOW_UP,
+    REFERRAL_MOVES,
+    AssistanceKind,
+    ChildAuthority,
+    FollowUpStatus,
+    ReferralStatus,
+    Service,
+)
 from reception.models import Assistance, CheckIn, FollowUp, Handover, Institution, KitDelivery, Referral
 from travel.choices import BookingStatus, MovementStatus
 from travel.models import Booking, Movement
@@ -352,13 +361,15 @@ def follow_ups_open():
     follow_up_consents = Consent.objects.filter(member=OuterRef("member"), scope=ConsentScope.FOLLOW_UP)
     standing = Exists(follow_up_consents.filter(withdrawn_on__isnull=True))
     withdrawn = Exists(follow_up_consents.filter(withdrawn_on__isnull=False))
-    return FollowUp.objects.filter(standing | ~withdrawn, done_on__isnull=True, cancelled_on__isnull=True)
+    return FollowUp.objects.filter(standing | ~withdrawn, done_on__isnull=True, cancelled_on__isnull=True,
+                                   status__in=OPEN_FOLLOW_UP)
 
 
 def follow_ups_cancel_for(*, member_id: int) -> int:
     """The person withdrew their consent to be contacted: the calls not yet made are cancelled (none is deleted)."""
-    return FollowUp.objects.filter(member_id=member_id, done_on__isnull=True, cancelled_on__isnull=True).update(
-        cancelled_on=timezone.localdate())
+    return FollowUp.objects.filter(member_id=member_id, done_on__isnull=True, cancelled_on__isnull=True,
+                                   status__in=OPEN_FOLLOW_UP).update(cancelled_on=timezone.localdate(),
+                                                                     status=FollowUpStatus.CANCELLED)
 
 
 def referral_consent_stands(referral: Referral) -> bool:
@@ -374,16 +385,24 @@ def referral_consent_withdrawn_error(referral: Referral) -> ValidationError:
 
 
 def follow_ups_schedule_for(case: Case) -> None:
-    """On arrival: one follow-up per adult who agreed to be contacted, if the programme follows up."""
+    """On arrival: the follow-ups of the programme's plan (one per step) for each adult who agreed to be contacted;
+    a programme without a plan calls once after `follow_up_months`. Running it again creates nothing."""
     from cases.people import is_adult
+    from reception.followups import follow_up_plan_steps, follow_ups_from_plan
 
+    steps = follow_up_plan_steps(case)
     months = case.programme.follow_up_months
-    if not months:
+    if not steps and not months:
         return
-    due = timezone.localdate() + timedelta(days=30 * months)
+    today = timezone.localdate()
     for member in case.members.all():
-        if is_adult(member) and follow_up_consented(member) and not member.follow_ups.exists():
-            FollowUp.objects.create(member=member, due_on=due)
+        if not (is_adult(member) and follow_up_consented(member)):
+            continue
+        if steps:
+            follow_ups_from_plan(member, steps, today)
+        elif not member.follow_ups.exists():
+            due = today + timedelta(days=30 * months)
+            FollowUp.objects.create(member=member, due_on=due, opens_on=due)
 
 
 @transaction.atomic
@@ -404,6 +423,7 @@ def follow_up_record(*, actor, member_id: int, data: dict) -> FollowUp:
         if name in data:
             setattr(record, name, data[name])
     record.done_on, record.recorded_by = timezone.localdate(), actor
+    record.status = FollowUpStatus.COMPLETED
     record.save()
     if data.get("stop_contact"):
         follow_up_consent_withdraw(actor=actor, member=member)

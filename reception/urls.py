@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reception import views
+from reception import follow_up_views, views
 
 urlpatterns = [
     path("", views.arrivals, name="arrivals"),
@@ -16,6 +16,10 @@ urlpatterns = [
     path("referrals/<int:pk>/", views.referral_update, name="referral_update"),
     path("referrals/<int:pk>/slip.pdf", views.referral_slip, name="referral_slip"),
     path("follow-ups/", views.follow_up_list, name="follow_up_list"),
+    path("follow-ups/queue/", follow_up_views.follow_up_queue_page, name="follow_up_queue"),
+    path("follow-ups/<int:pk>/", follow_up_views.follow_up_detail, name="follow_up_detail"),
+    path("safeguarding/", follow_up_views.safeguarding_task_list, name="safeguarding_task_list"),
+    path("safeguarding/<int:pk>/close/", follow_up_views.safeguarding_task_close, name="safeguarding_task_close"),
     path("members/<int:member_id>/follow-ups/new/", views.follow_up_new, name="follow_up_new"),
     path("members/<int:member_id>/consents/<int:consent_id>/withdraw/", views.consent_withdraw,
          name="reception_consent_withdraw"),

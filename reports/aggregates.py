@@ -263,9 +263,14 @@ def median_days(period: Period) -> tuple[float | None, int]:
 
 def donor_tables(period: Period, progress=lambda share: None) -> list[Table]:
     """All the report's tables, in the order they are printed; `progress` hears the share done (0..1)."""
+    from reports.followup import (
+        follow_up_tables,  # it builds on this module's Table and Period
+    )
+
     steps = [lambda: [pipeline_table(period)], lambda: returned_tables(period),
              lambda: [vulnerability_table(period)], lambda: assistance_tables(period),
-             lambda: [referral_table(period)], lambda: [exits_table(period)], lambda: [weekly_table(period)]]
+             lambda: [referral_table(period)], lambda: [exits_table(period)], lambda: [weekly_table(period)],
+             lambda: follow_up_tables(period)]
     tables = []
     for done, step in enumerate(steps, 1):
         tables += step()

@@ -61,6 +61,8 @@ def report_json(data: ReportData) -> dict:
             shown["people"] = shown_people(row, data.threshold)
         if "amount" in shown:
             shown["amount"] = None if row.get("suppressed") else str(row["amount"])
+        if "score" in shown:
+            shown["score"] = None if row.get("suppressed") else row["score"]
         if isinstance(shown.get("week"), date):
             shown["week"] = shown["week"].isoformat()
         return shown

@@ -4,7 +4,7 @@ Every format prints only what `ReportData` holds: counts per category, already s
 database, so no name, document number or date of birth can reach a file.
 
 CSV layout, for machines: one file, UTF-8 with a byte-order mark, a header in the report's language
-(`Table,Dimension,Value,Count,Percent,People,Amount` in English), one row per table row, codes as values (ISO dates for weeks).
+(`Table,Dimension,Value,Count,Percent,People,Amount,Mean score` in English), one row per table row, codes as values (ISO dates for weeks).
 - A table with two dimensions (referrals) joins them with ";": dimension `service;outcome`, value `employment;sent`.
 - A table with a total ends with a row whose value is `_total`.
 - `count` is "<5" (the threshold) when suppressed, and then `percent` and `amount` are empty and `people` "<5".
@@ -13,6 +13,8 @@ CSV layout, for machines: one file, UTF-8 with a byte-order mark, a header in th
 - A cross-tab (`returned_by_sex_and_age_band`, ...) has dimension `sex;age_band` and a row per cell, value
   `male;25-59`, zeros included; then its row totals (`male;_total`), its column totals (`_total;25-59`) with their
   percent of the whole, and its grand total (`_total`).
+- `score` (the follow-up's mean scores, 0 to 1, with their n as the count) is empty when suppressed and in the
+  other tables.
 - The median days from registration to departure is the last row: table `median_days_registration_to_departure`,
   its value in `count` ("<5" when too few people left to show it, empty when nobody did).
 """
@@ -37,7 +39,7 @@ from reports.charts import Bar, bar_chart, column_chart
 from reports.data import ReportData
 from reports.suppression import SUPPRESSED, shown_count
 
-EXTRA_MEASURES = ("people", "amount")
+EXTRA_MEASURES = ("people", "amount", "score")
 # The tables drawn as a chart in the PDF (the others are tables only).
 CHARTED = {"pipeline", "returned_by_sex", "returned_by_age_band", "returned_by_nationality",
            "returned_by_country_of_return", "returned_by_child_status"}
@@ -67,7 +69,7 @@ def extra_measures(table: Table) -> list[str]:
 def shown_extra(row: dict, key: str, threshold: int):
     """People are a count, hidden as "<5" with their row or when they alone are few; a hidden amount is None."""
     value = row.get(key)
-    if key == "amount":
+    if key in ("amount", "score"):
         return None if row.get("suppressed") else value
     if value is not None and (row.get("suppressed") or 0 < value < threshold):
         return suppressed_text(threshold)
@@ -364,7 +366,7 @@ def xlsx_number(value):
 
 # Translated when the file is made, in the language the report was asked in.
 CSV_HEADER = [gettext_lazy("Table"), gettext_lazy("Dimension"), gettext_lazy("Value"), gettext_lazy("Count"),
-              gettext_lazy("Percent"), gettext_lazy("People"), gettext_lazy("Amount")]
+              gettext_lazy("Percent"), gettext_lazy("People"), gettext_lazy("Amount"), gettext_lazy("Mean score")]
 
 
 def report_csv(data: ReportData) -> bytes:
@@ -376,7 +378,8 @@ def report_csv(data: ReportData) -> bytes:
     for table in data.tables:
         writer.writerows(csv_rows(table, data.threshold))
     median = shown_median(data)
-    writer.writerow(["median_days_registration_to_departure", "", "", "" if median is None else median, "", "", ""])
+    writer.writerow(["median_days_registration_to_departure", "", "", "" if median is None else median, "", "", "",
+                     ""])
     return out.getvalue().encode("utf-8")
 
 
@@ -393,7 +396,7 @@ def csv_rows(table: Table, threshold: int) -> list[list]:
                      *("" if v is None else v for v in extras)])
     total = shown_total(table, threshold)
     if total is not None:
-        rows.append([table.name, dimension, "_total", total, "", "", ""])
+        rows.append([table.name, dimension, "_total", total, "", "", "", ""])
     return rows
 
 

@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.choices import Country
 from cases.choices import CaseStatus, Sex
-from reception.choices import AssistanceKind, Currency, ReferralStatus, Service
+from reception.choices import (
+    AssistanceKind,
+    Currency,
+    ReferralStatus,
+    ScoreDimension,
+    Service,
+)
 from screening.choices import CHILD_VULNERABILITIES, VulnerabilityKind
 from travel.choices import MovementMode
 
@@ -40,6 +46,10 @@ TABLE_TITLES = {
     "referrals": gettext_lazy("Referrals by service and outcome"),
     "exits": gettext_lazy("Withdrawals, no-shows and referrals out"),
     "returns_per_week": gettext_lazy("Returns per week"),
+    "follow_ups": gettext_lazy("Follow-ups due and people reached (response rate)"),
+    "follow_up_scores_by_sex": gettext_lazy("Reintegration scores, by sex"),
+    "follow_up_scores_by_age_band": gettext_lazy("Reintegration scores, by age band"),
+    "follow_up_scores_by_country_of_return": gettext_lazy("Reintegration scores, by country of return"),
 }
 
 DIMENSION_TITLES = {
@@ -58,6 +68,8 @@ DIMENSION_TITLES = {
     "outcome": gettext_lazy("Outcome"),
     "exit": gettext_lazy("Exit"),
     "week": gettext_lazy("Week starting"),
+    "follow_up": gettext_lazy("Follow-up"),
+    "score_dimension": gettext_lazy("Reintegration dimension"),
 }
 
 # The columns after the dimensions, by the row key they show.
@@ -66,9 +78,13 @@ MEASURE_TITLES = {
     "percent": gettext_lazy("Percent"),
     "people": gettext_lazy("People assisted"),
     "amount": gettext_lazy("Amount"),
+    "score": gettext_lazy("Mean score (0 to 1)"),
 }
 # In the assistance table a row counts items given, not people; in transport money it counts people paid.
-COUNT_TITLES = {"assistance": gettext_lazy("Times given"), "referrals": gettext_lazy("Referrals")}
+COUNT_TITLES = {"assistance": gettext_lazy("Times given"), "referrals": gettext_lazy("Referrals"),
+                "follow_ups": gettext_lazy("Follow-ups"), "follow_up_scores_by_sex": gettext_lazy("People answering"),
+                "follow_up_scores_by_age_band": gettext_lazy("People answering"),
+                "follow_up_scores_by_country_of_return": gettext_lazy("People answering")}
 
 STAGES = {
     "registered": pgettext_lazy("people at a stage", "Registered"),
@@ -108,6 +124,10 @@ VALUE_CHOICES = {
     "vulnerability": {**dict(VulnerabilityKind.choices), **CHILD_VULNERABILITIES},
     "assistance": AssistanceKind, "currency": Currency, "service": Service, "outcome": ReferralStatus,
     "exit": {value: CaseStatus(value).label for value in ("withdrawn", "no_show", "referred_out")},
+    "follow_up": {"due": pgettext_lazy("follow-ups", "Due"), "reached": pgettext_lazy("follow-ups", "Reached"),
+                  "unreachable": pgettext_lazy("follow-ups", "Unreachable"),
+                  "refused": pgettext_lazy("follow-ups", "Refused")},
+    "score_dimension": ScoreDimension,
 }
 
 

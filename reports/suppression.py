@@ -51,7 +51,7 @@ def with_percentages(table: Table) -> Table:
     """
     if isinstance(table, CrossTab):
         return cross_percentages(table)
-    if table.name == "pipeline":
+    if table.name == "pipeline" or getattr(table, "share_of_first", False):
         first = table.rows[0] if table.rows else None
         base = 0 if first is None or first.get("suppressed") else first["count"]
     else:

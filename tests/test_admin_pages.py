@@ -148,8 +148,9 @@ def test_no_admin_page_of_a_stage_lets_anyone_write_a_case_member_or_their_recor
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
     request = RequestFactory().get("/admin/")
     request.user = superuser
-    # headquarters' reference data, no person in it
-    directories = {"reception.institution", "reception.kitstock", "reception.kitdelivery"}
+    # headquarters' reference data, no person in it: the directory, kit stocks, follow-up plans and questionnaires
+    directories = {"reception.institution", "reception.kitstock", "reception.followupplan", "reception.instrument",
+                   "reception.instrumentversion", "reception.kitdelivery"}
 
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label not in {"cases", "screening", "travel", "reception"}:

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from cases.models import Case, CaseEvent, Consent, IdempotencyKey, Member
@@ -487,7 +487,8 @@ def ids(arrived_girl, caseworker, supervisor, caravan, settings, tmp_path):
     assistance = Assistance.objects.filter(member=member).first()
     tablet, conflict = tablet_with_conflict(caseworker, girl, member)
     batch, row = import_batch_with_row(caseworker, caravan, girl.registering_office)
-    return {"devices": tablet.pk, "conflicts": conflict.pk, "imports": batch.pk, "row_id": row.pk,
+    follow_up, task = follow_up_with_task(member)
+    return {"follow-ups": follow_up.pk, "safeguarding": task.pk,"devices": tablet.pk, "conflicts": conflict.pk, "imports": batch.pk, "row_id": row.pk,
             "cases": girl.pk, "case_id": girl.pk, "members": member.pk, "member_id": member.pk,
             "movements": bus.pk, "declarations": declaration.pk, "declaration_id": declaration.pk,
             "consents": Consent.objects.filter(case=girl).first().pk,
@@ -499,6 +500,15 @@ def ids(arrived_girl, caseworker, supervisor, caravan, settings, tmp_path):
             "break-glass": 1, "document_id": document.pk,
             "build_id": ManifestBuild.objects.create(movement=bus, requested_by=supervisor,
                                                      passengers_version="hostile-input").pk}
+
+
+def follow_up_with_task(member):
+    """A follow-up of the member, due, with a safeguarding flag and its open task."""
+    from reception.models import FollowUp, FollowUpFlag, SafeguardingTask
+
+    follow_up = FollowUp.objects.create(member=member, due_on=timezone.localdate(), status="due")
+    flag = FollowUpFlag.objects.create(follow_up=follow_up, member=member, kind="not_safe", raised_at=timezone.now())
+    return follow_up, SafeguardingTask.objects.create(flag=flag, member=member, due_on=timezone.localdate())
 
 
 def import_batch_with_row(caseworker, programme, office):

@@ -60,7 +60,7 @@ STAGES = {
     "reception": [
         "POST /api/v1/movements/{id}/check-ins/", "POST /api/v1/members/{id}/handover/",
         "POST /api/v1/members/{id}/assistance/", "POST /api/v1/referrals/", "PATCH /api/v1/referrals/{id}/",
-        "POST /api/v1/members/{id}/follow-ups/",
+        "POST /api/v1/members/{id}/follow-ups/", "GET /api/v1/follow-ups/", "POST /api/v1/follow-ups/{id}/attempts/",
     ],
     "reports": ["POST /api/v1/reports/", "GET /api/v1/reports/{id}/", "GET /api/v1/reports/{id}/download/"],
     "rights": ["GET /api/v1/members/{id}/export/", "POST /api/v1/members/{id}/erasure-requests/",
@@ -392,6 +392,14 @@ def test_reception_answers_as_documented(contract, caseworker, supervisor, movem
         "due_on": str(timezone.localdate() + timedelta(days=14))})
     contract(reception, "PATCH /api/v1/referrals/{id}/", path={"id": referral["id"]},
              body={"status": "accepted", "version": referral["version"]})
+    from reception.models import FollowUp
+    call = FollowUp.objects.create(member=ana, due_on=timezone.localdate(), opens_on=timezone.localdate(),
+                                   status="due")
+    contract(reception, "GET /api/v1/follow-ups/", query={"tab": "due"})
+    contract(reception, "POST /api/v1/follow-ups/{id}/attempts/", path={"id": call.pk}, status=201,
+             headers={"Idempotency-Key": "call-ana-1"},
+             body={"channel": "phone", "outcome": "call_back", "version": call.version,
+                   "call_back_on": str(timezone.localdate() + timedelta(days=2))})
     contract(reception, "POST /api/v1/members/{id}/follow-ups/", path={"id": ana.pk}, status=201, body={
         "reached": True, "safe": True, "working": False, "needs": "Empleo", "intends_to_migrate_again": False})
 

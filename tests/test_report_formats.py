@@ -30,11 +30,18 @@ TABLES = {
     "returned_by_child_status": ["child_status"], "vulnerabilities": ["vulnerability"], "assistance": ["assistance"],
     "transport_money": ["currency"], "referrals": ["service", "outcome"], "exits": ["exit"],
     "returns_per_week": ["week"],
+    "follow_ups": ["follow_up"], "follow_up_scores_by_sex": ["score_dimension", "sex"],
+    "follow_up_scores_by_age_band": ["score_dimension", "age_band"],
+    "follow_up_scores_by_country_of_return": ["score_dimension", "country_of_return"],
 }
 # The cross-tabs, printed after the one-dimension tables of who returned (tests/test_report_crosstabs.py reads them).
 CROSSED = ["returned_by_sex_and_age_band", "returned_by_child_status_and_transport_mode",
            "returned_by_nationality_and_sex", "returned_by_office_and_country_of_return"]
 ORDER = [*list(TABLES)[:8], *CROSSED, *list(TABLES)[8:]]
+# Nobody in the dataset agreed to be called after return: no follow-up is due, no score is shown.
+NO_FOLLOW_UPS = {"follow_ups": {stage: ("0", None) for stage in ("due", "reached", "unreachable", "refused")},
+                 "follow_up_scores_by_sex": {}, "follow_up_scores_by_age_band": {},
+                 "follow_up_scores_by_country_of_return": {}}
 WEEK = "the week the bus left"
 STAGES = ["registered", "counselled", "approved", "returned", "received"]
 ZERO_EXITS = {"withdrawn": ("0", None), "no_show": ("0", None), "referred_out": ("0", None)}
@@ -58,7 +65,7 @@ def expected_tables(threshold: int) -> dict:
             "vulnerabilities": h("trafficking", "unaccompanied_child"),
             "assistance": h("hygiene_kit", "transport_money"), "transport_money": h("HNL"),
             "referrals": h("employment;sent"), "exits": ZERO_EXITS,
-            "returns_per_week": h(WEEK),
+            "returns_per_week": h(WEEK), **NO_FOLLOW_UPS,
         }
     h = lambda *codes: hidden(2, *codes)  # noqa: E731
     return {  # threshold 2: only single people are hidden
@@ -70,7 +77,7 @@ def expected_tables(threshold: int) -> dict:
         "returned_by_child_status": {"adult": ("2", 50), **h("accompanied_child", "unaccompanied_child")},
         "vulnerabilities": h("trafficking", "unaccompanied_child"), "assistance": h("hygiene_kit", "transport_money"),
         "transport_money": h("HNL"), "referrals": h("employment;sent"), "exits": ZERO_EXITS,
-        "returns_per_week": {WEEK: ("4", 100)},
+        "returns_per_week": {WEEK: ("4", 100)}, **NO_FOLLOW_UPS,
     }
 
 
@@ -132,9 +139,10 @@ def test_the_csv_holds_every_table_with_small_counts_hidden(returned, caravan, t
 
     rows = csv_rows(content)
     assert extension == "csv"
-    assert list(rows[0]) == ["table", "dimension", "value", "count", "percent", "people", "amount"]
+    assert list(rows[0]) == ["table", "dimension", "value", "count", "percent", "people", "amount", "mean score"]
     tables, totals = csv_tables(rows)
-    assert tables == with_week(expected_tables(threshold))
+    # a table with no row has no line in the CSV
+    assert tables == {name: cells for name, cells in with_week(expected_tables(threshold)).items() if cells}
     assert totals == expected_totals(threshold)
     assert [r["table"] for r in rows if r["table"] in TABLES] == sorted(
         (r["table"] for r in rows if r["table"] in TABLES), key=list(TABLES).index)
@@ -350,8 +358,8 @@ def test_no_file_holds_a_name_a_document_number_or_a_date_of_birth(returned, car
 
 
 @pytest.mark.parametrize("language, header", [
-    ("en", ["Table", "Dimension", "Value", "Count", "Percent", "People", "Amount"]),
-    ("es", ["Tabla", "Dimensión", "Valor", "Conteo", "Porcentaje", "Personas", "Monto"])])
+    ("en", ["Table", "Dimension", "Value", "Count", "Percent", "People", "Amount", "Mean score"]),
+    ("es", ["Tabla", "Dimensión", "Valor", "Conteo", "Porcentaje", "Personas", "Monto", "Puntuación media"])])
 def test_the_csv_header_is_in_the_language_the_report_was_asked_in(language, header):
     data = one_table_report(sex_table(5, {"male": 40, "female": 30}), 5)
 

@@ -1,7 +1,24 @@
 from rest_framework import serializers
 
-from reception.choices import AssistanceKind, ChildAuthority, Currency, HandoverTo, ReferralStatus, Service
-from reception.models import Assistance, CheckIn, FollowUp, Handover, Institution, Referral
+from reception.choices import (
+    AssistanceKind,
+    AttemptOutcome,
+    ChildAuthority,
+    ContactChannel,
+    Currency,
+    HandoverTo,
+    ReferralStatus,
+    Service,
+)
+from reception.models import (
+    Assistance,
+    CheckIn,
+    FollowUp,
+    FollowUpAttempt,
+    Handover,
+    Institution,
+    Referral,
+)
 
 
 class CheckInRequestSerializer(serializers.Serializer):
@@ -108,3 +125,41 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = ["id", "due_on", "done_on", "reached", "safe", "working", "needs", "intends_to_migrate_again",
                   "stop_contact"]
         read_only_fields = ["id", "due_on", "done_on"]
+
+
+class FollowUpQueueSerializer(serializers.ModelSerializer):
+    """A follow-up in the centre's work queue (the questionnaire by its version's id)."""
+
+    case_reference = serializers.CharField(source="member.case.reference", read_only=True)
+    step_name = serializers.CharField(source="step.name", read_only=True, default=None, allow_null=True)
+
+    class Meta:
+        model = FollowUp
+        fields = ["id", "member", "case_reference", "step_name", "status", "opens_on", "closes_on", "due_on",
+                  "call_back_on", "instrument_version", "version"]
+        read_only_fields = fields
+
+
+class FollowUpAttemptInputSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=ContactChannel.choices)
+    outcome = serializers.ChoiceField(choices=AttemptOutcome.choices)
+    call_back_on = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    version = serializers.IntegerField(help_text="the follow-up's `version` as read: a newer save answers 409")
+    answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=1000), required=False, default=dict,
+        help_text="with outcome `completed`: each question's code and its answer (yes/no, 1-5, an option's code, "
+                  "a number, a text); a wrong answer is a 400 with the field `q_<code>`")
+
+
+class FollowUpAttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUpAttempt
+        fields = ["id", "at", "channel", "outcome", "call_back_on", "note"]
+        read_only_fields = fields
+
+
+class FollowUpAttemptResultSerializer(serializers.Serializer):
+    attempt = FollowUpAttemptSerializer()
+    follow_up = FollowUpQueueSerializer()
+    replayed = serializers.BooleanField()

@@ -13,12 +13,15 @@ from cases.api.registration import (
     version_required_response,
 )
 from cases.services import StaleVersion
-from reception import services
+from reception import followups, services
 from reception.api.serializers import (
     AssistanceSerializer,
     CheckInRequestSerializer,
     CheckInResultSerializer,
     CheckInSerializer,
+    FollowUpAttemptInputSerializer,
+    FollowUpAttemptResultSerializer,
+    FollowUpQueueSerializer,
     FollowUpSerializer,
     HandoverSerializer,
     InstitutionSerializer,
@@ -28,6 +31,7 @@ from reception.api.serializers import (
 )
 from reception.choices import Service
 from reception.models import Institution
+from reception.selectors import FOLLOW_UP_TABS, QUEUE_LIMIT, follow_up_queue
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
                                    description="one key per item given (up to 255 characters): a retried request "
@@ -175,3 +179,63 @@ class FollowUpCreate(generics.GenericAPIView):
         serializer.is_valid(raise_exception=True)
         record = services.follow_up_record(actor=request.user, member_id=pk, data=dict(serializer.validated_data))
         return Response(FollowUpSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class FollowUpQueue(generics.GenericAPIView):
+    """The follow-ups of the user's reception centres: `due` (default), `overdue`, or `call_back` (today)."""
+
+    serializer_class = FollowUpQueueSerializer
+    pagination_class = None  # capped at QUEUE_LIMIT, soonest window closing first
+
+    @extend_schema(parameters=[OpenApiParameter("tab", str, enum=list(FOLLOW_UP_TABS))],
+                   responses={200: FollowUpQueueSerializer(many=True),
+                              400: OpenApiResponse(ErrorSerializer, description="an unknown `tab`"),
+                              404: OpenApiResponse(ErrorSerializer, description="the user is the reception staff "
+                                                                                "of no centre")})
+    def get(self, request):
+        from cases.selectors import cases_listed_audit
+        from reception.views import centres_of
+
+        tab = request.query_params.get("tab", "due")
+        if tab not in FOLLOW_UP_TABS:
+            return Response({"code": "invalid", "fields": {"tab": [_("Choose due, overdue or call_back.")]},
+                             "detail": _("Choose due, overdue or call_back.")}, status=status.HTTP_400_BAD_REQUEST)
+        rows = list(follow_up_queue(user=request.user, centres=centres_of(request.user), tab=tab)[:QUEUE_LIMIT])
+        cases_listed_audit(user=request.user, cases=list({f.member.case for f in rows}), request=request)
+        return Response(FollowUpQueueSerializer(rows, many=True).data)
+
+
+class FollowUpAttemptCreate(generics.GenericAPIView):
+    """Record an attempt to reach the person; with `completed`, the answers too (all or nothing).
+
+    Send an Idempotency-Key: a retry answers 200 with the first attempt. `version` guards two staff on one follow-up.
+    """
+
+    serializer_class = FollowUpAttemptInputSerializer
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={
+        201: FollowUpAttemptResultSerializer,
+        200: OpenApiResponse(FollowUpAttemptResultSerializer, description="a retry: the first attempt"),
+        400: OpenApiResponse(ErrorSerializer, description="a wrong field or answer (`q_<code>`); nothing saved"),
+        409: VERSIONED_EDIT_ERRORS[409],
+        428: OpenApiResponse(ErrorSerializer, description="`idempotency_key_required`")})
+    def post(self, request, pk: int):
+        followups.follow_up_for_staff(request.user, pk)
+        key = request.headers.get("Idempotency-Key", "")
+        if not key.strip():
+            return Response({"code": "idempotency_key_required", "fields": {},
+                             "detail": _("Send an Idempotency-Key header, one per attempt.")},
+                            status=status.HTTP_428_PRECONDITION_REQUIRED)
+        serializer = FollowUpAttemptInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            result = followups.follow_up_attempt_record(
+                actor=request.user, follow_up_id=pk, channel=data["channel"], outcome=data["outcome"],
+                request_key=key, expected_version=data["version"], call_back_on=data["call_back_on"],
+                note=data["note"], answers=data["answers"])
+        except StaleVersion as exc:
+            return stale_response(exc, precondition=False, detail=stale_record_detail())
+        body = {"attempt": result.attempt, "follow_up": result.follow_up, "replayed": result.replayed}
+        return Response(FollowUpAttemptResultSerializer(body).data,
+                        status=status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED)

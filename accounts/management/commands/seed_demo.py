@@ -14,6 +14,7 @@ from accounts.services import mfa_demo_enrol, role_groups_ensure, user_role_grou
 from audit.services import audit_actor_set
 from cases.demo import demo_cases_ensure
 from reception.demo import demo_reception_ensure
+from reception.demo_followup import demo_follow_up_ensure
 from travel.demo import demo_travel_ensure
 
 OFFICES = [
@@ -76,6 +77,7 @@ class Command(BaseCommand):
             data_protection_focal_point=User.objects.get(username="admin"))
         created = demo_cases_ensure(offices=offices, programmes=programmes)
         demo_reception_ensure(offices=offices)
+        demo_follow_up_ensure()
         demo_travel_ensure(offices=offices)
         self.stdout.write(f"demo data ready ({created} demo case(s) created)")
 
