@@ -33,7 +33,10 @@ SECTION_TITLES = {
     "protection_referrals": _("Protection referrals"), "travel_documents": _("Travel documents"),
     "bookings": _("Seats on movements"), "check_ins": _("Arrival at the reception centre"),
     "handover": _("Child handover"), "assistance": _("Assistance received"), "referrals": _("Referrals"),
-    "follow_ups": _("Follow-up calls"), "case_events": _("Changes of the case's status"),
+    "follow_ups": _("Follow-up calls"), "follow_up_attempts": _("Attempts to reach you after return"),
+    "follow_up_answers": _("Your answers to the follow-up questionnaire"),
+    "follow_up_flags": _("Concerns raised by your answers"), "safeguarding_tasks": _("Actions on those concerns"),
+    "documents": _("Documents attached to your case"), "case_events": _("Changes of the case's status"),
     "audit_trail": _("Who read or changed your data"),
 }
 EVENT_LABELS = {"at": _("when"), "actor": _("who"), "from_status": _("from"), "to_status": _("to"), "note": _("why")}

@@ -17,11 +17,22 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from audit.models import AuditAction, AuditEvent
-from cases.fields import readable
+from cases.fields import document_readable, readable
 from cases.models import Case, Consent, Member
 from cases.permissions import CaseAccess, case_access
 from cases.selectors import case_timeline
-from reception.models import Assistance, CheckIn, FollowUp, Handover, Referral
+from documents.models import Document
+from reception.models import (
+    Assistance,
+    CheckIn,
+    FollowUp,
+    FollowUpAnswer,
+    FollowUpAttempt,
+    FollowUpFlag,
+    Handover,
+    Referral,
+    SafeguardingTask,
+)
 from screening.models import (
     BestInterests,
     CounsellingSession,
@@ -33,7 +44,7 @@ from screening.models import (
 )
 from travel.models import Booking, TravelDocument
 
-EXPORT_FORMAT_VERSION = 1
+EXPORT_FORMAT_VERSION = 2  # 2: follow-up attempts, answers, flags, safeguarding tasks and documents
 CASE_TEAM = frozenset({Role.CASEWORKER, Role.SUPERVISOR})
 # The newest lines of the member's audit trail; a longer history is said to be cut, never silently.
 AUDIT_TRAIL_LIMIT = 1000
@@ -51,6 +62,8 @@ class Section:
     fields: tuple[str, ...]
     rows: object  # callable(member) -> iterable of model instances
     about_household: bool = False  # a record of the whole household the member belongs to
+    # Whether this reader may read a row at all, beyond its fields' groups (a document is read by its kind).
+    row_readable: object = None  # callable(access, row) -> bool
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -91,9 +104,22 @@ SECTIONS: tuple[Section, ...] = (
     Section("referrals", Referral, ("institution", "service", "status", "sent_on", "due_on", "answered_on",
                                     "completed_on", "note"),
             lambda m: m.referrals.select_related("institution").order_by("sent_on", "id")),
-    Section("follow_ups", FollowUp, ("due_on", "done_on", "cancelled_on", "reached", "safe", "working", "needs",
+    Section("follow_ups", FollowUp, ("status", "opens_on", "due_on", "closes_on", "call_back_on", "done_on",
+                                     "cancelled_on", "reached", "safe", "working", "needs",
                                      "intends_to_migrate_again"),
             lambda m: m.follow_ups.order_by("due_on", "id")),
+    Section("follow_up_attempts", FollowUpAttempt, ("at", "channel", "outcome", "call_back_on", "note"),
+            lambda m: FollowUpAttempt.objects.filter(member=m).order_by("at", "id")),
+    Section("follow_up_answers", FollowUpAnswer, ("follow_up", "item", "value"),
+            lambda m: FollowUpAnswer.objects.filter(member=m).select_related("item").order_by("follow_up", "id")),
+    Section("follow_up_flags", FollowUpFlag, ("kind", "raised_at"),
+            lambda m: m.follow_up_flags.order_by("raised_at", "id")),
+    Section("safeguarding_tasks", SafeguardingTask, ("due_on", "closed_at", "note"),
+            lambda m: SafeguardingTask.objects.filter(member=m).order_by("due_on", "id")),
+    Section("documents", Document, ("kind", "original_name", "content_type", "size", "uploaded_at", "note"),
+            lambda m: Document.objects.filter(Q(member=m) | Q(case=m.case, member__isnull=True)).order_by(
+                "uploaded_at", "id"),
+            row_readable=lambda access, row: document_readable(access, row.kind)),
 )
 
 MEMBER_FIELDS = ("relationship", "given_names", "family_names", "sex", "date_of_birth", "date_of_birth_estimated",
@@ -141,13 +167,13 @@ def is_held(value) -> bool:
     return value not in (None, "", [], False)
 
 
-def record_of(access: CaseAccess, obj: Model, fields: tuple[str, ...]) -> dict:
+def record_of(access: CaseAccess, obj: Model, fields: tuple[str, ...], *, row_readable: bool = True) -> dict:
     """One record's fields as the policy lets this reader read them; the unreadable ones that hold something named."""
     label = obj._meta.label
     row, withheld = {"id": obj.pk}, []
     for name in fields:
         value = getattr(obj, name)
-        if readable(access, f"{label}.{name}"):
+        if row_readable and readable(access, f"{label}.{name}"):
             row[name] = plain(value)
         else:
             row[name] = None
@@ -178,7 +204,8 @@ def member_export(*, member: Member, access: CaseAccess, actor) -> dict:
     held_rows: dict[str, list[int]] = {Member._meta.db_table: [member.pk]}
     for section in SECTIONS:
         rows = list(section.rows(member).using(db))
-        data[section.key] = [record_of(access, row, section.fields) for row in rows]
+        data[section.key] = [record_of(access, row, section.fields, row_readable=section.row_readable is None
+                                       or section.row_readable(access, row)) for row in rows]
         held_rows.setdefault(section.model._meta.db_table, []).extend(row.pk for row in rows)
     data["case_events"] = case_events(case, access)
     data["audit_trail"], data["audit_trail_truncated"] = audit_trail(member, held_rows)

@@ -385,3 +385,28 @@ def test_an_emergency_grant_reads_no_document(case, caseworker):
     emergency = CaseAccess(roles=frozenset(), shared=False, emergency_until=timezone.now())
 
     assert documents_readable(case=case, access=emergency) == []
+
+
+# The person's own export
+
+
+def test_the_person_s_own_export_lists_their_documents_and_withholds_a_certificate_from_the_uncleared(
+        case, ana, caseworker, supervisor):
+    from rights.selectors import member_export, member_for_export
+
+    caseworker.is_medical_cleared = True
+    caseworker.save()
+    attached(caseworker, case, kind="medical_certificate", member=ana, content=JPEG, name="certificado.jpg")
+    attached(caseworker, case, kind="identity_document", member=ana)
+    attached(caseworker, case, kind="other", name="carta.pdf", content=PDF + b"%household")
+
+    def documents_of(user):
+        member, access = member_for_export(user=user, member_id=ana.pk)
+        return member_export(member=member, access=access, actor=user)["documents"]
+
+    cleared = documents_of(caseworker)
+    uncleared = documents_of(supervisor)
+
+    assert [d["original_name"] for d in cleared] == ["certificado.jpg", "pasaporte.pdf", "carta.pdf"]
+    assert [d["original_name"] for d in uncleared] == [None, "pasaporte.pdf", "carta.pdf"]
+    assert uncleared[0]["kind"] is None and {"kind", "original_name"} <= set(uncleared[0]["withheld"])

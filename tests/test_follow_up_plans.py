@@ -521,3 +521,18 @@ def test_anonymising_a_case_empties_the_answers_and_notes_and_keeps_the_scores()
     assert set(plans["reception.FollowUpAttempt"].values) == {"note"}
     assert set(plans["reception.SafeguardingTask"].values) == {"note"}
     assert "reception.FollowUpScore" not in plans and "reception.FollowUpFlag" not in plans
+
+
+def test_the_person_s_own_export_holds_their_attempts_answers_flags_and_tasks(arrived, reception, caseworker):
+    from rights.selectors import member_export, member_for_export
+
+    _family, ana = arrived
+    attempt(reception, due_now(month_1(ana)), "completed", answers={**GOOD, "feels_safe": "no"})
+
+    member, access = member_for_export(user=caseworker, member_id=ana.pk)
+    export = member_export(member=member, access=access, actor=caseworker)
+
+    assert [a["outcome"] for a in export["follow_up_attempts"]] == ["completed"]
+    assert {a["item"]: a["value"] for a in export["follow_up_answers"]}["feels_safe"] == "no"
+    assert [f["kind"] for f in export["follow_up_flags"]] == ["not_safe"]
+    assert len(export["safeguarding_tasks"]) == 1

@@ -25,7 +25,8 @@ MEDICAL_DETAIL = "Hipertensión controlada"
 SECTIONS = {"format_version", "exported_at", "exported_by", "member", "household", "consents",
             "counselling_sessions", "protection_screening", "vulnerabilities", "fitness_to_travel", "best_interests",
             "declarations", "protection_referrals", "travel_documents", "bookings", "check_ins", "handover",
-            "assistance", "referrals", "follow_ups", "case_events", "audit_trail", "audit_trail_truncated"}
+            "assistance", "referrals", "follow_ups", "follow_up_attempts", "follow_up_answers",
+            "follow_up_flags", "safeguarding_tasks", "documents", "case_events", "audit_trail", "audit_trail_truncated"}
 
 
 @pytest.fixture
