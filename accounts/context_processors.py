@@ -17,7 +17,7 @@ NAV_BY_ROLE = {
                       ("break_glass_request", _("Emergency access"))],
     Role.MOVEMENT_OFFICER: [("case_list", _("Approved cases")), ("movement_list", _("Movements"))],
     Role.RECEPTION_STAFF: [("arrivals", _("Arrivals")), ("case_list", _("Expected arrivals")),
-                           ("referral_list", _("Referrals"))],
+                           ("referral_list", _("Referrals")), ("follow_up_queue", _("Follow-up calls"))],
     Role.ADMIN: [("report_list", _("Donor reports")), ("admin:index", _("Administration")),
                  ("admin:audit_auditevent_changelist", _("Audit log")), ("retention_review", _("Retention review")),
                  ("break_glass_request", _("Emergency access"))],

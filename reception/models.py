@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -296,6 +297,14 @@ class FollowUpPlan(models.Model):
 
     def __str__(self) -> str:
         return str(self.programme)
+
+    def clean(self):
+        # A safeguarding flag nobody is given is a flag nobody acts on.
+        if not self.protection_focal_point_id:
+            raise ValidationError({"protection_focal_point": _(
+                "Name the protection focal point: the safeguarding flags of the answers are given to them.")})
+        if self.max_failed_attempts < 1:
+            raise ValidationError({"max_failed_attempts": _("At least one attempt.")})
 
 
 class FollowUpStep(models.Model):

@@ -536,3 +536,15 @@ def test_the_person_s_own_export_holds_their_attempts_answers_flags_and_tasks(ar
     assert {a["item"]: a["value"] for a in export["follow_up_answers"]}["feels_safe"] == "no"
     assert [f["kind"] for f in export["follow_up_flags"]] == ["not_safe"]
     assert len(export["safeguarding_tasks"]) == 1
+
+
+def test_a_plan_without_a_protection_focal_point_is_refused_in_the_admin(client, admin_user, nicaragua):
+    client.force_login(admin_user)
+    url = reverse("admin:reception_followupplan_add")
+    form = {"programme": nicaragua.pk, "max_failed_attempts": 3, "protection_focal_point": "",
+            "referral_due_days": 3, "steps-TOTAL_FORMS": 0, "steps-INITIAL_FORMS": 0}
+
+    refused = client.post(url, form)
+
+    assert refused.status_code == 200 and "Name the protection focal point" in refused.content.decode()
+    assert not FollowUpPlan.objects.filter(programme=nicaragua).exists()

@@ -46,7 +46,7 @@ def test_a_call_from_the_queue_to_the_answers_raises_a_flag_the_focal_point_clos
 
     # the reception staff find Ana in the queue of calls due
     sign_in(page, "reception_hn")
-    page.goto("/reception/follow-ups/queue/")
+    page.locator("nav [data-nav=follow_up_queue]").click()
     row = main.locator(f"[data-follow-up='{month_1.pk}']")
     expect(row).to_contain_text(ana.full_name)
     row.get_by_test_id(f"open-{month_1.pk}").click()
