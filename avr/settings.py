@@ -385,6 +385,7 @@ SPECTACULAR_SETTINGS = {
         "DeviceStatusEnum": "sync.models.DeviceStatus", "ConflictStatusEnum": "sync.models.ConflictStatus",
         "OperationResultStatusEnum": ["applied", "replayed", "conflict", "rejected", "retry"],
         "CaseTransferKindEnum": "cases.choices.CaseTransferKind", "DocumentKindEnum": "documents.choices.DocumentKind",
+        "AttemptOutcomeEnum": "reception.choices.AttemptOutcome",
     },
 }
 

@@ -406,12 +406,12 @@ def csv_cross_rows(table: CrossTab, threshold: int) -> list[list]:
 
     def line(value: str, row: dict) -> list:
         percent = "" if row.get("suppressed") or row.get("percent") is None else row["percent"]
-        return [table.name, dimension, value, shown_count(row, threshold), percent, "", ""]
+        return [table.name, dimension, value, shown_count(row, threshold), percent, *[""] * len(EXTRA_MEASURES)]
 
     lines = [line(f"{csv_code(c[rows_dim])};{csv_code(c[columns_dim])}", c) for c in table.rows]
     lines += [line(f"{csv_code(r[rows_dim])};_total", r) for r in table.row_totals]
     lines += [line(f"_total;{csv_code(c[columns_dim])}", c) for c in table.column_totals]
-    lines.append([table.name, dimension, "_total", shown_total(table, threshold), "", "", ""])
+    lines.append([table.name, dimension, "_total", shown_total(table, threshold), "", *[""] * len(EXTRA_MEASURES)])
     return lines
 
 

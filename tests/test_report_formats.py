@@ -140,6 +140,9 @@ def test_the_csv_holds_every_table_with_small_counts_hidden(returned, caravan, t
     rows = csv_rows(content)
     assert extension == "csv"
     assert list(rows[0]) == ["table", "dimension", "value", "count", "percent", "people", "amount", "mean score"]
+    # every line as wide as the header: a short one would shift a machine reader's columns
+    widths = {len(line) for line in csv.reader(io.StringIO(content.decode("utf-8-sig")))}
+    assert widths == {8}
     tables, totals = csv_tables(rows)
     # a table with no row has no line in the CSV
     assert tables == {name: cells for name, cells in with_week(expected_tables(threshold)).items() if cells}
