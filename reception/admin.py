@@ -29,13 +29,18 @@ from reception.models import (
 from reception.services import kit_stock_level
 
 
+def is_reference_admin(request) -> bool:
+    """Headquarters' reference data is kept by the admin role (and superusers), whatever the model permissions say."""
+    return request.user.is_active and (request.user.is_superuser or Role.ADMIN in user_roles(request.user))
+
+
 class AdminsOnly(admin.ModelAdmin):
     """Open to the admin role (and superusers), whatever the global model permissions say."""
 
     show_full_result_count = False
 
     def is_admin(self, request) -> bool:
-        return request.user.is_active and (request.user.is_superuser or Role.ADMIN in user_roles(request.user))
+        return is_reference_admin(request)
 
     def has_module_permission(self, request):
         return self.is_admin(request)
@@ -150,7 +155,7 @@ class AdminsOnlyInline:
     """The inline of an AdminsOnly page: open to whoever may open the page."""
 
     def is_admin(self, request) -> bool:
-        return request.user.is_active and (request.user.is_superuser or Role.ADMIN in user_roles(request.user))
+        return is_reference_admin(request)
 
     def has_view_permission(self, request, obj=None):
         return self.is_admin(request)

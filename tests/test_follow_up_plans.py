@@ -10,7 +10,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import Case
 from notifications.messages import notification_text
@@ -293,7 +293,8 @@ def test_a_version_in_use_is_frozen_in_the_admin_and_a_new_version_is_made_inste
     reworded = InstrumentItemForm({**data, "text_en": "Another question"}, instance=item)
     reweighted = InstrumentItemForm({**data, "weight": "3"}, instance=item)
 
-    assert not reworded.is_valid() and "está en uso" in str(reworded.non_field_errors())
+    with translation.override("es"):  # the message's language, whatever an earlier test left active
+        assert not reworded.is_valid() and "está en uso" in str(reworded.non_field_errors())
     assert reweighted.is_valid(), reweighted.errors
     assert InstrumentItem.objects.get(pk=item.pk).text_en == "Does your income cover your needs?"
     copy = instrument_version_copy(instrument)
